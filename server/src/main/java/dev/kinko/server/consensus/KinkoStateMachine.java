@@ -1,0 +1,182 @@
+package dev.kinko.server.consensus;
+
+import dev.kinko.proto.raft.v1.BatchResult;
+import dev.kinko.proto.raft.v1.Command;
+import dev.kinko.proto.raft.v1.CommandBatch;
+import dev.kinko.proto.raft.v1.CommandResult;
+import dev.kinko.server.domain.CommandApplier;
+import dev.kinko.server.domain.Reason;
+import dev.kinko.server.storage.RocksStorage;
+import dev.kinko.server.storage.StorageBatch;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.LifeCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Ratis state machine: decodes each entry's {@link CommandBatch}, runs
+ * every command through the {@link CommandApplier} into one RocksDB batch that
+ * also holds the entry's index, and replies with one result per command.
+ * Entries at or below the index already in RocksDB (replayed after a restart)
+ * are skipped, so nothing is applied twice.
+ */
+public final class KinkoStateMachine extends BaseStateMachine {
+    private static final Logger LOG = LoggerFactory.getLogger(KinkoStateMachine.class);
+
+    private final Path dbDir;
+    private final CommandApplier applier;
+    private final CheckpointSnapshots snapshots;
+    private volatile RocksStorage storage;
+    private final AtomicLong replaysSkipped = new AtomicLong();
+
+    /** Creates the state machine once the node knows its directories. */
+    public interface Factory {
+        KinkoStateMachine create(Path dbDir, Path snapshotDir, Path snapshotTmpDir);
+    }
+
+    public KinkoStateMachine(Path dbDir, Path snapshotDir, Path snapshotTmpDir, CommandApplier applier) {
+        this.dbDir = dbDir;
+        this.applier = applier;
+        this.snapshots = new CheckpointSnapshots(snapshotDir, snapshotTmpDir);
+    }
+
+    /** The live state; replaced wholesale when a snapshot is installed. */
+    public RocksStorage storage() {
+        return storage;
+    }
+
+    /** Entries seen again after a restart and skipped because RocksDB already held them. */
+    public long replaysSkipped() {
+        return replaysSkipped.get();
+    }
+
+    @Override
+    public StateMachineStorage getStateMachineStorage() {
+        return snapshots;
+    }
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        getLifeCycle().startAndTransition(() -> {
+            super.initialize(server, groupId, raftStorage);
+            snapshots.load();
+            storage = RocksStorage.open(dbDir);
+            // Ratis replays the log from the snapshot index; entries RocksDB already has are skipped.
+            TermIndex snapshot = snapshots.latestTermIndex();
+            if (snapshot != null) {
+                setLastAppliedTermIndex(snapshot);
+            }
+            LOG.info("state machine ready: snapshot {}, RocksDB applied index {}", snapshot, storage.applied().index());
+        });
+    }
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        LogEntryProto entry = trx.getLogEntry();
+        TermIndex termIndex = TermIndex.valueOf(entry);
+        BatchResult result;
+        if (termIndex.getIndex() <= storage.applied().index()) {
+            replaysSkipped.incrementAndGet();
+            result = BatchResult.getDefaultInstance();
+        } else {
+            result = apply(entry.getStateMachineLogEntry().getLogData(), termIndex);
+        }
+        updateLastAppliedTermIndex(termIndex);
+        return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(result.toByteArray())));
+    }
+
+    private BatchResult apply(ByteString data, TermIndex termIndex) {
+        CommandBatch batch;
+        try {
+            batch = CommandBatch.parseFrom(data.toByteArray());
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            // Only the leader's own front end appends entries; a bad one must still not stop the node.
+            LOG.error("entry {} is not a command batch; recorded as applied with no change", termIndex);
+            StorageBatch empty = storage.newBatch();
+            storage.commit(empty, termIndex.getTerm(), termIndex.getIndex());
+            return BatchResult.getDefaultInstance();
+        }
+        StorageBatch writes = storage.newBatch();
+        BatchResult.Builder results = BatchResult.newBuilder();
+        for (Command command : batch.getCommandsList()) {
+            results.addResults(applyOne(command, writes));
+        }
+        storage.commit(writes, termIndex.getTerm(), termIndex.getIndex());
+        return results.build();
+    }
+
+    private CommandResult applyOne(Command command, StorageBatch writes) {
+        try {
+            return applier.apply(command, writes);
+        } catch (RuntimeException e) {
+            LOG.error("command {} failed while applying; refused", command.getOpCase(), e);
+            return CommandResult.newBuilder().setErrorReason(Reason.INTERNAL.name())
+                    .setErrorMessage("the command could not be applied").build();
+        }
+    }
+
+    /** A read barrier: Ratis calls this once the read index is applied here. */
+    @Override
+    public CompletableFuture<Message> query(Message request) {
+        return CompletableFuture.completedFuture(Message.EMPTY);
+    }
+
+    /** Runs on the apply thread, so the checkpoint holds exactly the entries up to the last applied one. */
+    @Override
+    public long takeSnapshot() throws IOException {
+        TermIndex last = getLastAppliedTermIndex();
+        if (last == null || last.getIndex() < 0) {
+            return RaftLog.INVALID_LOG_INDEX;
+        }
+        snapshots.take(storage, last);
+        return last.getIndex();
+    }
+
+    @Override
+    public synchronized void pause() {
+        if (getLifeCycleState() == LifeCycle.State.RUNNING) {
+            getLifeCycle().transition(LifeCycle.State.PAUSING);
+            getLifeCycle().transition(LifeCycle.State.PAUSED);
+        }
+    }
+
+    /** After a snapshot was installed from the leader: the state becomes that checkpoint. */
+    @Override
+    public synchronized void reinitialize() throws IOException {
+        snapshots.load();
+        TermIndex installed = snapshots.latestTermIndex();
+        if (installed == null) {
+            throw new IOException("no snapshot to load after installation");
+        }
+        storage.replaceWith(snapshots.latestDir());
+        setLastAppliedTermIndex(installed);
+        LOG.info("installed snapshot {} from the leader", installed);
+        if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+            getLifeCycle().transition(LifeCycle.State.STARTING);
+            getLifeCycle().transition(LifeCycle.State.RUNNING);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        super.close();
+        RocksStorage s = storage;
+        if (s != null) {
+            s.close();
+        }
+    }
+}

@@ -1,0 +1,267 @@
+package dev.kinko.server.domain;
+
+import dev.kinko.proto.raft.v1.AddRegionKeyCommand;
+import dev.kinko.proto.raft.v1.Command;
+import dev.kinko.proto.raft.v1.CommandResult;
+import dev.kinko.proto.raft.v1.CreateSecretCommand;
+import dev.kinko.proto.raft.v1.NewVersion;
+import dev.kinko.proto.raft.v1.PutValueCommand;
+import dev.kinko.proto.raft.v1.RegionKeyRecord;
+import dev.kinko.proto.raft.v1.RewrapDataKeyCommand;
+import dev.kinko.proto.raft.v1.SealedValue;
+import dev.kinko.proto.raft.v1.SecretRecord;
+import dev.kinko.proto.raft.v1.TagResourceCommand;
+import dev.kinko.proto.raft.v1.UpdateVersionStageCommand;
+import dev.kinko.proto.raft.v1.VersionRecord;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The apply half of every command: a deterministic function of the current
+ * state and the command, run identically on every node. Nothing random,
+ * clock-dependent or decrypting happens here; a refused command changes
+ * nothing and yields a result carrying the reason.
+ */
+public final class CommandApplier {
+    private static final long DAY_MILLIS = 86_400_000L;
+
+    private final String region;
+
+    public CommandApplier(String region) {
+        this.region = region;
+    }
+
+    public CommandResult apply(Command command, StateWriter state) {
+        try {
+            long now = command.getTimestampMillis();
+            return switch (command.getOpCase()) {
+                case CREATE_SECRET -> create(command.getCreateSecret(), now, state);
+                case PUT_VALUE -> putValue(command.getPutValue(), now, state);
+                case UPDATE_DESCRIPTION -> change(state, command.getUpdateDescription().getSecretId(), now,
+                        r -> r.setDescription(command.getUpdateDescription().getDescription()));
+                case UPDATE_VERSION_STAGE -> updateStage(command.getUpdateVersionStage(), now, state);
+                case SCHEDULE_DELETION -> scheduleDeletion(command.getScheduleDeletion().getSecretId(),
+                        command.getScheduleDeletion().getRecoveryWindowDays(), now, state);
+                case FORCE_DELETE -> forceDelete(command.getForceDelete().getSecretId(), now, state);
+                case RESTORE_SECRET -> restore(command.getRestoreSecret().getSecretId(), now, state);
+                case TAG_RESOURCE -> tag(command.getTagResource(), now, state);
+                case UNTAG_RESOURCE -> change(state, command.getUntagResource().getSecretId(), now,
+                        r -> command.getUntagResource().getKeysList().forEach(r::removeTags));
+                case PURGE_SECRET -> purge(command.getPurgeSecret().getSecretId(), now, state);
+                case ADD_REGION_KEY -> addRegionKey(command.getAddRegionKey(), state);
+                case REWRAP_DATA_KEY -> rewrap(command.getRewrapDataKey(), state);
+                case OP_NOT_SET -> refused(Reason.INTERNAL, "empty command");
+            };
+        } catch (KinkoException e) {
+            return refused(e.reason(), e.getMessage());
+        }
+    }
+
+    private CommandResult create(CreateSecretCommand cmd, long now, StateWriter state) {
+        Optional<SecretRecord> existing = state.idByName(cmd.getName()).flatMap(state::secretById);
+        if (existing.isPresent()) {
+            SecretRecord record = existing.get();
+            if (cmd.hasVersion() && hasVersion(record, cmd.getVersion().getVersionId())) {
+                return versionExisted(record, cmd.getVersion().getVersionId());
+            }
+            String why = record.getDeletionDateMillis() != 0
+                    ? " and is scheduled for deletion; restore it or wait for the purge" : "";
+            throw new KinkoException(Reason.SECRET_EXISTS, "a secret named " + cmd.getName() + " already exists" + why);
+        }
+        SecretRecord.Builder record = SecretRecord.newBuilder()
+                .setId(cmd.getSecretId())
+                .setName(cmd.getName())
+                .setDescription(cmd.getDescription())
+                .setCreatedMillis(now)
+                .setLastChangedMillis(now)
+                .putAllTags(cmd.getTagsMap())
+                .setPrimaryRegion(region);
+        CommandResult.Builder result = ok(record);
+        if (cmd.hasVersion()) {
+            addVersion(record, cmd.getVersion(), now, state, result);
+        }
+        state.putSecret(null, record.build());
+        return result.build();
+    }
+
+    private CommandResult putValue(PutValueCommand cmd, long now, StateWriter state) {
+        SecretRecord current = writable(state, cmd.getSecretId());
+        if (hasVersion(current, cmd.getVersion().getVersionId())) {
+            return versionExisted(current, cmd.getVersion().getVersionId());
+        }
+        SecretRecord.Builder record = current.toBuilder().setLastChangedMillis(now);
+        CommandResult.Builder result = ok(record);
+        addVersion(record, cmd.getVersion(), now, state, result);
+        state.putSecret(current, record.build());
+        return result.build();
+    }
+
+    private void addVersion(SecretRecord.Builder record, NewVersion version, long now, StateWriter state,
+                            CommandResult.Builder result) {
+        VersionLabels labels = new VersionLabels(record.build());
+        VersionRecord.Builder added = VersionRecord.newBuilder()
+                .setVersionId(version.getVersionId())
+                .setCreatedMillis(now);
+        labels.add(added);
+        List<String> stages = version.getStagesCount() == 0 ? List.of(Stages.CURRENT) : version.getStagesList();
+        stages.forEach(label -> labels.attach(label, added));
+        List<String> pruned = labels.prune().orElseThrow(() -> new KinkoException(Reason.VERSION_LIMIT_EXCEEDED,
+                "a secret keeps at most " + Limits.MAX_VERSIONS
+                        + " versions and none is deprecated; remove a label from an old version first"));
+        labels.writeTo(record);
+        pruned.forEach(id -> state.removeValue(record.getId(), id));
+        state.putValue(record.getId(), version.getVersionId(), version.getValue());
+        result.setVersionId(version.getVersionId()).addAllVersionStages(added.getStagesList());
+    }
+
+    private CommandResult updateStage(UpdateVersionStageCommand cmd, long now, StateWriter state) {
+        SecretRecord current = writable(state, cmd.getSecretId());
+        VersionLabels labels = new VersionLabels(current);
+        String label = cmd.getStage();
+        Optional<VersionRecord.Builder> holder = labels.holderOf(label);
+        if (!cmd.getRemoveFromVersionId().isEmpty()) {
+            VersionRecord.Builder from = labels.find(cmd.getRemoveFromVersionId()).orElseThrow(() ->
+                    new KinkoException(Reason.VERSION_NOT_FOUND, "remove_from_version_id names no version of this secret"));
+            if (!from.getStagesList().contains(label)) {
+                throw new KinkoException(Reason.LABEL_CONFLICT,
+                        "label " + label + " is not attached to version " + cmd.getRemoveFromVersionId());
+            }
+        } else if (holder.isPresent() && !holder.get().getVersionId().equals(cmd.getMoveToVersionId())) {
+            throw new KinkoException(Reason.LABEL_CONFLICT, "label " + label + " is attached to version "
+                    + holder.get().getVersionId() + "; name it in remove_from_version_id to move the label");
+        }
+        if (cmd.getMoveToVersionId().isEmpty()) {
+            if (label.equals(Stages.CURRENT)) {
+                throw new KinkoException(Reason.LABEL_CONFLICT,
+                        "CURRENT can only be moved to another version, not removed");
+            }
+            holder.ifPresent(h -> labels.remove(h, label));
+        } else {
+            VersionRecord.Builder to = labels.find(cmd.getMoveToVersionId()).orElseThrow(() ->
+                    new KinkoException(Reason.VERSION_NOT_FOUND, "move_to_version_id names no version of this secret"));
+            if (!to.getStagesList().contains(label) && to.getStagesCount() >= Limits.MAX_LABELS_PER_VERSION) {
+                throw new KinkoException(Reason.TOO_MANY_LABELS,
+                        "a version may carry at most " + Limits.MAX_LABELS_PER_VERSION + " stage labels");
+            }
+            labels.attach(label, to);
+        }
+        SecretRecord.Builder record = current.toBuilder().setLastChangedMillis(now);
+        labels.writeTo(record);
+        state.putSecret(current, record.build());
+        return ok(record).build();
+    }
+
+    private CommandResult scheduleDeletion(String secretId, int days, long now, StateWriter state) {
+        SecretRecord current = writable(state, secretId);
+        long deletionDate = now + days * DAY_MILLIS;
+        SecretRecord.Builder record = current.toBuilder().setDeletionDateMillis(deletionDate).setLastChangedMillis(now);
+        state.putSecret(current, record.build());
+        return ok(record).setDeletionDateMillis(deletionDate).build();
+    }
+
+    private CommandResult forceDelete(String secretId, long now, StateWriter state) {
+        SecretRecord current = existing(state, secretId);
+        state.removeSecret(current);
+        return ok(current.toBuilder()).setDeletionDateMillis(now).build();
+    }
+
+    private CommandResult restore(String secretId, long now, StateWriter state) {
+        SecretRecord current = existing(state, secretId);
+        if (current.getDeletionDateMillis() == 0) {
+            return ok(current.toBuilder()).build();
+        }
+        SecretRecord.Builder record = current.toBuilder().setDeletionDateMillis(0).setLastChangedMillis(now);
+        state.putSecret(current, record.build());
+        return ok(record).build();
+    }
+
+    private CommandResult tag(TagResourceCommand cmd, long now, StateWriter state) {
+        return change(state, cmd.getSecretId(), now, record -> {
+            Map<String, String> merged = new HashMap<>(record.getTagsMap());
+            merged.putAll(cmd.getTagsMap());
+            if (merged.size() > Limits.MAX_TAGS) {
+                throw new KinkoException(Reason.TOO_MANY_TAGS,
+                        "a secret may carry at most " + Limits.MAX_TAGS + " tags, this would make " + merged.size());
+            }
+            record.putAllTags(cmd.getTagsMap());
+        });
+    }
+
+    /** The leader proposes a purge when it sees the window ended; apply re-checks against the command's time. */
+    private CommandResult purge(String secretId, long now, StateWriter state) {
+        Optional<SecretRecord> current = state.secretById(secretId);
+        if (current.isPresent() && current.get().getDeletionDateMillis() != 0
+                && current.get().getDeletionDateMillis() <= now) {
+            state.removeSecret(current.get());
+        }
+        return CommandResult.newBuilder().setSecretId(secretId).build();
+    }
+
+    private CommandResult addRegionKey(AddRegionKeyCommand cmd, StateWriter state) {
+        RegionKeyRecord key = cmd.getKey();
+        int newest = state.regionKeys().stream().mapToInt(RegionKeyRecord::getVersion).max().orElse(0);
+        if (key.getVersion() != newest + 1) {
+            throw new KinkoException(Reason.REGION_KEY_CONFLICT,
+                    "region key version " + key.getVersion() + " does not follow version " + newest + "; retry");
+        }
+        state.putRegionKey(key);
+        return CommandResult.newBuilder().setKeyVersion(key.getVersion()).build();
+    }
+
+    private CommandResult rewrap(RewrapDataKeyCommand cmd, StateWriter state) {
+        Optional<SealedValue> value = state.value(cmd.getSecretId(), cmd.getVersionId());
+        if (value.isPresent() && value.get().getKeyVersion() == cmd.getFromKeyVersion()) {
+            state.putValue(cmd.getSecretId(), cmd.getVersionId(), value.get().toBuilder()
+                    .setKeyVersion(cmd.getKeyVersion())
+                    .setWrappedDataKey(cmd.getWrappedDataKey())
+                    .build());
+            return CommandResult.newBuilder().setKeyVersion(cmd.getKeyVersion()).build();
+        }
+        return CommandResult.newBuilder().build();
+    }
+
+    private interface Change {
+        void on(SecretRecord.Builder record);
+    }
+
+    private CommandResult change(StateWriter state, String secretId, long now, Change change) {
+        SecretRecord current = writable(state, secretId);
+        SecretRecord.Builder record = current.toBuilder().setLastChangedMillis(now);
+        change.on(record);
+        state.putSecret(current, record.build());
+        return ok(record).build();
+    }
+
+    private static SecretRecord existing(StateReader state, String secretId) {
+        return state.secretById(secretId).orElseThrow(() ->
+                new KinkoException(Reason.SECRET_NOT_FOUND, "the secret no longer exists"));
+    }
+
+    /** The secret exists and is not scheduled for deletion. */
+    private static SecretRecord writable(StateReader state, String secretId) {
+        SecretRecord record = existing(state, secretId);
+        if (record.getDeletionDateMillis() != 0) {
+            throw new KinkoException(Reason.SCHEDULED_FOR_DELETION, "secret " + record.getName()
+                    + " is scheduled for deletion; it can only be described or restored");
+        }
+        return record;
+    }
+
+    private static boolean hasVersion(SecretRecord record, String versionId) {
+        return record.getVersionsList().stream().anyMatch(v -> v.getVersionId().equals(versionId));
+    }
+
+    private static CommandResult versionExisted(SecretRecord record, String versionId) {
+        return ok(record.toBuilder()).setVersionId(versionId).setVersionExisted(true).build();
+    }
+
+    private static CommandResult.Builder ok(SecretRecord.Builder record) {
+        return CommandResult.newBuilder().setSecretId(record.getId()).setName(record.getName());
+    }
+
+    private static CommandResult refused(Reason reason, String message) {
+        return CommandResult.newBuilder().setErrorReason(reason.name()).setErrorMessage(message).build();
+    }
+}

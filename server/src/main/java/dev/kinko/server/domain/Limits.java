@@ -1,0 +1,29 @@
+package dev.kinko.server.domain;
+
+/** Every limit Kinko enforces, in one place. Each has a test at the edge and one past it. */
+public final class Limits {
+    private Limits() {}
+
+    /** Largest value, in bytes (a string is measured as UTF-8). */
+    public static final int MAX_VALUE_BYTES = 65_536;
+    public static final int MAX_NAME_LENGTH = 512;
+    public static final int MIN_TOKEN_LENGTH = 32;
+    public static final int MAX_TOKEN_LENGTH = 64;
+    public static final int MAX_LABELS_PER_VERSION = 20;
+    public static final int MAX_LABEL_LENGTH = 256;
+    public static final int MAX_DESCRIPTION_LENGTH = 2_048;
+    /** Versions a secret keeps; past this the oldest deprecated (unlabelled) versions are removed. */
+    public static final int MAX_VERSIONS = 100;
+    public static final int MAX_PAGE_SIZE = 100;
+    public static final int MAX_TAGS = 50;
+    public static final int MAX_TAG_KEY_LENGTH = 128;
+    public static final int MAX_TAG_VALUE_LENGTH = 256;
+    public static final int MAX_BATCH_GET_IDS = 20;
+    public static final int MIN_RECOVERY_WINDOW_DAYS = 7;
+    public static final int MAX_RECOVERY_WINDOW_DAYS = 30;
+    public static final int DEFAULT_RECOVERY_WINDOW_DAYS = 30;
+    public static final int MAX_PASSWORD_LENGTH = 4_096;
+    public static final int DEFAULT_PASSWORD_LENGTH = 32;
+    /** Longest list page token accepted (it holds a secret name). */
+    public static final int MAX_PAGE_TOKEN_LENGTH = 1_024;
+}

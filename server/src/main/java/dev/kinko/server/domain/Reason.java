@@ -1,0 +1,53 @@
+package dev.kinko.server.domain;
+
+/**
+ * Why a request was refused. The name is the reason code clients see in
+ * {@code google.rpc.ErrorInfo}; the kind decides the gRPC status code.
+ */
+public enum Reason {
+    SECRET_NOT_FOUND(Kind.NOT_FOUND),
+    VERSION_NOT_FOUND(Kind.NOT_FOUND),
+    SECRET_EXISTS(Kind.ALREADY_EXISTS),
+    INVALID_NAME(Kind.INVALID_ARGUMENT),
+    INVALID_SECRET_ID(Kind.INVALID_ARGUMENT),
+    VALUE_TOO_LARGE(Kind.INVALID_ARGUMENT),
+    EMPTY_VALUE(Kind.INVALID_ARGUMENT),
+    INVALID_TOKEN(Kind.INVALID_ARGUMENT),
+    INVALID_LABEL(Kind.INVALID_ARGUMENT),
+    TOO_MANY_LABELS(Kind.INVALID_ARGUMENT),
+    INVALID_DESCRIPTION(Kind.INVALID_ARGUMENT),
+    INVALID_TAG(Kind.INVALID_ARGUMENT),
+    TOO_MANY_TAGS(Kind.INVALID_ARGUMENT),
+    INVALID_PAGE_SIZE(Kind.INVALID_ARGUMENT),
+    INVALID_PAGE_TOKEN(Kind.INVALID_ARGUMENT),
+    INVALID_RECOVERY_WINDOW(Kind.INVALID_ARGUMENT),
+    INVALID_VERSION_SELECTOR(Kind.INVALID_ARGUMENT),
+    TOO_MANY_SECRET_IDS(Kind.INVALID_ARGUMENT),
+    INVALID_PASSWORD_OPTIONS(Kind.INVALID_ARGUMENT),
+    INVALID_MEMBER(Kind.INVALID_ARGUMENT),
+    IDEMPOTENCY_CONFLICT(Kind.FAILED_PRECONDITION),
+    SCHEDULED_FOR_DELETION(Kind.FAILED_PRECONDITION),
+    VERSION_LIMIT_EXCEEDED(Kind.FAILED_PRECONDITION),
+    REGION_KEY_CONFLICT(Kind.ABORTED),
+    LABEL_CONFLICT(Kind.FAILED_PRECONDITION),
+    /** The secret was deleted or re-created between the leader's check and the commit; retry. */
+    SECRET_CHANGED(Kind.ABORTED),
+    NO_LEADER(Kind.UNAVAILABLE),
+    NOT_READY(Kind.UNAVAILABLE),
+    REGION_KEY_UNAVAILABLE(Kind.FAILED_PRECONDITION),
+    ADMIN_FAILED(Kind.FAILED_PRECONDITION),
+    INTERNAL(Kind.INTERNAL);
+
+    /** Transport-neutral error class; the API layer maps it to a gRPC status code. */
+    public enum Kind { NOT_FOUND, ALREADY_EXISTS, INVALID_ARGUMENT, FAILED_PRECONDITION, ABORTED, UNAVAILABLE, INTERNAL }
+
+    private final Kind kind;
+
+    Reason(Kind kind) {
+        this.kind = kind;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+}

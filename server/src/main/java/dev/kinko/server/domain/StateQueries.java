@@ -1,0 +1,18 @@
+package dev.kinko.server.domain;
+
+import dev.kinko.proto.raft.v1.SecretRecord;
+import java.util.List;
+
+/** Scans over the committed state, for reads and for the leader's housekeeping. */
+public interface StateQueries extends StateReader {
+    /** Secrets in name order, names strictly after {@code afterName}, starting with {@code prefix}. */
+    List<SecretRecord> secretsByName(String prefix, String afterName, int limit);
+
+    /** Ids of secrets whose purge is due at or before {@code millis}, at most {@code limit}. */
+    List<String> deletionsDue(long millis, int limit);
+
+    /** Values whose data key is wrapped by a region key version older than {@code version}. */
+    List<ValueRef> valuesWrappedBefore(int version, int limit);
+
+    record ValueRef(String secretId, String versionId) {}
+}

@@ -1,0 +1,82 @@
+package dev.kinko.server.domain;
+
+import dev.kinko.proto.raft.v1.SecretRecord;
+import dev.kinko.proto.raft.v1.VersionRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The stage-label rules of a secret's versions: one version per label, the
+ * version that loses CURRENT gets PREVIOUS, unlabelled versions are
+ * deprecated and the oldest of them go once a secret holds more than
+ * {@link Limits#MAX_VERSIONS}.
+ */
+final class VersionLabels {
+    private final List<VersionRecord.Builder> versions = new ArrayList<>();
+
+    VersionLabels(SecretRecord record) {
+        record.getVersionsList().forEach(v -> versions.add(v.toBuilder()));
+    }
+
+    Optional<VersionRecord.Builder> find(String versionId) {
+        return versions.stream().filter(v -> v.getVersionId().equals(versionId)).findFirst();
+    }
+
+    Optional<VersionRecord.Builder> holderOf(String label) {
+        return versions.stream().filter(v -> v.getStagesList().contains(label)).findFirst();
+    }
+
+    void add(VersionRecord.Builder version) {
+        versions.add(version);
+    }
+
+    /** Puts {@code label} on {@code target}, taking it from whichever version held it. */
+    void attach(String label, VersionRecord.Builder target) {
+        Optional<VersionRecord.Builder> holder = holderOf(label);
+        if (holder.isPresent() && holder.get() == target) {
+            return;
+        }
+        holder.ifPresent(h -> remove(h, label));
+        addLabel(target, label);
+        if (label.equals(Stages.CURRENT) && holder.isPresent()) {
+            VersionRecord.Builder former = holder.get();
+            holderOf(Stages.PREVIOUS).ifPresent(p -> remove(p, Stages.PREVIOUS));
+            addLabel(former, Stages.PREVIOUS);
+        }
+    }
+
+    void remove(VersionRecord.Builder version, String label) {
+        List<String> kept = new ArrayList<>(version.getStagesList());
+        kept.remove(label);
+        version.clearStages().addAllStages(kept);
+    }
+
+    private static void addLabel(VersionRecord.Builder version, String label) {
+        if (!version.getStagesList().contains(label)) {
+            version.addStages(label);
+        }
+    }
+
+    /**
+     * Removes the oldest deprecated versions until at most MAX_VERSIONS remain.
+     * Returns the ids removed, or empty if the limit cannot be met.
+     */
+    Optional<List<String>> prune() {
+        List<String> removed = new ArrayList<>();
+        while (versions.size() > Limits.MAX_VERSIONS) {
+            Optional<VersionRecord.Builder> oldest = versions.stream().filter(v -> v.getStagesCount() == 0).findFirst();
+            if (oldest.isEmpty()) {
+                return Optional.empty();
+            }
+            versions.remove(oldest.get());
+            removed.add(oldest.get().getVersionId());
+        }
+        return Optional.of(removed);
+    }
+
+    void writeTo(SecretRecord.Builder record) {
+        record.clearVersions();
+        versions.forEach(v -> record.addVersions(v.build()));
+    }
+}

@@ -1,0 +1,46 @@
+package dev.kinko.server.storage;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/** Byte encodings of the RocksDB keys. */
+final class Keys {
+    private Keys() {}
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static String string(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    /** secret id, NUL, version id: a secret's values sort together. */
+    static byte[] value(String secretId, String versionId) {
+        return utf8(secretId + "\0" + versionId);
+    }
+
+    static String[] splitValue(byte[] key) {
+        String s = string(key);
+        int nul = s.indexOf('\0');
+        return new String[] {s.substring(0, nul), s.substring(nul + 1)};
+    }
+
+    /** Big-endian deletion date, then the id: the due purges come first. */
+    static byte[] deletion(long dateMillis, String secretId) {
+        byte[] id = utf8(secretId);
+        return ByteBuffer.allocate(8 + id.length).putLong(dateMillis).put(id).array();
+    }
+
+    static long deletionDate(byte[] key) {
+        return ByteBuffer.wrap(key).getLong();
+    }
+
+    static String deletionId(byte[] key) {
+        return new String(key, 8, key.length - 8, StandardCharsets.UTF_8);
+    }
+
+    static byte[] regionKey(int version) {
+        return ByteBuffer.allocate(4).putInt(version).array();
+    }
+}

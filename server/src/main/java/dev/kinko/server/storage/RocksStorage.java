@@ -1,0 +1,356 @@
+package dev.kinko.server.storage;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.kinko.proto.raft.v1.RegionKeyRecord;
+import dev.kinko.proto.raft.v1.SealedValue;
+import dev.kinko.proto.raft.v1.SecretRecord;
+import dev.kinko.server.domain.StateQueries;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.rocksdb.Checkpoint;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The region's state in RocksDB, one column family per kind of record. Every
+ * Raft entry is applied in one {@link WriteBatch} that also records the
+ * applied index, so a restart neither re-applies nor skips an entry.
+ * Snapshots are RocksDB checkpoints.
+ */
+public final class RocksStorage implements StateQueries, AutoCloseable {
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    enum Family {
+        META("default"), SECRETS("secrets"), NAMES("names"), VALUES("values"),
+        DELETIONS("deletions"), REGION_KEYS("region-keys");
+
+        final String cfName;
+
+        Family(String cfName) {
+            this.cfName = cfName;
+        }
+    }
+
+    private static final byte[] APPLIED = Keys.utf8("applied");
+
+    /** Term and index of the last Raft entry applied to this state. */
+    public record Applied(long term, long index) {
+        static final Applied NONE = new Applied(0, -1);
+    }
+
+    private final Path dir;
+    /** Readers share; replacing the whole database (snapshot install) is exclusive. */
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private Db db;
+    private volatile Applied applied;
+
+    private RocksStorage(Path dir) throws RocksDBException {
+        this.dir = dir;
+        this.db = new Db(dir);
+        this.applied = readApplied();
+    }
+
+    public static RocksStorage open(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        try {
+            return new RocksStorage(dir);
+        } catch (RocksDBException e) {
+            throw new IOException("cannot open RocksDB at " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Applied applied() {
+        return applied;
+    }
+
+    private Applied readApplied() {
+        return read(d -> {
+            byte[] v = d.get(Family.META, APPLIED);
+            if (v == null) {
+                return Applied.NONE;
+            }
+            ByteBuffer b = ByteBuffer.wrap(v);
+            return new Applied(b.getLong(), b.getLong());
+        });
+    }
+
+    /** A batch for one Raft entry; nothing is visible until {@link #commit}. */
+    public StorageBatch newBatch() {
+        return new StorageBatch(this);
+    }
+
+    /** Writes the batch together with the entry's term and index, atomically. */
+    public void commit(StorageBatch batch, long term, long index) {
+        WriteBatch wb = batch.writeBatch();
+        read(d -> {
+            try {
+                wb.put(d.handle(Family.META), APPLIED, ByteBuffer.allocate(16).putLong(term).putLong(index).array());
+                d.rocks.write(d.writeOptions, wb);
+                applied = new Applied(term, index);
+                return null;
+            } catch (RocksDBException e) {
+                throw new StorageException("RocksDB write failed: " + e.getMessage(), e);
+            } finally {
+                wb.close();
+            }
+        });
+    }
+
+    /** A consistent copy of the database in {@code target} (which must not exist). */
+    public void checkpoint(Path target) {
+        read(d -> {
+            try (Checkpoint cp = Checkpoint.create(d.rocks)) {
+                cp.createCheckpoint(target.toString());
+                return null;
+            } catch (RocksDBException e) {
+                throw new StorageException("checkpoint to " + target + " failed: " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /** Replaces the whole state with a checkpoint (a snapshot installed from the leader). */
+    public void replaceWith(Path checkpoint) throws IOException {
+        lock.writeLock().lock();
+        try {
+            db.close();
+            deleteTree(dir);
+            Files.createDirectories(dir);
+            try (Stream<Path> files = Files.list(checkpoint)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    String name = f.getFileName().toString();
+                    if (name.endsWith(".sst")) {
+                        Files.createLink(dir.resolve(name), f); // immutable: share it
+                    } else if (!name.endsWith(".md5")) {
+                        Files.copy(f, dir.resolve(name));
+                    }
+                }
+            }
+            db = new Db(dir);
+            applied = readApplied();
+        } catch (RocksDBException e) {
+            throw new IOException("cannot reopen RocksDB at " + dir + ": " + e.getMessage(), e);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.writeLock().lock();
+        try {
+            db.close();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    // --- StateQueries -------------------------------------------------------------------
+
+    @Override
+    public Optional<SecretRecord> secretById(String id) {
+        return Optional.ofNullable(get(Family.SECRETS, Keys.utf8(id))).map(RocksStorage::secret);
+    }
+
+    @Override
+    public Optional<String> idByName(String name) {
+        return Optional.ofNullable(get(Family.NAMES, Keys.utf8(name))).map(Keys::string);
+    }
+
+    @Override
+    public Optional<SealedValue> value(String secretId, String versionId) {
+        return Optional.ofNullable(get(Family.VALUES, Keys.value(secretId, versionId))).map(RocksStorage::sealed);
+    }
+
+    @Override
+    public List<RegionKeyRecord> regionKeys() {
+        List<RegionKeyRecord> keys = new ArrayList<>();
+        scan(Family.REGION_KEYS, new byte[0], (k, v) -> {
+            keys.add(regionKey(v));
+            return true;
+        });
+        return keys;
+    }
+
+    @Override
+    public List<SecretRecord> secretsByName(String prefix, String afterName, int limit) {
+        List<SecretRecord> out = new ArrayList<>();
+        byte[] start = Keys.utf8(afterName.compareTo(prefix) > 0 ? afterName : prefix);
+        byte[] after = Keys.utf8(afterName);
+        scan(Family.NAMES, start, (k, v) -> {
+            String name = Keys.string(k);
+            if (!name.startsWith(prefix) || out.size() >= limit) {
+                return false;
+            }
+            if (!Arrays.equals(k, after)) {
+                secretById(Keys.string(v)).ifPresent(out::add);
+            }
+            return true;
+        });
+        return out;
+    }
+
+    @Override
+    public List<String> deletionsDue(long millis, int limit) {
+        List<String> out = new ArrayList<>();
+        scan(Family.DELETIONS, new byte[0], (k, v) -> {
+            if (Keys.deletionDate(k) > millis || out.size() >= limit) {
+                return false;
+            }
+            out.add(Keys.deletionId(k));
+            return true;
+        });
+        return out;
+    }
+
+    @Override
+    public List<ValueRef> valuesWrappedBefore(int version, int limit) {
+        List<ValueRef> out = new ArrayList<>();
+        scan(Family.VALUES, new byte[0], (k, v) -> {
+            if (sealed(v).getKeyVersion() < version) {
+                String[] ids = Keys.splitValue(k);
+                out.add(new ValueRef(ids[0], ids[1]));
+            }
+            return out.size() < limit;
+        });
+        return out;
+    }
+
+    // --- internals ----------------------------------------------------------------------
+
+    byte[] get(Family family, byte[] key) {
+        return read(d -> d.get(family, key));
+    }
+
+    interface Visitor {
+        /** Returns false to stop. */
+        boolean visit(byte[] key, byte[] value);
+    }
+
+    void scan(Family family, byte[] from, Visitor visitor) {
+        read(d -> {
+            try (RocksIterator it = d.rocks.newIterator(d.handle(family))) {
+                for (it.seek(from); it.isValid(); it.next()) {
+                    if (!visitor.visit(it.key(), it.value())) {
+                        break;
+                    }
+                }
+            }
+            return null;
+        });
+    }
+
+    ColumnFamilyHandle handle(Family family) {
+        return read(d -> d.handle(family));
+    }
+
+    private <T> T read(Function<Db, T> f) {
+        // reentrant: readApplied runs inside replaceWith's write lock
+        lock.readLock().lock();
+        try {
+            return f.apply(db);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    static SecretRecord secret(byte[] b) {
+        try {
+            return SecretRecord.parseFrom(b);
+        } catch (InvalidProtocolBufferException e) {
+            throw new StorageException("damaged secret record", e);
+        }
+    }
+
+    static SealedValue sealed(byte[] b) {
+        try {
+            return SealedValue.parseFrom(b);
+        } catch (InvalidProtocolBufferException e) {
+            throw new StorageException("damaged value record", e);
+        }
+    }
+
+    static RegionKeyRecord regionKey(byte[] b) {
+        try {
+            return RegionKeyRecord.parseFrom(b);
+        } catch (InvalidProtocolBufferException e) {
+            throw new StorageException("damaged region key record", e);
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            walk.sorted((a, b) -> b.compareTo(a)).forEach(p -> {
+                try {
+                    Files.delete(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+    }
+
+    /** One open database with its column family handles. */
+    private static final class Db {
+        final DBOptions options;
+        final ColumnFamilyOptions cfOptions;
+        final WriteOptions writeOptions;
+        final RocksDB rocks;
+        final List<ColumnFamilyHandle> handles = new ArrayList<>();
+
+        Db(Path dir) throws RocksDBException {
+            options = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
+                    .setMaxBackgroundJobs(2).setKeepLogFileNum(3);
+            cfOptions = new ColumnFamilyOptions().setWriteBufferSize(8L << 20);
+            // No fsync: the Raft log is durable and the applied index travels in each batch,
+            // so entries lost from RocksDB's WAL on a crash are applied again from the log.
+            writeOptions = new WriteOptions();
+            List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+            for (Family f : Family.values()) {
+                descriptors.add(new ColumnFamilyDescriptor(Keys.utf8(f.cfName), cfOptions));
+            }
+            rocks = RocksDB.open(options, dir.toString(), descriptors, handles);
+        }
+
+        ColumnFamilyHandle handle(Family family) {
+            return handles.get(family.ordinal());
+        }
+
+        byte[] get(Family family, byte[] key) {
+            try {
+                return rocks.get(handle(family), key);
+            } catch (RocksDBException e) {
+                throw new StorageException("RocksDB read failed: " + e.getMessage(), e);
+            }
+        }
+
+        void close() {
+            handles.forEach(ColumnFamilyHandle::close);
+            rocks.close();
+            writeOptions.close();
+            cfOptions.close();
+            options.close();
+        }
+    }
+}
