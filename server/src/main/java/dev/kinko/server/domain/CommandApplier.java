@@ -92,6 +92,9 @@ public final class CommandApplier {
             return versionExisted(current, cmd.getVersion().getVersionId());
         }
         SecretRecord.Builder record = current.toBuilder().setLastChangedMillis(now);
+        if (cmd.hasDescription()) {
+            record.setDescription(cmd.getDescription());
+        }
         CommandResult.Builder result = ok(record);
         addVersion(record, cmd.getVersion(), now, state, result);
         state.putSecret(current, record.build());

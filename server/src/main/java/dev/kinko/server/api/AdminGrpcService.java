@@ -1,0 +1,217 @@
+package dev.kinko.server.api;
+
+import dev.kinko.proto.v1.AddMemberRequest;
+import dev.kinko.proto.v1.AddMemberResponse;
+import dev.kinko.proto.v1.AdminServiceGrpc;
+import dev.kinko.proto.v1.GetClusterStatusRequest;
+import dev.kinko.proto.v1.GetClusterStatusResponse;
+import dev.kinko.proto.v1.GetNodeStatusRequest;
+import dev.kinko.proto.v1.GetNodeStatusResponse;
+import dev.kinko.proto.v1.Member;
+import dev.kinko.proto.v1.MemberRole;
+import dev.kinko.proto.v1.NodeStatus;
+import dev.kinko.proto.v1.RemoveMemberRequest;
+import dev.kinko.proto.v1.RemoveMemberResponse;
+import dev.kinko.proto.v1.RewrapDataKeysRequest;
+import dev.kinko.proto.v1.RewrapDataKeysResponse;
+import dev.kinko.proto.v1.RotateRegionKeyRequest;
+import dev.kinko.proto.v1.RotateRegionKeyResponse;
+import dev.kinko.proto.v1.TakeSnapshotRequest;
+import dev.kinko.proto.v1.TakeSnapshotResponse;
+import dev.kinko.proto.v1.TransferLeadershipRequest;
+import dev.kinko.proto.v1.TransferLeadershipResponse;
+import dev.kinko.server.consensus.RaftNode;
+import dev.kinko.server.consensus.RegionMember;
+import dev.kinko.server.crypto.Keyring;
+import dev.kinko.server.domain.KinkoException;
+import dev.kinko.server.domain.Reason;
+import dev.kinko.server.frontend.SecretWriter;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/** The region part of AdminService: status, membership, leadership, snapshots, region keys. */
+public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
+    /** How long GetClusterStatus waits for each member's own view. */
+    static final long MEMBER_STATUS_DEADLINE_MS = 2_000;
+    private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+    private static final Pattern ADDRESS = Pattern.compile("[A-Za-z0-9_.\\-\\[\\]:]{1,255}:[0-9]{1,5}");
+
+    private final RaftNode raft;
+    private final SecretWriter writer;
+    private final Keyring keyring;
+    private final LeaderForwarder forwarder;
+
+    AdminGrpcService(RaftNode raft, SecretWriter writer, Keyring keyring, LeaderForwarder forwarder) {
+        this.raft = raft;
+        this.writer = writer;
+        this.keyring = keyring;
+        this.forwarder = forwarder;
+    }
+
+    @Override
+    public void getNodeStatus(GetNodeStatusRequest r, StreamObserver<GetNodeStatusResponse> out) {
+        call(out, () -> GetNodeStatusResponse.newBuilder().setStatus(localStatus()).build());
+    }
+
+    @Override
+    public void getClusterStatus(GetClusterStatusRequest r, StreamObserver<GetClusterStatusResponse> out) {
+        call(out, () -> {
+            RaftNode.NodeView self = raft.view();
+            GetClusterStatusResponse.Builder b = GetClusterStatusResponse.newBuilder()
+                    .setRegion(raft.region()).setLeaderId(self.leaderId()).setTerm(self.term())
+                    .setRegionKeyVersion(keyring.newestVersion());
+            List<RegionMember> members = raft.members();
+            members.forEach(m -> b.addMembers(member(m)));
+            List<CompletableFuture<NodeStatus>> views = members.stream().map(this::statusOf).toList();
+            views.forEach(v -> b.addNodes(v.join()));
+            return b.build();
+        });
+    }
+
+    private CompletableFuture<NodeStatus> statusOf(RegionMember m) {
+        if (m.nodeId().equals(raft.nodeId())) {
+            return CompletableFuture.completedFuture(localStatus());
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            ManagedChannel channel = Grpc.newChannelBuilder(m.clientAddress(), InsecureChannelCredentials.create()).build();
+            try {
+                return AdminServiceGrpc.newBlockingStub(channel)
+                        .withDeadlineAfter(MEMBER_STATUS_DEADLINE_MS, TimeUnit.MILLISECONDS)
+                        .getNodeStatus(GetNodeStatusRequest.getDefaultInstance()).getStatus();
+            } catch (RuntimeException e) {
+                return NodeStatus.newBuilder().setNodeId(m.nodeId()).setRegion(raft.region())
+                        .setRole(MemberRole.MEMBER_ROLE_UNREACHABLE)
+                        .setError(io.grpc.Status.fromThrowable(e).getCode().name()).build();
+            } finally {
+                channel.shutdownNow();
+            }
+        });
+    }
+
+    private NodeStatus localStatus() {
+        RaftNode.NodeView v = raft.view();
+        return NodeStatus.newBuilder().setNodeId(v.nodeId()).setRegion(v.region()).setRole(role(v.role()))
+                .setLeaderId(v.leaderId()).setTerm(v.term()).setCommitIndex(v.commitIndex())
+                .setAppliedIndex(v.appliedIndex()).setSnapshotIndex(v.snapshotIndex()).build();
+    }
+
+    @Override
+    public void addMember(AddMemberRequest r, StreamObserver<AddMemberResponse> out) {
+        call(out, () -> {
+            Member m = r.getMember();
+            checkNodeId(m.getNodeId());
+            checkAddress("raft_address", m.getRaftAddress());
+            checkAddress("client_address", m.getClientAddress());
+            List<RegionMember> members = admin(() -> raft.addMember(
+                    new RegionMember(m.getNodeId(), m.getRaftAddress(), m.getClientAddress())));
+            AddMemberResponse.Builder b = AddMemberResponse.newBuilder();
+            members.forEach(x -> b.addMembers(member(x)));
+            return b.build();
+        });
+    }
+
+    @Override
+    public void removeMember(RemoveMemberRequest r, StreamObserver<RemoveMemberResponse> out) {
+        call(out, () -> {
+            checkNodeId(r.getNodeId());
+            List<RegionMember> members = admin(() -> raft.removeMember(r.getNodeId()));
+            RemoveMemberResponse.Builder b = RemoveMemberResponse.newBuilder();
+            members.forEach(x -> b.addMembers(member(x)));
+            return b.build();
+        });
+    }
+
+    @Override
+    public void transferLeadership(TransferLeadershipRequest r, StreamObserver<TransferLeadershipResponse> out) {
+        call(out, () -> {
+            if (!r.getNodeId().isEmpty()) {
+                checkNodeId(r.getNodeId());
+            }
+            String leader = admin(() -> raft.transferLeadership(r.getNodeId()));
+            return TransferLeadershipResponse.newBuilder().setLeaderId(leader).build();
+        });
+    }
+
+    @Override
+    public void takeSnapshot(TakeSnapshotRequest r, StreamObserver<TakeSnapshotResponse> out) {
+        call(out, () -> TakeSnapshotResponse.newBuilder().setSnapshotIndex(admin(raft::takeSnapshot)).build());
+    }
+
+    @Override
+    public void rotateRegionKey(RotateRegionKeyRequest r, StreamObserver<RotateRegionKeyResponse> out) {
+        if (!raft.isLeaderReady()) {
+            forwarder.forward(AdminServiceGrpc.getRotateRegionKeyMethod(), r, out);
+            return;
+        }
+        call(out, () -> RotateRegionKeyResponse.newBuilder().setKeyVersion(writer.rotateRegionKey().join()).build());
+    }
+
+    @Override
+    public void rewrapDataKeys(RewrapDataKeysRequest r, StreamObserver<RewrapDataKeysResponse> out) {
+        if (!raft.isLeaderReady()) {
+            forwarder.forward(AdminServiceGrpc.getRewrapDataKeysMethod(), r, out);
+            return;
+        }
+        call(out, () -> {
+            long rewrapped = writer.rewrapDataKeys();
+            return RewrapDataKeysResponse.newBuilder().setKeyVersion(keyring.newestVersion()).setRewrapped(rewrapped).build();
+        });
+    }
+
+    private interface AdminAction<T> {
+        T run() throws IOException;
+    }
+
+    private static <T> T admin(AdminAction<T> action) {
+        try {
+            return action.run();
+        } catch (IllegalArgumentException e) {
+            throw new KinkoException(Reason.INVALID_MEMBER, e.getMessage());
+        } catch (IOException e) {
+            throw new KinkoException(Reason.ADMIN_FAILED, e.getMessage());
+        }
+    }
+
+    private static void checkNodeId(String id) {
+        if (!NODE_ID.matcher(id).matches()) {
+            throw new KinkoException(Reason.INVALID_MEMBER, "a node id must be 1-64 letters, digits, '.', '_' or '-'");
+        }
+    }
+
+    private static void checkAddress(String field, String address) {
+        if (!ADDRESS.matcher(address).matches()) {
+            throw new KinkoException(Reason.INVALID_MEMBER, field + " must be host:port");
+        }
+    }
+
+    private static Member member(RegionMember m) {
+        return Member.newBuilder().setNodeId(m.nodeId()).setRaftAddress(m.raftAddress())
+                .setClientAddress(m.clientAddress()).build();
+    }
+
+    private static MemberRole role(String ratisRole) {
+        return switch (ratisRole) {
+            case "LEADER" -> MemberRole.MEMBER_ROLE_LEADER;
+            case "FOLLOWER" -> MemberRole.MEMBER_ROLE_FOLLOWER;
+            case "CANDIDATE" -> MemberRole.MEMBER_ROLE_CANDIDATE;
+            case "LISTENER" -> MemberRole.MEMBER_ROLE_LISTENER;
+            default -> MemberRole.MEMBER_ROLE_UNSPECIFIED;
+        };
+    }
+
+    private static <T> void call(StreamObserver<T> out, java.util.function.Supplier<T> body) {
+        try {
+            out.onNext(body.get());
+            out.onCompleted();
+        } catch (RuntimeException e) {
+            out.onError(ErrorMapper.toStatus(e));
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package dev.kinko.server.api;
+
+import dev.kinko.server.consensus.RaftNode;
+import dev.kinko.server.crypto.Keyring;
+import dev.kinko.server.frontend.SecretReader;
+import dev.kinko.server.frontend.SecretWriter;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/** The node's gRPC endpoint: SecretsService, AdminService, grpc.health.v1 and server reflection. */
+public final class ApiServer implements Closeable {
+    /** Largest request accepted: a batch of the largest values with room for the envelope. */
+    public static final int MAX_INBOUND_MESSAGE_BYTES = 4 << 20;
+
+    private final Server server;
+    private final HealthStatusManager health;
+    private final LeaderForwarder forwarder;
+
+    private ApiServer(Server server, HealthStatusManager health, LeaderForwarder forwarder) {
+        this.server = server;
+        this.health = health;
+        this.forwarder = forwarder;
+    }
+
+    public static ApiServer start(String host, int port, RaftNode raft, SecretReader reader, SecretWriter writer,
+                                  Keyring keyring) throws IOException {
+        LeaderForwarder forwarder = new LeaderForwarder(raft);
+        HealthStatusManager health = new HealthStatusManager();
+        Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), InsecureServerCredentials.create())
+                .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+                .addService(ServerInterceptors.intercept(new SecretsGrpcService(raft, reader, writer, forwarder),
+                        LeaderForwarder.interceptor()))
+                .addService(ServerInterceptors.intercept(new AdminGrpcService(raft, writer, keyring, forwarder),
+                        LeaderForwarder.interceptor()))
+                .addService(health.getHealthService())
+                .addService(ProtoReflectionServiceV1.newInstance())
+                .build();
+        server.start();
+        health.setStatus("", ServingStatus.SERVING);
+        health.setStatus("kinko.v1.SecretsService", ServingStatus.SERVING);
+        return new ApiServer(server, health, forwarder);
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    @Override
+    public void close() {
+        health.enterTerminalState();
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+                server.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            server.shutdownNow();
+        }
+        forwarder.close();
+    }
+}

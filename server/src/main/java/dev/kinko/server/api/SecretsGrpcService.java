@@ -1,0 +1,207 @@
+package dev.kinko.server.api;
+
+import dev.kinko.proto.v1.BatchGetSecretValueRequest;
+import dev.kinko.proto.v1.BatchGetSecretValueResponse;
+import dev.kinko.proto.v1.CreateSecretRequest;
+import dev.kinko.proto.v1.CreateSecretResponse;
+import dev.kinko.proto.v1.DeleteSecretRequest;
+import dev.kinko.proto.v1.DeleteSecretResponse;
+import dev.kinko.proto.v1.DescribeSecretRequest;
+import dev.kinko.proto.v1.DescribeSecretResponse;
+import dev.kinko.proto.v1.GetRandomPasswordRequest;
+import dev.kinko.proto.v1.GetRandomPasswordResponse;
+import dev.kinko.proto.v1.GetSecretValueRequest;
+import dev.kinko.proto.v1.GetSecretValueResponse;
+import dev.kinko.proto.v1.ListSecretVersionIdsRequest;
+import dev.kinko.proto.v1.ListSecretVersionIdsResponse;
+import dev.kinko.proto.v1.ListSecretsRequest;
+import dev.kinko.proto.v1.ListSecretsResponse;
+import dev.kinko.proto.v1.PutSecretValueRequest;
+import dev.kinko.proto.v1.PutSecretValueResponse;
+import dev.kinko.proto.v1.ReadConsistency;
+import dev.kinko.proto.v1.RestoreSecretRequest;
+import dev.kinko.proto.v1.RestoreSecretResponse;
+import dev.kinko.proto.v1.SecretsServiceGrpc;
+import dev.kinko.proto.v1.TagResourceRequest;
+import dev.kinko.proto.v1.TagResourceResponse;
+import dev.kinko.proto.v1.UntagResourceRequest;
+import dev.kinko.proto.v1.UntagResourceResponse;
+import dev.kinko.proto.v1.UpdateSecretRequest;
+import dev.kinko.proto.v1.UpdateSecretResponse;
+import dev.kinko.proto.v1.UpdateSecretVersionStageRequest;
+import dev.kinko.proto.v1.UpdateSecretVersionStageResponse;
+import dev.kinko.server.consensus.RaftNode;
+import dev.kinko.server.domain.KinkoException;
+import dev.kinko.server.domain.PasswordGenerator;
+import dev.kinko.server.frontend.SecretReader;
+import dev.kinko.server.frontend.SecretWriter;
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * The public SecretsService of one node: validates every request at the edge
+ * (a malformed request changes nothing), serves reads here and writes on the
+ * leader, forwarding them there from a follower.
+ */
+public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceImplBase {
+    private final RaftNode raft;
+    private final SecretReader reader;
+    private final SecretWriter writer;
+    private final LeaderForwarder forwarder;
+    private final PasswordGenerator passwords = new PasswordGenerator();
+
+    SecretsGrpcService(RaftNode raft, SecretReader reader, SecretWriter writer, LeaderForwarder forwarder) {
+        this.raft = raft;
+        this.reader = reader;
+        this.writer = writer;
+        this.forwarder = forwarder;
+    }
+
+    // --- reads --------------------------------------------------------------------------
+
+    @Override
+    public void getSecretValue(GetSecretValueRequest r, StreamObserver<GetSecretValueResponse> out) {
+        read(() -> RequestRules.check(r), r.getConsistency(), () -> reader.get(r), out);
+    }
+
+    @Override
+    public void batchGetSecretValue(BatchGetSecretValueRequest r, StreamObserver<BatchGetSecretValueResponse> out) {
+        read(() -> RequestRules.check(r), r.getConsistency(), () -> reader.batchGet(r), out);
+    }
+
+    @Override
+    public void describeSecret(DescribeSecretRequest r, StreamObserver<DescribeSecretResponse> out) {
+        read(() -> RequestRules.check(r), r.getConsistency(), () -> reader.describe(r), out);
+    }
+
+    @Override
+    public void listSecrets(ListSecretsRequest r, StreamObserver<ListSecretsResponse> out) {
+        read(() -> RequestRules.check(r), r.getConsistency(), () -> reader.list(r), out);
+    }
+
+    @Override
+    public void listSecretVersionIds(ListSecretVersionIdsRequest r, StreamObserver<ListSecretVersionIdsResponse> out) {
+        read(() -> RequestRules.check(r), r.getConsistency(), () -> reader.versions(r), out);
+    }
+
+    @Override
+    public void getRandomPassword(GetRandomPasswordRequest r, StreamObserver<GetRandomPasswordResponse> out) {
+        try {
+            String password = passwords.generate(new PasswordGenerator.Options(r.getPasswordLength(),
+                    r.getExcludeCharacters(), r.getExcludeNumbers(), r.getExcludePunctuation(), r.getExcludeUppercase(),
+                    r.getExcludeLowercase(), r.getIncludeSpace(),
+                    !r.hasRequireEachIncludedType() || r.getRequireEachIncludedType()));
+            out.onNext(GetRandomPasswordResponse.newBuilder().setRandomPassword(password).build());
+            out.onCompleted();
+        } catch (KinkoException e) {
+            out.onError(ErrorMapper.toStatus(e));
+        }
+    }
+
+    // --- writes -------------------------------------------------------------------------
+
+    @Override
+    public void createSecret(CreateSecretRequest r, StreamObserver<CreateSecretResponse> out) {
+        write(SecretsServiceGrpc.getCreateSecretMethod(), r, out,
+                () -> writer.create(r, RequestRules.check(r)));
+    }
+
+    @Override
+    public void putSecretValue(PutSecretValueRequest r, StreamObserver<PutSecretValueResponse> out) {
+        write(SecretsServiceGrpc.getPutSecretValueMethod(), r, out, () -> writer.put(r, RequestRules.check(r)));
+    }
+
+    @Override
+    public void updateSecret(UpdateSecretRequest r, StreamObserver<UpdateSecretResponse> out) {
+        write(SecretsServiceGrpc.getUpdateSecretMethod(), r, out, () -> writer.update(r, RequestRules.check(r)));
+    }
+
+    @Override
+    public void updateSecretVersionStage(UpdateSecretVersionStageRequest r,
+                                         StreamObserver<UpdateSecretVersionStageResponse> out) {
+        write(SecretsServiceGrpc.getUpdateSecretVersionStageMethod(), r, out, () -> {
+            RequestRules.check(r);
+            return writer.updateStage(r);
+        });
+    }
+
+    @Override
+    public void deleteSecret(DeleteSecretRequest r, StreamObserver<DeleteSecretResponse> out) {
+        write(SecretsServiceGrpc.getDeleteSecretMethod(), r, out, () -> {
+            RequestRules.check(r);
+            return writer.delete(r);
+        });
+    }
+
+    @Override
+    public void restoreSecret(RestoreSecretRequest r, StreamObserver<RestoreSecretResponse> out) {
+        write(SecretsServiceGrpc.getRestoreSecretMethod(), r, out, () -> {
+            RequestRules.check(r);
+            return writer.restore(r);
+        });
+    }
+
+    @Override
+    public void tagResource(TagResourceRequest r, StreamObserver<TagResourceResponse> out) {
+        write(SecretsServiceGrpc.getTagResourceMethod(), r, out, () -> {
+            RequestRules.check(r);
+            return writer.tag(r);
+        });
+    }
+
+    @Override
+    public void untagResource(UntagResourceRequest r, StreamObserver<UntagResourceResponse> out) {
+        write(SecretsServiceGrpc.getUntagResourceMethod(), r, out, () -> {
+            RequestRules.check(r);
+            return writer.untag(r);
+        });
+    }
+
+    // --- plumbing -----------------------------------------------------------------------
+
+    private <R> void read(Runnable validate, ReadConsistency consistency, Supplier<R> read, StreamObserver<R> out) {
+        try {
+            validate.run();
+        } catch (RuntimeException e) {
+            out.onError(ErrorMapper.toStatus(e));
+            return;
+        }
+        reader.ready(consistency).thenApply(v -> read.get()).whenComplete((value, error) -> reply(value, error, out));
+    }
+
+    /**
+     * Validates and runs a write on the leader, or forwards it there. Invalid requests are
+     * refused here, on whichever node they reached, before anything is forwarded.
+     */
+    private <Q, R> void write(MethodDescriptor<Q, R> method, Q request, StreamObserver<R> out,
+                              Supplier<CompletableFuture<R>> onLeader) {
+        if (!raft.isLeaderReady()) {
+            try {
+                RequestRules.checkAny(request);
+            } catch (RuntimeException e) {
+                out.onError(ErrorMapper.toStatus(e));
+                return;
+            }
+            forwarder.forward(method, request, out);
+            return;
+        }
+        CompletableFuture<R> result;
+        try {
+            result = onLeader.get();
+        } catch (RuntimeException e) {
+            result = CompletableFuture.failedFuture(e);
+        }
+        result.whenComplete((value, error) -> reply(value, error, out));
+    }
+
+    private static <R> void reply(R value, Throwable error, StreamObserver<R> out) {
+        if (error != null) {
+            out.onError(ErrorMapper.toStatus(error));
+        } else {
+            out.onNext(value);
+            out.onCompleted();
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package dev.kinko.server.config;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.kinko.server.consensus.RaftSettings;
+import dev.kinko.server.consensus.RegionMember;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A node's configuration, read from YAML ({@code kinko server --config node.yaml}).
+ * Unknown keys are refused so a typo never passes silently.
+ */
+public record NodeConfig(
+        String nodeId,
+        String region,
+        Path dataDir,
+        Path keyFile,
+        String listenHost,
+        int clientPort,
+        List<Peer> peers,
+        Raft raft,
+        Integer purgeIntervalSeconds) {
+
+    public static final String DEFAULT_LISTEN_HOST = "127.0.0.1";
+    public static final int DEFAULT_PURGE_INTERVAL_SECONDS = 60;
+
+    /** A member of the region, as the config file lists it. */
+    public record Peer(String id, String raftAddress, String clientAddress) {
+        public RegionMember member() {
+            return new RegionMember(id, raftAddress, clientAddress);
+        }
+    }
+
+    /** Optional Raft tuning; absent keys keep {@link RaftSettings#defaults()}. */
+    public record Raft(Long electionTimeoutMinMs, Long electionTimeoutMaxMs, Long requestTimeoutMs,
+                       Long snapshotThreshold, Long segmentSizeBytes, Integer purgeGap) {}
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+
+    public static NodeConfig load(Path file) throws IOException {
+        NodeConfig config;
+        try {
+            config = YAML.readValue(Files.readString(file), NodeConfig.class);
+        } catch (JsonMappingException e) {
+            throw new IOException("config " + file + ": " + e.getOriginalMessage(), e);
+        }
+        return config.validated(file.toString());
+    }
+
+    public void write(Path file) throws IOException {
+        YAML.writeValue(file.toFile(), this);
+    }
+
+    NodeConfig validated(String source) {
+        require(nodeId != null && !nodeId.isBlank(), source, "node_id is required");
+        require(region != null && region.matches("[a-z0-9-]{1,63}"), source,
+                "region is required: 1-63 lowercase letters, digits or '-'");
+        require(dataDir != null, source, "data_dir is required");
+        require(keyFile != null, source, "key_file is required");
+        require(peers != null && !peers.isEmpty(), source, "peers must list the region's nodes");
+        require(peers.stream().anyMatch(p -> nodeId.equals(p.id())), source,
+                "peers must include this node (" + nodeId + ")");
+        for (Peer p : peers) {
+            require(p.id() != null && p.raftAddress() != null && p.clientAddress() != null, source,
+                    "each peer needs id, raft_address and client_address");
+        }
+        return this;
+    }
+
+    private static void require(boolean ok, String source, String rule) {
+        if (!ok) {
+            throw new IllegalArgumentException("config " + source + ": " + rule);
+        }
+    }
+
+    public String host() {
+        return listenHost == null ? DEFAULT_LISTEN_HOST : listenHost;
+    }
+
+    public List<RegionMember> members() {
+        return peers.stream().map(Peer::member).toList();
+    }
+
+    public Duration purgeInterval() {
+        return Duration.ofSeconds(purgeIntervalSeconds == null ? DEFAULT_PURGE_INTERVAL_SECONDS : purgeIntervalSeconds);
+    }
+
+    public RaftSettings raftSettings() {
+        RaftSettings d = RaftSettings.defaults();
+        if (raft == null) {
+            return d;
+        }
+        return new RaftSettings(
+                raft.electionTimeoutMinMs() == null ? d.electionTimeoutMin() : Duration.ofMillis(raft.electionTimeoutMinMs()),
+                raft.electionTimeoutMaxMs() == null ? d.electionTimeoutMax() : Duration.ofMillis(raft.electionTimeoutMaxMs()),
+                raft.requestTimeoutMs() == null ? d.requestTimeout() : Duration.ofMillis(raft.requestTimeoutMs()),
+                raft.snapshotThreshold() == null ? d.snapshotThreshold() : raft.snapshotThreshold(),
+                raft.segmentSizeBytes() == null ? d.segmentSizeBytes() : raft.segmentSizeBytes(),
+                raft.purgeGap() == null ? d.purgeGap() : raft.purgeGap());
+    }
+
+    /** The client port of this node, from its peer entry when client_port is absent. */
+    public int effectiveClientPort() {
+        if (clientPort != 0) {
+            return clientPort;
+        }
+        String addr = peers.stream().filter(p -> nodeId.equals(p.id())).findFirst().orElseThrow().clientAddress();
+        return Integer.parseInt(addr.substring(addr.lastIndexOf(':') + 1));
+    }
+}

@@ -1,0 +1,128 @@
+package dev.kinko.server.consensus;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.kinko.proto.raft.v1.BatchResult;
+import dev.kinko.proto.raft.v1.Command;
+import dev.kinko.proto.raft.v1.CommandBatch;
+import dev.kinko.proto.raft.v1.CommandResult;
+import dev.kinko.server.domain.Reason;
+import java.io.Closeable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Group commit on the leader: commands that arrive while earlier entries are
+ * in flight are packed into one Raft entry, so one append, one fsync and one
+ * RocksDB batch serve many writes. Each caller gets its own command's result.
+ */
+public final class GroupCommitter implements Closeable {
+    /** Commands packed into one Raft entry at most. */
+    public static final int MAX_COMMANDS_PER_ENTRY = 256;
+    /** Bytes of commands in one Raft entry at most (Ratis' appender buffer is 4 MB). */
+    public static final int MAX_ENTRY_BYTES = 1 << 20;
+    /** Entries appended but not yet applied, at most; later commands wait and are grouped. */
+    public static final int MAX_ENTRIES_IN_FLIGHT = 4;
+
+    private record Pending(Command command, CompletableFuture<CommandResult> result) {}
+
+    private final RaftNode raft;
+    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final Semaphore inFlight = new Semaphore(MAX_ENTRIES_IN_FLIGHT);
+    private final Thread drainer;
+    private volatile boolean closed;
+
+    public GroupCommitter(RaftNode raft) {
+        this.raft = raft;
+        this.drainer = new Thread(this::drain, "kinko-group-commit-" + raft.nodeId());
+        this.drainer.setDaemon(true);
+        this.drainer.start();
+    }
+
+    public CompletableFuture<CommandResult> submit(Command command) {
+        CompletableFuture<CommandResult> result = new CompletableFuture<>();
+        if (closed) {
+            result.completeExceptionally(new RaftUnavailableException("the node is shutting down"));
+            return result;
+        }
+        queue.add(new Pending(command, result));
+        return result;
+    }
+
+    private void drain() {
+        List<Pending> group = new ArrayList<>();
+        while (!closed) {
+            try {
+                Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                inFlight.acquire();
+                group.add(first);
+                int bytes = first.command().getSerializedSize();
+                Pending next;
+                while (group.size() < MAX_COMMANDS_PER_ENTRY && (next = queue.peek()) != null
+                        && bytes + next.command().getSerializedSize() <= MAX_ENTRY_BYTES) {
+                    group.add(queue.poll());
+                    bytes += next.command().getSerializedSize();
+                }
+                send(List.copyOf(group));
+                group.clear();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (RuntimeException e) {
+                inFlight.release();
+                group.forEach(p -> p.result().completeExceptionally(e));
+                group.clear();
+            }
+        }
+        failAll(new RaftUnavailableException("the node is shutting down"));
+    }
+
+    private void send(List<Pending> group) {
+        CommandBatch.Builder batch = CommandBatch.newBuilder();
+        group.forEach(p -> batch.addCommands(p.command()));
+        raft.submit(batch.build().toByteArray()).whenComplete((reply, error) -> {
+            inFlight.release();
+            if (error != null) {
+                Throwable cause = error.getCause() != null ? error.getCause() : error;
+                group.forEach(p -> p.result().completeExceptionally(cause));
+                return;
+            }
+            try {
+                BatchResult results = BatchResult.parseFrom(reply);
+                for (int i = 0; i < group.size(); i++) {
+                    group.get(i).result().complete(i < results.getResultsCount() ? results.getResults(i)
+                            : CommandResult.newBuilder().setErrorReason(Reason.INTERNAL.name())
+                                    .setErrorMessage("the entry was applied before this node's restart; retry").build());
+                }
+            } catch (InvalidProtocolBufferException e) {
+                group.forEach(p -> p.result().completeExceptionally(e));
+            }
+        });
+    }
+
+    private void failAll(RuntimeException e) {
+        Pending p;
+        while ((p = queue.poll()) != null) {
+            p.result().completeExceptionally(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        drainer.interrupt();
+        try {
+            drainer.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        failAll(new RaftUnavailableException("the node is shutting down"));
+    }
+}

@@ -1,0 +1,53 @@
+package dev.kinko.server.frontend;
+
+import com.google.protobuf.Timestamp;
+import dev.kinko.proto.raft.v1.SecretRecord;
+import dev.kinko.proto.raft.v1.VersionRecord;
+import dev.kinko.proto.v1.SecretMetadata;
+import dev.kinko.proto.v1.SecretVersionInfo;
+import dev.kinko.proto.v1.Tag;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Stored records as the public messages clients see. */
+final class Records {
+    private Records() {}
+
+    static Timestamp timestamp(long millis) {
+        return Timestamp.newBuilder().setSeconds(Math.floorDiv(millis, 1000))
+                .setNanos((int) Math.floorMod(millis, 1000) * 1_000_000).build();
+    }
+
+    static SecretMetadata metadata(SecretRecord r) {
+        SecretMetadata.Builder m = SecretMetadata.newBuilder()
+                .setId(r.getId())
+                .setName(r.getName())
+                .setDescription(r.getDescription())
+                .setCreatedDate(timestamp(r.getCreatedMillis()))
+                .setLastChangedDate(timestamp(r.getLastChangedMillis()))
+                .setPrimaryRegion(r.getPrimaryRegion());
+        if (r.getDeletionDateMillis() != 0) {
+            m.setDeletedDate(timestamp(r.getDeletionDateMillis()));
+        }
+        new TreeMap<>(r.getTagsMap()).forEach((k, v) -> m.addTags(Tag.newBuilder().setKey(k).setValue(v)));
+        // newest first, as people read a history
+        for (int i = r.getVersionsCount() - 1; i >= 0; i--) {
+            m.addVersions(version(r.getVersions(i)));
+        }
+        return m.build();
+    }
+
+    static SecretVersionInfo version(VersionRecord v) {
+        return SecretVersionInfo.newBuilder()
+                .setVersionId(v.getVersionId())
+                .addAllVersionStages(v.getStagesList())
+                .setCreatedDate(timestamp(v.getCreatedMillis()))
+                .build();
+    }
+
+    static Map<String, String> tags(Iterable<Tag> tags) {
+        Map<String, String> out = new TreeMap<>();
+        tags.forEach(t -> out.put(t.getKey(), t.getValue()));
+        return out;
+    }
+}

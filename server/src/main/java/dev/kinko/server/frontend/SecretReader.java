@@ -1,0 +1,204 @@
+package dev.kinko.server.frontend;
+
+import com.google.protobuf.ByteString;
+import dev.kinko.proto.raft.v1.SealedValue;
+import dev.kinko.proto.raft.v1.SecretRecord;
+import dev.kinko.proto.raft.v1.VersionRecord;
+import dev.kinko.proto.v1.BatchGetSecretValueError;
+import dev.kinko.proto.v1.BatchGetSecretValueRequest;
+import dev.kinko.proto.v1.BatchGetSecretValueResponse;
+import dev.kinko.proto.v1.DescribeSecretRequest;
+import dev.kinko.proto.v1.DescribeSecretResponse;
+import dev.kinko.proto.v1.GetSecretValueRequest;
+import dev.kinko.proto.v1.GetSecretValueResponse;
+import dev.kinko.proto.v1.ListSecretVersionIdsRequest;
+import dev.kinko.proto.v1.ListSecretVersionIdsResponse;
+import dev.kinko.proto.v1.ListSecretsRequest;
+import dev.kinko.proto.v1.ListSecretsResponse;
+import dev.kinko.proto.v1.ReadConsistency;
+import dev.kinko.proto.v1.SecretMetadata;
+import dev.kinko.server.consensus.RaftNode;
+import dev.kinko.server.domain.KinkoException;
+import dev.kinko.server.domain.Limits;
+import dev.kinko.server.domain.Reason;
+import dev.kinko.server.domain.Stages;
+import dev.kinko.server.domain.StateQueries;
+import dev.kinko.server.domain.Validation;
+import dev.kinko.server.domain.ValueCipher;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Reads: linearizable by default (the node waits until it has applied the
+ * leader's read index), or local when the caller allows stale data; then
+ * RocksDB, then the value is unsealed in memory.
+ */
+public final class SecretReader {
+    private final StateQueries state;
+    private final ValueCipher cipher;
+    private final RaftNode raft;
+
+    public SecretReader(StateQueries state, ValueCipher cipher, RaftNode raft) {
+        this.state = state;
+        this.cipher = cipher;
+        this.raft = raft;
+    }
+
+    /** Completes when this node's state is fresh enough for the requested consistency. */
+    public CompletableFuture<Void> ready(ReadConsistency consistency) {
+        return consistency == ReadConsistency.READ_CONSISTENCY_LOCAL
+                ? CompletableFuture.completedFuture(null) : raft.readBarrier();
+    }
+
+    public GetSecretValueResponse get(GetSecretValueRequest r) {
+        SecretRecord secret = readable(r.getSecretId());
+        VersionRecord version = select(secret, r.getVersionId(), r.getVersionStage());
+        SealedValue sealed = state.value(secret.getId(), version.getVersionId()).orElseThrow(() ->
+                new KinkoException(Reason.VERSION_NOT_FOUND, "version " + version.getVersionId() + " has no stored value"));
+        byte[] plain = cipher.open(secret.getId(), version.getVersionId(), sealed);
+        try {
+            GetSecretValueResponse.Builder out = GetSecretValueResponse.newBuilder()
+                    .setId(secret.getId())
+                    .setName(secret.getName())
+                    .setVersionId(version.getVersionId())
+                    .addAllVersionStages(version.getStagesList())
+                    .setCreatedDate(Records.timestamp(version.getCreatedMillis()));
+            if (sealed.getBinary()) {
+                out.setSecretBinary(ByteString.copyFrom(plain));
+            } else {
+                out.setSecretString(new String(plain, StandardCharsets.UTF_8));
+            }
+            return out.build();
+        } finally {
+            Arrays.fill(plain, (byte) 0);
+        }
+    }
+
+    public BatchGetSecretValueResponse batchGet(BatchGetSecretValueRequest r) {
+        BatchGetSecretValueResponse.Builder out = BatchGetSecretValueResponse.newBuilder();
+        for (String id : r.getSecretIdsList()) {
+            try {
+                out.addSecretValues(get(GetSecretValueRequest.newBuilder().setSecretId(id).build()));
+            } catch (KinkoException e) {
+                out.addErrors(BatchGetSecretValueError.newBuilder().setSecretId(id)
+                        .setReason(e.reason().name()).setMessage(e.getMessage()));
+            }
+        }
+        return out.build();
+    }
+
+    public DescribeSecretResponse describe(DescribeSecretRequest r) {
+        return DescribeSecretResponse.newBuilder().setSecret(Records.metadata(existing(r.getSecretId()))).build();
+    }
+
+    public ListSecretsResponse list(ListSecretsRequest r) {
+        int pageSize = Validation.pageSize(r.getPageSize());
+        String after = decodeToken(r.getPageToken());
+        List<SecretRecord> page = new ArrayList<>();
+        String cursor = after;
+        // secrets scheduled for deletion may be filtered out: read on until one past a full page
+        while (page.size() <= pageSize) {
+            List<SecretRecord> chunk = state.secretsByName(r.getNamePrefix(), cursor, pageSize + 1);
+            for (SecretRecord s : chunk) {
+                cursor = s.getName();
+                if (r.getIncludePlannedDeletion() || s.getDeletionDateMillis() == 0) {
+                    page.add(s);
+                    if (page.size() > pageSize) {
+                        break;
+                    }
+                }
+            }
+            if (chunk.size() <= pageSize) {
+                break;
+            }
+        }
+        boolean more = page.size() > pageSize;
+        ListSecretsResponse.Builder out = ListSecretsResponse.newBuilder();
+        page.stream().limit(pageSize).forEach(s -> out.addSecrets(Records.metadata(s)));
+        if (more) {
+            out.setNextPageToken(encodeToken(page.get(pageSize - 1).getName()));
+        }
+        return out.build();
+    }
+
+    public ListSecretVersionIdsResponse versions(ListSecretVersionIdsRequest r) {
+        int pageSize = Validation.pageSize(r.getPageSize());
+        SecretRecord secret = existing(r.getSecretId());
+        SecretMetadata meta = Records.metadata(secret);
+        List<dev.kinko.proto.v1.SecretVersionInfo> listed = new ArrayList<>();
+        meta.getVersionsList().stream()
+                .filter(v -> r.getIncludeDeprecated() || v.getVersionStagesCount() > 0)
+                .forEach(listed::add);
+        int start = 0;
+        if (!r.getPageToken().isEmpty()) {
+            String afterId = decodeToken(r.getPageToken());
+            start = -1;
+            for (int i = 0; i < listed.size(); i++) {
+                if (listed.get(i).getVersionId().equals(afterId)) {
+                    start = i + 1;
+                }
+            }
+            if (start < 0) {
+                throw new KinkoException(Reason.INVALID_PAGE_TOKEN, "page_token names a version that no longer exists");
+            }
+        }
+        int end = Math.min(listed.size(), start + pageSize);
+        ListSecretVersionIdsResponse.Builder out = ListSecretVersionIdsResponse.newBuilder()
+                .setId(secret.getId()).setName(secret.getName()).addAllVersions(listed.subList(start, end));
+        if (end < listed.size()) {
+            out.setNextPageToken(encodeToken(listed.get(end - 1).getVersionId()));
+        }
+        return out.build();
+    }
+
+    private SecretRecord existing(String secretRef) {
+        return state.resolve(secretRef).orElseThrow(() ->
+                new KinkoException(Reason.SECRET_NOT_FOUND, "secret " + secretRef + " not found"));
+    }
+
+    private SecretRecord readable(String secretRef) {
+        SecretRecord secret = existing(secretRef);
+        if (secret.getDeletionDateMillis() != 0) {
+            throw new KinkoException(Reason.SCHEDULED_FOR_DELETION, "secret " + secret.getName()
+                    + " is scheduled for deletion; it can only be described or restored");
+        }
+        return secret;
+    }
+
+    private static VersionRecord select(SecretRecord secret, String versionId, String stage) {
+        String wantedStage = versionId.isEmpty() && stage.isEmpty() ? Stages.CURRENT : stage;
+        for (VersionRecord v : secret.getVersionsList()) {
+            boolean idMatches = versionId.isEmpty() || v.getVersionId().equals(versionId);
+            boolean stageMatches = wantedStage.isEmpty() || v.getStagesList().contains(wantedStage);
+            if (idMatches && stageMatches) {
+                return v;
+            }
+        }
+        String which = !versionId.isEmpty() && !stage.isEmpty() ? "version " + versionId + " with label " + stage
+                : !versionId.isEmpty() ? "version " + versionId : "a version labelled " + wantedStage;
+        throw new KinkoException(Reason.VERSION_NOT_FOUND, "secret " + secret.getName() + " has no " + which);
+    }
+
+    static String encodeToken(String position) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(position.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String decodeToken(String token) {
+        if (token.isEmpty()) {
+            return "";
+        }
+        if (token.length() > Limits.MAX_PAGE_TOKEN_LENGTH) {
+            throw new KinkoException(Reason.INVALID_PAGE_TOKEN, "page_token is longer than "
+                    + Limits.MAX_PAGE_TOKEN_LENGTH + " characters; pass the next_page_token of the previous page");
+        }
+        try {
+            return new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new KinkoException(Reason.INVALID_PAGE_TOKEN, "page_token is not a token this service issued");
+        }
+    }
+}

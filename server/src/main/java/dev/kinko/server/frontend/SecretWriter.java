@@ -1,0 +1,287 @@
+package dev.kinko.server.frontend;
+
+import dev.kinko.proto.raft.v1.AddRegionKeyCommand;
+import dev.kinko.proto.raft.v1.Command;
+import dev.kinko.proto.raft.v1.CommandResult;
+import dev.kinko.proto.raft.v1.CreateSecretCommand;
+import dev.kinko.proto.raft.v1.ForceDeleteCommand;
+import dev.kinko.proto.raft.v1.NewVersion;
+import dev.kinko.proto.raft.v1.PurgeSecretCommand;
+import dev.kinko.proto.raft.v1.PutValueCommand;
+import dev.kinko.proto.raft.v1.RestoreSecretCommand;
+import dev.kinko.proto.raft.v1.RewrapDataKeyCommand;
+import dev.kinko.proto.raft.v1.ScheduleDeletionCommand;
+import dev.kinko.proto.raft.v1.SealedValue;
+import dev.kinko.proto.raft.v1.SecretRecord;
+import dev.kinko.proto.raft.v1.TagResourceCommand;
+import dev.kinko.proto.raft.v1.UntagResourceCommand;
+import dev.kinko.proto.raft.v1.UpdateDescriptionCommand;
+import dev.kinko.proto.raft.v1.UpdateVersionStageCommand;
+import dev.kinko.proto.v1.CreateSecretRequest;
+import dev.kinko.proto.v1.CreateSecretResponse;
+import dev.kinko.proto.v1.DeleteSecretRequest;
+import dev.kinko.proto.v1.DeleteSecretResponse;
+import dev.kinko.proto.v1.PutSecretValueRequest;
+import dev.kinko.proto.v1.PutSecretValueResponse;
+import dev.kinko.proto.v1.RestoreSecretRequest;
+import dev.kinko.proto.v1.RestoreSecretResponse;
+import dev.kinko.proto.v1.TagResourceRequest;
+import dev.kinko.proto.v1.TagResourceResponse;
+import dev.kinko.proto.v1.UntagResourceRequest;
+import dev.kinko.proto.v1.UntagResourceResponse;
+import dev.kinko.proto.v1.UpdateSecretRequest;
+import dev.kinko.proto.v1.UpdateSecretResponse;
+import dev.kinko.proto.v1.UpdateSecretVersionStageRequest;
+import dev.kinko.proto.v1.UpdateSecretVersionStageResponse;
+import dev.kinko.server.consensus.GroupCommitter;
+import dev.kinko.server.crypto.EnvelopeCipher;
+import dev.kinko.server.crypto.Keyring;
+import dev.kinko.server.domain.KinkoException;
+import dev.kinko.server.domain.Reason;
+import dev.kinko.server.domain.StateQueries;
+import dev.kinko.server.domain.StateQueries.ValueRef;
+import dev.kinko.server.domain.Validation;
+import com.google.protobuf.ByteString;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
+
+/**
+ * The leader's half of every write: it resolves the secret, decides ids and
+ * times, seals the value (before the Raft append, so no plaintext reaches the
+ * log), hands the command to group commit and turns the result into a reply.
+ * A retry with a used client request token is resolved here by comparing
+ * the stored value with the one sent.
+ */
+public final class SecretWriter {
+    /** Commands proposed per round when re-wrapping data keys or purging. */
+    static final int HOUSEKEEPING_BATCH = 256;
+
+    private final StateQueries state;
+    private final EnvelopeCipher cipher;
+    private final Keyring keyring;
+    private final GroupCommitter committer;
+    private final Clock clock;
+
+    public SecretWriter(StateQueries state, EnvelopeCipher cipher, Keyring keyring, GroupCommitter committer, Clock clock) {
+        this.state = state;
+        this.cipher = cipher;
+        this.keyring = keyring;
+        this.committer = committer;
+        this.clock = clock;
+    }
+
+    public CompletableFuture<CreateSecretResponse> create(CreateSecretRequest r, PlainValue value) {
+        String secretId = UUID.randomUUID().toString();
+        return withRegionKey(() -> {
+            CreateSecretCommand.Builder cmd = CreateSecretCommand.newBuilder()
+                    .setSecretId(secretId)
+                    .setName(r.getName())
+                    .setDescription(r.getDescription())
+                    .putAllTags(Records.tags(r.getTagsList()));
+            String token = token(r.getClientRequestToken());
+            if (value != null) {
+                cmd.setVersion(newVersion(secretId, token, value, List.of()));
+            }
+            return submit(command().setCreateSecret(cmd)).thenApply(res -> {
+                resolveRetry(res, value);
+                return CreateSecretResponse.newBuilder().setId(res.getSecretId()).setName(res.getName())
+                        .setVersionId(res.getVersionId()).build();
+            });
+        });
+    }
+
+    public CompletableFuture<PutSecretValueResponse> put(PutSecretValueRequest r, PlainValue value) {
+        return putValue(r.getSecretId(), r.getClientRequestToken(), value, r.getVersionStagesList(), null)
+                .thenApply(res -> PutSecretValueResponse.newBuilder().setId(res.getSecretId()).setName(res.getName())
+                        .setVersionId(res.getVersionId()).addAllVersionStages(res.getVersionStagesList()).build());
+    }
+
+    public CompletableFuture<UpdateSecretResponse> update(UpdateSecretRequest r, PlainValue value) {
+        CompletableFuture<CommandResult> result;
+        if (value != null) {
+            result = putValue(r.getSecretId(), r.getClientRequestToken(), value, List.of(),
+                    r.hasDescription() ? r.getDescription() : null);
+        } else {
+            SecretRecord secret = resolve(r.getSecretId());
+            result = submit(command().setUpdateDescription(UpdateDescriptionCommand.newBuilder()
+                    .setSecretId(secret.getId()).setDescription(r.getDescription())));
+        }
+        return result.thenApply(res -> UpdateSecretResponse.newBuilder().setId(res.getSecretId())
+                .setName(res.getName()).setVersionId(res.getVersionId()).build());
+    }
+
+    private CompletableFuture<CommandResult> putValue(String secretRef, String requestToken, PlainValue value,
+                                                      List<String> stages, String description) {
+        SecretRecord secret = resolve(secretRef);
+        String token = token(requestToken);
+        return withRegionKey(() -> {
+            PutValueCommand.Builder cmd = PutValueCommand.newBuilder()
+                    .setSecretId(secret.getId())
+                    .setVersion(newVersion(secret.getId(), token, value, stages));
+            if (description != null) {
+                cmd.setDescription(description);
+            }
+            return submit(command().setPutValue(cmd)).thenApply(res -> {
+                resolveRetry(res, value);
+                return res;
+            });
+        });
+    }
+
+    public CompletableFuture<UpdateSecretVersionStageResponse> updateStage(UpdateSecretVersionStageRequest r) {
+        SecretRecord secret = resolve(r.getSecretId());
+        return submit(command().setUpdateVersionStage(UpdateVersionStageCommand.newBuilder()
+                .setSecretId(secret.getId())
+                .setStage(r.getVersionStage())
+                .setRemoveFromVersionId(r.getRemoveFromVersionId())
+                .setMoveToVersionId(r.getMoveToVersionId())))
+                .thenApply(res -> UpdateSecretVersionStageResponse.newBuilder().setId(res.getSecretId())
+                        .setName(res.getName()).build());
+    }
+
+    public CompletableFuture<DeleteSecretResponse> delete(DeleteSecretRequest r) {
+        SecretRecord secret = resolve(r.getSecretId());
+        Command.Builder cmd = r.getForceDeleteWithoutRecovery()
+                ? command().setForceDelete(ForceDeleteCommand.newBuilder().setSecretId(secret.getId()))
+                : command().setScheduleDeletion(ScheduleDeletionCommand.newBuilder().setSecretId(secret.getId())
+                        .setRecoveryWindowDays(Validation.recoveryWindowDays(r.getRecoveryWindowInDays())));
+        return submit(cmd).thenApply(res -> DeleteSecretResponse.newBuilder().setId(res.getSecretId())
+                .setName(res.getName()).setDeletionDate(Records.timestamp(res.getDeletionDateMillis())).build());
+    }
+
+    public CompletableFuture<RestoreSecretResponse> restore(RestoreSecretRequest r) {
+        SecretRecord secret = resolve(r.getSecretId());
+        return submit(command().setRestoreSecret(RestoreSecretCommand.newBuilder().setSecretId(secret.getId())))
+                .thenApply(res -> RestoreSecretResponse.newBuilder().setId(res.getSecretId()).setName(res.getName()).build());
+    }
+
+    public CompletableFuture<TagResourceResponse> tag(TagResourceRequest r) {
+        SecretRecord secret = resolve(r.getSecretId());
+        return submit(command().setTagResource(TagResourceCommand.newBuilder().setSecretId(secret.getId())
+                .putAllTags(Records.tags(r.getTagsList()))))
+                .thenApply(res -> TagResourceResponse.getDefaultInstance());
+    }
+
+    public CompletableFuture<UntagResourceResponse> untag(UntagResourceRequest r) {
+        SecretRecord secret = resolve(r.getSecretId());
+        return submit(command().setUntagResource(UntagResourceCommand.newBuilder().setSecretId(secret.getId())
+                .addAllKeys(r.getTagKeysList())))
+                .thenApply(res -> UntagResourceResponse.getDefaultInstance());
+    }
+
+    // --- region keys and housekeeping ------------------------------------------------------
+
+    /** Adds a region key version; new values are sealed with it. */
+    public CompletableFuture<Integer> rotateRegionKey() {
+        int version = keyring.newestVersion() + 1;
+        return submit(command().setAddRegionKey(AddRegionKeyCommand.newBuilder()
+                .setKey(keyring.newVersion(version, clock.millis()))))
+                .thenApply(CommandResult::getKeyVersion);
+    }
+
+    /** Re-wraps every data key wrapped by an older region key version; returns how many. */
+    public long rewrapDataKeys() {
+        int newest = keyring.newestVersion();
+        long total = 0;
+        while (true) {
+            List<ValueRef> refs = state.valuesWrappedBefore(newest, HOUSEKEEPING_BATCH);
+            if (refs.isEmpty()) {
+                return total;
+            }
+            List<CompletableFuture<CommandResult>> pending = new ArrayList<>();
+            for (ValueRef ref : refs) {
+                SealedValue sealed = state.value(ref.secretId(), ref.versionId()).orElse(null);
+                if (sealed == null) {
+                    continue;
+                }
+                byte[] wrapped = cipher.rewrap(ref.secretId(), ref.versionId(), sealed, newest);
+                pending.add(submit(command().setRewrapDataKey(RewrapDataKeyCommand.newBuilder()
+                        .setSecretId(ref.secretId()).setVersionId(ref.versionId())
+                        .setFromKeyVersion(sealed.getKeyVersion()).setKeyVersion(newest)
+                        .setWrappedDataKey(ByteString.copyFrom(wrapped)))));
+            }
+            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+            total += pending.stream().filter(f -> f.join().getKeyVersion() == newest).count();
+        }
+    }
+
+    /** Proposes the purge of every secret whose recovery window ended by the leader's clock. */
+    public int purgeDueDeletions() {
+        List<String> due = state.deletionsDue(clock.millis(), HOUSEKEEPING_BATCH);
+        List<CompletableFuture<CommandResult>> pending = new ArrayList<>();
+        for (String id : due) {
+            pending.add(submit(command().setPurgeSecret(PurgeSecretCommand.newBuilder().setSecretId(id))));
+        }
+        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+        return due.size();
+    }
+
+    // --- helpers ------------------------------------------------------------------------
+
+    private Command.Builder command() {
+        return Command.newBuilder().setTimestampMillis(clock.millis());
+    }
+
+    private CompletableFuture<CommandResult> submit(Command.Builder command) {
+        return committer.submit(command.build()).thenApply(Results::check);
+    }
+
+    private SecretRecord resolve(String secretRef) {
+        return state.resolve(secretRef).orElseThrow(() ->
+                new KinkoException(Reason.SECRET_NOT_FOUND, "secret " + secretRef + " not found"));
+    }
+
+    private static String token(String requestToken) {
+        return requestToken.isEmpty() ? UUID.randomUUID().toString() : requestToken;
+    }
+
+    private NewVersion newVersion(String secretId, String versionId, PlainValue value, List<String> stages) {
+        return NewVersion.newBuilder()
+                .setVersionId(versionId)
+                .setValue(cipher.seal(secretId, versionId, value.bytes(), value.binary()))
+                .addAllStages(stages)
+                .build();
+    }
+
+    /** The version id (token) existed already: the same value makes it a retry, another a conflict. */
+    private void resolveRetry(CommandResult result, PlainValue value) {
+        if (!result.getVersionExisted()) {
+            return;
+        }
+        SealedValue stored = state.value(result.getSecretId(), result.getVersionId()).orElse(null);
+        boolean same = false;
+        if (stored != null && value != null && stored.getBinary() == value.binary()) {
+            byte[] plain = cipher.open(result.getSecretId(), result.getVersionId(), stored);
+            same = MessageDigest.isEqual(plain, value.bytes());
+            Arrays.fill(plain, (byte) 0);
+        }
+        if (!same) {
+            throw new KinkoException(Reason.IDEMPOTENCY_CONFLICT, "client_request_token " + result.getVersionId()
+                    + " was already used for a different value of secret " + result.getName());
+        }
+    }
+
+    /** Runs {@code write} once the region has a region key, creating version 1 on first use. */
+    private <T> CompletableFuture<T> withRegionKey(java.util.function.Supplier<CompletableFuture<T>> write) {
+        if (keyring.newestVersion() > 0) {
+            return write.get();
+        }
+        return rotateRegionKey().handle((v, e) -> {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof KinkoException k && k.reason() == Reason.REGION_KEY_CONFLICT) {
+                return null; // another write created it first
+            }
+            if (cause != null) {
+                throw cause instanceof RuntimeException re ? re : new CompletionException(cause);
+            }
+            return null;
+        }).thenCompose(v -> write.get());
+    }
+}
