@@ -1,0 +1,253 @@
+package dev.kinko.server.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.kinko.proto.v1.AdminServiceGrpc;
+import dev.kinko.proto.v1.SecretsServiceGrpc;
+import dev.kinko.server.KinkoNode;
+import dev.kinko.server.config.NodeConfig;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * A real region for tests: N nodes (real Ratis, RocksDB and gRPC) on free
+ * loopback ports, data in a temporary directory, one shared key file.
+ */
+public final class TestRegion implements AutoCloseable {
+    /** How long tests wait for the region to settle (elections, catch-up). */
+    public static final Duration SETTLE = Duration.ofSeconds(30);
+
+    private final String region;
+    private final Path root;
+    private final Clock clock;
+    private final List<NodeConfig> configs = new ArrayList<>();
+    private final KinkoNode[] nodes;
+    private final ManagedChannel[] channels;
+
+    private TestRegion(String region, Path root, int size, NodeConfig.Raft raft, int purgeSeconds, Clock clock) {
+        this.region = region;
+        this.root = root;
+        this.clock = clock;
+        this.nodes = new KinkoNode[size];
+        this.channels = new ManagedChannel[size];
+        List<NodeConfig.Peer> peers = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            peers.add(new NodeConfig.Peer(region + "-" + (i + 1), "127.0.0.1:" + Ports.free(), "127.0.0.1:" + Ports.free()));
+        }
+        for (int i = 0; i < size; i++) {
+            configs.add(new NodeConfig(peers.get(i).id(), region, root.resolve(peers.get(i).id()),
+                    root.resolve(region + ".key"), "127.0.0.1", 0, peers, raft, purgeSeconds));
+        }
+    }
+
+    public static Builder builder(String region, Path root) {
+        return new Builder(region, root);
+    }
+
+    public static TestRegion start(String region, Path root) {
+        return builder(region, root).start();
+    }
+
+    public static final class Builder {
+        private final String region;
+        private final Path root;
+        private int size = 3;
+        private NodeConfig.Raft raft = new NodeConfig.Raft(null, null, null, null, null, null);
+        private int purgeSeconds = NodeConfig.DEFAULT_PURGE_INTERVAL_SECONDS;
+        private Clock clock = Clock.systemUTC();
+
+        Builder(String region, Path root) {
+            this.region = region;
+            this.root = root;
+        }
+
+        public Builder size(int size) {
+            this.size = size;
+            return this;
+        }
+
+        /** Snapshot every {@code threshold} entries with small log segments, so the log gets purged. */
+        public Builder snapshotEvery(long threshold) {
+            this.raft = new NodeConfig.Raft(null, null, null, threshold, 64L * 1024, 8);
+            return this;
+        }
+
+        public Builder purgeEverySecond() {
+            this.purgeSeconds = 1;
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        public TestRegion start() {
+            TestRegion r = new TestRegion(region, root, size, raft, purgeSeconds, clock);
+            for (int i = 0; i < size; i++) {
+                r.startNode(i);
+            }
+            r.awaitLeader();
+            return r;
+        }
+    }
+
+    public int size() {
+        return nodes.length;
+    }
+
+    public NodeConfig config(int i) {
+        return configs.get(i);
+    }
+
+    public KinkoNode node(int i) {
+        return nodes[i];
+    }
+
+    public Path dataDir(int i) {
+        return configs.get(i).dataDir();
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public void startNode(int i) {
+        try {
+            nodes[i] = KinkoNode.start(configs.get(i), clock);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public void stopNode(int i) {
+        if (channels[i] != null) {
+            channels[i].shutdownNow();
+            channels[i] = null;
+        }
+        if (nodes[i] != null) {
+            try {
+                nodes[i].close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            nodes[i] = null;
+        }
+    }
+
+    /** Deletes everything the stopped node {@code i} stored. */
+    public void wipeNode(int i) throws IOException {
+        deleteTree(dataDir(i));
+    }
+
+    public boolean running(int i) {
+        return nodes[i] != null;
+    }
+
+    /** Waits until a running node leads and is ready; returns its index. */
+    public int awaitLeader() {
+        int[] found = {-1};
+        await().atMost(SETTLE).pollInterval(Duration.ofMillis(50)).until(() -> {
+            for (int i = 0; i < nodes.length; i++) {
+                if (nodes[i] != null && nodes[i].raft().isLeaderReady()) {
+                    found[0] = i;
+                    return true;
+                }
+            }
+            return false;
+        });
+        return found[0];
+    }
+
+    public ManagedChannel channel(int i) {
+        if (channels[i] == null) {
+            channels[i] = Grpc.newChannelBuilder(configs.get(i).peers().get(i).clientAddress(),
+                    InsecureChannelCredentials.create()).build();
+        }
+        return channels[i];
+    }
+
+    public SecretsServiceGrpc.SecretsServiceBlockingStub secrets(int i) {
+        return SecretsServiceGrpc.newBlockingStub(channel(i)).withDeadlineAfter(20, TimeUnit.SECONDS);
+    }
+
+    public AdminServiceGrpc.AdminServiceBlockingStub admin(int i) {
+        return AdminServiceGrpc.newBlockingStub(channel(i)).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    /** Comma-separated client addresses, as KINKO_ADDR takes them. */
+    public String addresses() {
+        return configs.get(0).peers().stream().map(NodeConfig.Peer::clientAddress).collect(Collectors.joining(","));
+    }
+
+    private static final Set<Status.Code> RETRYABLE = Set.of(Status.Code.UNAVAILABLE, Status.Code.ABORTED,
+            Status.Code.DEADLINE_EXCEEDED);
+
+    /**
+     * Runs {@code call} against running nodes in turn until it succeeds, retrying what a real
+     * client retries (no leader, node down, deadline) within {@link #SETTLE}.
+     */
+    public <T> T withRetry(Function<SecretsServiceGrpc.SecretsServiceBlockingStub, T> call) {
+        long deadline = System.nanoTime() + SETTLE.toNanos();
+        int i = 0;
+        while (true) {
+            i = (i + 1) % nodes.length;
+            if (nodes[i] == null) {
+                continue;
+            }
+            try {
+                return call.apply(secrets(i).withDeadlineAfter(5, TimeUnit.SECONDS));
+            } catch (StatusRuntimeException e) {
+                if (!RETRYABLE.contains(e.getStatus().getCode()) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                backoff();
+            }
+        }
+    }
+
+    private static void backoff() {
+        // a short pause between tries, as a real client's backoff; not a wait for a condition
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (int i = 0; i < nodes.length; i++) {
+            stopNode(i);
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
