@@ -42,6 +42,7 @@ public final class KinkoStateMachine extends BaseStateMachine {
     private final CheckpointSnapshots snapshots;
     private volatile RocksStorage storage;
     private final AtomicLong replaysSkipped = new AtomicLong();
+    private final AtomicLong entriesApplied = new AtomicLong();
 
     /** Creates the state machine once the node knows its directories. */
     public interface Factory {
@@ -62,6 +63,11 @@ public final class KinkoStateMachine extends BaseStateMachine {
     /** Entries seen again after a restart and skipped because RocksDB already held them. */
     public long replaysSkipped() {
         return replaysSkipped.get();
+    }
+
+    /** Entries applied to RocksDB by this process (replays skipped are not counted). */
+    public long entriesApplied() {
+        return entriesApplied.get();
     }
 
     @Override
@@ -94,6 +100,7 @@ public final class KinkoStateMachine extends BaseStateMachine {
             result = BatchResult.getDefaultInstance();
         } else {
             result = apply(entry.getStateMachineLogEntry().getLogData(), termIndex);
+            entriesApplied.incrementAndGet();
         }
         updateLastAppliedTermIndex(termIndex);
         return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(result.toByteArray())));

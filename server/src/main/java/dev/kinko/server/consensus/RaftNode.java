@@ -109,6 +109,9 @@ public final class RaftNode implements Closeable {
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, s.snapshotThreshold());
         RaftServerConfigKeys.Snapshot.setCreationGap(p, 1);
+        // A stop recovers like a crash (replay above RocksDB's applied index, skipped entries
+        // counted), so the recovery path is the one every restart exercises.
+        RaftServerConfigKeys.Snapshot.setTriggerWhenStopEnabled(p, false);
         return p;
     }
 
@@ -208,11 +211,12 @@ public final class RaftNode implements Closeable {
         long snapshotIndex = Optional.ofNullable(stateMachine.getLatestSnapshot()).map(s -> s.getIndex()).orElse(-1L);
         return new NodeView(nodeId(), region, role.name(), leaderId == null ? "" : leaderId.toString(),
                 d.getInfo().getCurrentTerm(), d.getRaftLog().getLastCommittedIndex(),
-                d.getInfo().getLastAppliedIndex(), snapshotIndex);
+                d.getInfo().getLastAppliedIndex(), snapshotIndex, d.getRaftLog().getStartIndex());
     }
 
+    /** {@code logStartIndex} is the first index still in the Raft log (above 0 once purged). */
     public record NodeView(String nodeId, String region, String role, String leaderId, long term,
-                           long commitIndex, long appliedIndex, long snapshotIndex) {}
+                           long commitIndex, long appliedIndex, long snapshotIndex, long logStartIndex) {}
 
     // --- admin: membership, leadership, snapshots -----------------------------------------
 
