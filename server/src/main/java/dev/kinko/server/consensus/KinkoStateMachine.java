@@ -149,7 +149,9 @@ public final class KinkoStateMachine extends BaseStateMachine {
         if (last == null || last.getIndex() < 0) {
             return RaftLog.INVALID_LOG_INDEX;
         }
+        long started = System.nanoTime();
         snapshots.take(storage, last);
+        LOG.info("snapshot taken at {} in {} ms", last, (System.nanoTime() - started) / 1_000_000);
         return last.getIndex();
     }
 

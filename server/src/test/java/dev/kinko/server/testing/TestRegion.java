@@ -85,7 +85,7 @@ public final class TestRegion implements AutoCloseable {
 
         /** Snapshot every {@code threshold} entries with small log segments, so the log gets purged. */
         public Builder snapshotEvery(long threshold) {
-            this.raft = new NodeConfig.Raft(null, null, null, threshold, 64L * 1024, 8);
+            this.raft = new NodeConfig.Raft(null, null, null, threshold, 8L * 1024, 8);
             return this;
         }
 
