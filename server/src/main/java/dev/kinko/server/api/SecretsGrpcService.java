@@ -31,7 +31,6 @@ import dev.kinko.proto.v1.UpdateSecretResponse;
 import dev.kinko.proto.v1.UpdateSecretVersionStageRequest;
 import dev.kinko.proto.v1.UpdateSecretVersionStageResponse;
 import dev.kinko.server.consensus.RaftNode;
-import dev.kinko.server.domain.KinkoException;
 import dev.kinko.server.domain.PasswordGenerator;
 import dev.kinko.server.frontend.SecretReader;
 import dev.kinko.server.frontend.SecretWriter;
@@ -95,7 +94,7 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
                     !r.hasRequireEachIncludedType() || r.getRequireEachIncludedType()));
             out.onNext(GetRandomPasswordResponse.newBuilder().setRandomPassword(password).build());
             out.onCompleted();
-        } catch (KinkoException e) {
+        } catch (RuntimeException e) {
             out.onError(ErrorMapper.toStatus(e));
         }
     }

@@ -109,7 +109,11 @@ public final class CommandApplier {
                 .setCreatedMillis(now);
         labels.add(added);
         List<String> stages = version.getStagesCount() == 0 ? List.of(Stages.CURRENT) : version.getStagesList();
+        boolean first = record.getVersionsCount() == 0;
         stages.forEach(label -> labels.attach(label, added));
+        if (first) {
+            labels.attach(Stages.CURRENT, added); // a secret's first version is always CURRENT, as in AWS
+        }
         List<String> pruned = labels.prune().orElseThrow(() -> new KinkoException(Reason.VERSION_LIMIT_EXCEEDED,
                 "a secret keeps at most " + Limits.MAX_VERSIONS
                         + " versions and none is deprecated; remove a label from an old version first"));

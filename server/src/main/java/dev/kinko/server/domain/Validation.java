@@ -88,7 +88,7 @@ public final class Validation {
         for (String label : labels) {
             label(label);
             if (!seen.add(label)) {
-                throw new KinkoException(Reason.INVALID_LABEL, "stage label " + label + " is given twice");
+                throw new KinkoException(Reason.INVALID_LABEL, "a version may not carry the same stage label twice");
             }
         }
     }

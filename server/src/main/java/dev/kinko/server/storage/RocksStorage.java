@@ -225,11 +225,14 @@ public final class RocksStorage implements StateQueries, AutoCloseable {
     public List<ValueRef> valuesWrappedBefore(int version, int limit) {
         List<ValueRef> out = new ArrayList<>();
         scan(Family.VALUES, new byte[0], (k, v) -> {
+            if (out.size() >= limit) {
+                return false;
+            }
             if (sealed(v).getKeyVersion() < version) {
                 String[] ids = Keys.splitValue(k);
                 out.add(new ValueRef(ids[0], ids[1]));
             }
-            return out.size() < limit;
+            return true;
         });
         return out;
     }

@@ -1,0 +1,99 @@
+package dev.kinko.server.domain;
+
+import dev.kinko.proto.raft.v1.RegionKeyRecord;
+import dev.kinko.proto.raft.v1.SealedValue;
+import dev.kinko.proto.raft.v1.SecretRecord;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/** A test double of the storage interface: plain maps, the same indexing contract as {@link StateWriter}. */
+final class InMemoryState implements StateWriter {
+    final Map<String, SecretRecord> secrets = new HashMap<>();
+    final Map<String, String> names = new HashMap<>();
+    /** "secretId\0versionId" -> value. */
+    final Map<String, SealedValue> values = new HashMap<>();
+    /** "date\0secretId" entries of scheduled deletions. */
+    final Map<String, String> deletions = new HashMap<>();
+    final TreeMap<Integer, RegionKeyRecord> regionKeys = new TreeMap<>();
+
+    private static String valueKey(String secretId, String versionId) {
+        return secretId + "\0" + versionId;
+    }
+
+    private static String deletionKey(SecretRecord record) {
+        return record.getDeletionDateMillis() + "\0" + record.getId();
+    }
+
+    @Override
+    public Optional<SecretRecord> secretById(String id) {
+        return Optional.ofNullable(secrets.get(id));
+    }
+
+    @Override
+    public Optional<String> idByName(String name) {
+        return Optional.ofNullable(names.get(name));
+    }
+
+    @Override
+    public Optional<SealedValue> value(String secretId, String versionId) {
+        return Optional.ofNullable(values.get(valueKey(secretId, versionId)));
+    }
+
+    @Override
+    public List<RegionKeyRecord> regionKeys() {
+        return new ArrayList<>(regionKeys.values());
+    }
+
+    @Override
+    public void putSecret(SecretRecord previous, SecretRecord record) {
+        if (previous != null && previous.getDeletionDateMillis() != 0) {
+            deletions.remove(deletionKey(previous));
+        }
+        secrets.put(record.getId(), record);
+        names.put(record.getName(), record.getId());
+        if (record.getDeletionDateMillis() != 0) {
+            deletions.put(deletionKey(record), record.getId());
+        }
+    }
+
+    @Override
+    public void removeSecret(SecretRecord record) {
+        if (record.getDeletionDateMillis() != 0) {
+            deletions.remove(deletionKey(record));
+        }
+        secrets.remove(record.getId());
+        names.remove(record.getName());
+        values.keySet().removeIf(k -> k.startsWith(record.getId() + "\0"));
+    }
+
+    @Override
+    public void putValue(String secretId, String versionId, SealedValue value) {
+        values.put(valueKey(secretId, versionId), Objects.requireNonNull(value));
+    }
+
+    @Override
+    public void removeValue(String secretId, String versionId) {
+        values.remove(valueKey(secretId, versionId));
+    }
+
+    @Override
+    public void putRegionKey(RegionKeyRecord key) {
+        regionKeys.put(key.getVersion(), key);
+    }
+
+    /** Everything stored, for comparing two states. */
+    Map<String, Object> snapshot() {
+        Map<String, Object> all = new TreeMap<>();
+        all.put("secrets", new TreeMap<>(secrets));
+        all.put("names", new TreeMap<>(names));
+        all.put("values", new TreeMap<>(values));
+        all.put("deletions", new TreeMap<>(deletions));
+        all.put("regionKeys", new TreeMap<>(regionKeys));
+        return all;
+    }
+}

@@ -1,0 +1,247 @@
+package dev.kinko.server.storage;
+
+import static dev.kinko.server.storage.StorageFixtures.dump;
+import static dev.kinko.server.storage.StorageFixtures.regionKey;
+import static dev.kinko.server.storage.StorageFixtures.sealed;
+import static dev.kinko.server.storage.StorageFixtures.secret;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kinko.proto.raft.v1.SecretRecord;
+import dev.kinko.server.domain.StateQueries.ValueRef;
+import dev.kinko.server.storage.RocksStorage.Applied;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RocksStorageTest {
+    @TempDir
+    Path dir;
+    private Path dbDir;
+    private RocksStorage storage;
+
+    @BeforeEach
+    void open() throws IOException {
+        dbDir = dir.resolve("db");
+        storage = RocksStorage.open(dbDir);
+    }
+
+    @AfterEach
+    void close() {
+        storage.close();
+    }
+
+    private void commitSecrets(long index, SecretRecord... records) {
+        StorageBatch batch = storage.newBatch();
+        for (SecretRecord r : records) {
+            batch.putSecret(null, r);
+            r.getVersionsList().forEach(v -> batch.putValue(r.getId(), v.getVersionId(), sealed(1, v.getVersionId())));
+        }
+        storage.commit(batch, 1, index);
+    }
+
+    private List<String> names(List<SecretRecord> records) {
+        return records.stream().map(SecretRecord::getName).toList();
+    }
+
+    @Test
+    void aFreshStorageHasAppliedNothing() {
+        assertThat(storage.applied()).isEqualTo(new Applied(0, -1));
+        assertThat(storage.regionKeys()).isEmpty();
+    }
+
+    @Test
+    void commitWritesRecordsAndTheAppliedIndexTogether() {
+        StorageBatch batch = storage.newBatch();
+        batch.putSecret(null, secret("id-1", "prod/a", 0, "v1"));
+        batch.putValue("id-1", "v1", sealed(1, "v1"));
+        batch.putRegionKey(regionKey(1));
+
+        storage.commit(batch, 3, 42);
+
+        assertThat(storage.applied()).isEqualTo(new Applied(3, 42));
+        assertThat(storage.secretById("id-1")).contains(secret("id-1", "prod/a", 0, "v1"));
+        assertThat(storage.idByName("prod/a")).contains("id-1");
+        assertThat(storage.resolve("id-1")).isPresent();
+        assertThat(storage.value("id-1", "v1")).contains(sealed(1, "v1"));
+        assertThat(storage.regionKeys()).containsExactly(regionKey(1));
+    }
+
+    @Test
+    void anEmptyBatchStillAdvancesTheAppliedIndex() {
+        storage.commit(storage.newBatch(), 1, 0);
+        storage.commit(storage.newBatch(), 2, 1);
+        assertThat(storage.applied()).isEqualTo(new Applied(2, 1));
+    }
+
+    @Test
+    void secretsByNamePagesByPrefixAfterNameAndLimit() {
+        commitSecrets(1, secret("i3", "app/c", 0), secret("i1", "app/a", 0), secret("i4", "db/x", 0),
+                secret("i2", "app/b", 0), secret("i0", "aaa", 0));
+
+        assertThat(names(storage.secretsByName("", "", 100))).containsExactly("aaa", "app/a", "app/b", "app/c", "db/x");
+        assertThat(names(storage.secretsByName("app/", "", 100))).containsExactly("app/a", "app/b", "app/c");
+        assertThat(names(storage.secretsByName("app/", "", 2))).containsExactly("app/a", "app/b");
+        assertThat(names(storage.secretsByName("app/", "app/b", 2))).as("afterName is exclusive")
+                .containsExactly("app/c");
+        assertThat(names(storage.secretsByName("app/", "app/c", 2))).isEmpty();
+        assertThat(names(storage.secretsByName("app/", "app/a0", 10))).as("afterName need not exist")
+                .containsExactly("app/b", "app/c");
+        assertThat(names(storage.secretsByName("app/", "a", 10))).as("afterName before the prefix")
+                .containsExactly("app/a", "app/b", "app/c");
+        assertThat(names(storage.secretsByName("", "app/c", 10))).containsExactly("db/x");
+        assertThat(names(storage.secretsByName("zzz", "", 10))).isEmpty();
+        assertThat(storage.secretsByName("", "", 0)).isEmpty();
+    }
+
+    @Test
+    void pagingVisitsEveryNameOnce() {
+        SecretRecord[] records = new SecretRecord[25];
+        for (int i = 0; i < records.length; i++) {
+            records[i] = secret("id-" + i, String.format("svc/%02d", i), 0);
+        }
+        commitSecrets(1, records);
+
+        List<String> seen = new java.util.ArrayList<>();
+        String after = "";
+        while (true) {
+            List<SecretRecord> page = storage.secretsByName("svc/", after, 7);
+            if (page.isEmpty()) {
+                break;
+            }
+            assertThat(page.size()).isLessThanOrEqualTo(7);
+            seen.addAll(names(page));
+            after = page.get(page.size() - 1).getName();
+        }
+        assertThat(seen).hasSize(25).doesNotHaveDuplicates().isSorted();
+    }
+
+    @Test
+    void deletionsDueComeInDateOrder() {
+        commitSecrets(1, secret("late", "n/late", 3_000), secret("early", "n/early", 1_000),
+                secret("mid", "n/mid", 2_000), secret("live", "n/live", 0));
+
+        assertThat(storage.deletionsDue(Long.MAX_VALUE, 10)).containsExactly("early", "mid", "late");
+        assertThat(storage.deletionsDue(2_000, 10)).as("due at the date itself").containsExactly("early", "mid");
+        assertThat(storage.deletionsDue(1_999, 10)).containsExactly("early");
+        assertThat(storage.deletionsDue(999, 10)).isEmpty();
+        assertThat(storage.deletionsDue(Long.MAX_VALUE, 2)).containsExactly("early", "mid");
+        assertThat(storage.deletionsDue(Long.MAX_VALUE, 0)).isEmpty();
+    }
+
+    @Test
+    void deletionsDueOrderByDateNotByDigitCount() {
+        // 9_000 vs 10_000: a text encoding would sort "10000" first
+        commitSecrets(1, secret("b", "n/b", 10_000), secret("a", "n/a", 9_000),
+                secret("c", "n/c", 1_700_000_000_000L));
+        assertThat(storage.deletionsDue(Long.MAX_VALUE, 10)).containsExactly("a", "b", "c");
+    }
+
+    @Test
+    void valuesWrappedBeforeFindsOldKeyVersions() {
+        StorageBatch batch = storage.newBatch();
+        batch.putValue("s1", "v1", sealed(1, "a"));
+        batch.putValue("s1", "v2", sealed(2, "b"));
+        batch.putValue("s2", "v1", sealed(3, "c"));
+        batch.putValue("s3", "v9", sealed(1, "d"));
+        storage.commit(batch, 1, 1);
+
+        assertThat(storage.valuesWrappedBefore(3, 10))
+                .containsExactly(new ValueRef("s1", "v1"), new ValueRef("s1", "v2"), new ValueRef("s3", "v9"));
+        assertThat(storage.valuesWrappedBefore(2, 10)).containsExactly(new ValueRef("s1", "v1"), new ValueRef("s3", "v9"));
+        assertThat(storage.valuesWrappedBefore(1, 10)).isEmpty();
+        assertThat(storage.valuesWrappedBefore(3, 2)).containsExactly(new ValueRef("s1", "v1"), new ValueRef("s1", "v2"));
+    }
+
+    @Test
+    void valuesWrappedBeforeHonoursALimitOfZero() {
+        StorageBatch batch = storage.newBatch();
+        batch.putValue("s1", "v1", sealed(1, "a"));
+        storage.commit(batch, 1, 1);
+
+        assertThat(storage.valuesWrappedBefore(2, 0)).isEmpty();
+    }
+
+    @Test
+    void valueKeysKeepSecretAndVersionApart() {
+        StorageBatch batch = storage.newBatch();
+        batch.putValue("ab", "c", sealed(1, "ab/c"));
+        batch.putValue("a", "bc", sealed(1, "a/bc"));
+        storage.commit(batch, 1, 1);
+
+        assertThat(storage.value("ab", "c")).contains(sealed(1, "ab/c"));
+        assertThat(storage.value("a", "bc")).contains(sealed(1, "a/bc"));
+        assertThat(storage.valuesWrappedBefore(2, 10)).containsExactlyInAnyOrder(
+                new ValueRef("ab", "c"), new ValueRef("a", "bc"));
+    }
+
+    @Test
+    void checkpointThenReplaceWithRestoresTheExactState() throws IOException {
+        commitSecrets(5, secret("id-1", "prod/a", 0, "v1", "v2"), secret("id-2", "prod/b", 7_000, "w1"));
+        StorageBatch keys = storage.newBatch();
+        keys.putRegionKey(regionKey(1));
+        storage.commit(keys, 2, 6);
+        Map<String, Object> atSix = dump(storage);
+        Path checkpoint = dir.resolve("checkpoint");
+
+        storage.checkpoint(checkpoint);
+
+        StorageBatch later = storage.newBatch();
+        later.removeSecret(storage.secretById("id-2").orElseThrow());
+        later.putSecret(null, secret("id-3", "prod/c", 0, "x1"));
+        later.putValue("id-3", "x1", sealed(1, "x1"));
+        later.putRegionKey(regionKey(2));
+        storage.commit(later, 3, 9);
+        assertThat(dump(storage)).isNotEqualTo(atSix);
+
+        storage.replaceWith(checkpoint);
+
+        assertThat(storage.applied()).isEqualTo(new Applied(2, 6));
+        assertThat(dump(storage)).isEqualTo(atSix);
+        assertThat(storage.secretById("id-3")).isEmpty();
+        assertThat(storage.value("id-2", "w1")).contains(sealed(1, "w1"));
+
+        commitSecrets(7, secret("id-4", "prod/d", 0));
+        assertThat(storage.applied()).isEqualTo(new Applied(1, 7));
+        assertThat(storage.idByName("prod/d")).contains("id-4");
+    }
+
+    @Test
+    void aCheckpointInstallsIntoAnotherStorage() throws IOException {
+        commitSecrets(11, secret("id-1", "prod/a", 3_000, "v1"));
+        Path checkpoint = dir.resolve("checkpoint");
+        storage.checkpoint(checkpoint);
+
+        try (RocksStorage follower = RocksStorage.open(dir.resolve("follower"))) {
+            StorageBatch own = follower.newBatch();
+            own.putSecret(null, secret("stale", "stale/x", 0));
+            follower.commit(own, 1, 3);
+
+            follower.replaceWith(checkpoint);
+
+            assertThat(dump(follower)).isEqualTo(dump(storage));
+            assertThat(follower.applied()).isEqualTo(new Applied(1, 11));
+            assertThat(follower.secretById("stale")).isEmpty();
+        }
+    }
+
+    @Test
+    void reopeningKeepsTheDataAndTheAppliedIndex() throws IOException {
+        commitSecrets(4, secret("id-1", "prod/a", 8_000, "v1"));
+        StorageBatch keys = storage.newBatch();
+        keys.putRegionKey(regionKey(1));
+        storage.commit(keys, 2, 5);
+        Map<String, Object> before = dump(storage);
+        storage.close();
+
+        storage = RocksStorage.open(dbDir);
+
+        assertThat(storage.applied()).isEqualTo(new Applied(2, 5));
+        assertThat(dump(storage)).isEqualTo(before);
+        assertThat(storage.deletionsDue(Long.MAX_VALUE, 10)).containsExactly("id-1");
+    }
+}
