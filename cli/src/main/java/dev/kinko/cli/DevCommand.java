@@ -1,0 +1,177 @@
+package dev.kinko.cli;
+
+import dev.kinko.client.KinkoClient;
+import dev.kinko.proto.v1.GetClusterStatusRequest;
+import dev.kinko.proto.v1.GetClusterStatusResponse;
+import dev.kinko.proto.v1.MemberRole;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code kinko dev}: a local deployment on loopback, each node its own
+ * process. Region number r (0-based, in --regions order) has client ports
+ * CLIENT+100r .. CLIENT+100r+2 and Raft ports 1000 above them.
+ */
+@Command(name = "dev", mixinStandardHelpOptions = true,
+        description = "Start a local deployment (3 nodes per region) and keep it running until Ctrl-C.")
+final class DevCommand implements Callable<Integer> {
+    static final int NODES_PER_REGION = 3;
+    static final int DEFAULT_CLIENT_PORT = 8101;
+    static final int RAFT_PORT_OFFSET = 1000;
+    static final Duration READY_WITHIN = Duration.ofSeconds(120);
+
+    @Option(names = "--data", paramLabel = "DIR", defaultValue = ".kinko-dev",
+            description = "Where nodes keep their data, keys, configs and logs; reused when it exists (default: ${DEFAULT-VALUE}).")
+    Path data;
+
+    @Option(names = "--regions", paramLabel = "R[,R...]", split = ",", defaultValue = "tokyo",
+            description = "Regions to start (default: ${DEFAULT-VALUE}).")
+    List<String> regions;
+
+    @Option(names = "--client-port", paramLabel = "PORT", defaultValue = "" + DEFAULT_CLIENT_PORT,
+            description = "First client port of the first region (default: ${DEFAULT-VALUE}).")
+    int clientPort;
+
+    @Spec
+    CommandSpec spec;
+
+    private final List<Process> processes = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Path dir = data.toAbsolutePath().normalize();
+        Files.createDirectories(dir.resolve("logs"));
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopAll();
+            stop.countDown();
+        }, "kinko-dev-stop"));
+
+        List<String> endpoints = new ArrayList<>();
+        for (int r = 0; r < regions.size(); r++) {
+            String region = regions.get(r);
+            List<String> addresses = new ArrayList<>();
+            for (int n = 0; n < NODES_PER_REGION; n++) {
+                addresses.add("127.0.0.1:" + (clientPort + 100 * r + n));
+            }
+            for (int n = 0; n < NODES_PER_REGION; n++) {
+                Path config = writeConfig(dir, region, r, n);
+                processes.add(launch(dir, region + "-" + (n + 1), config));
+            }
+            String joined = String.join(",", addresses);
+            Files.writeString(dir.resolve(region + ".env"), "KINKO_ADDR=" + joined + "\n");
+            endpoints.add(region + ": " + joined);
+        }
+        for (int r = 0; r < regions.size(); r++) {
+            awaitReady(dir, regions.get(r), Files.readString(dir.resolve(regions.get(r) + ".env")).trim()
+                    .substring("KINKO_ADDR=".length()));
+        }
+        out.println("Kinko dev deployment is up (data and logs in " + dir + ").");
+        endpoints.forEach(e -> out.println("  region " + e));
+        for (String region : regions) {
+            out.println("Point the CLI at " + region + ":  set -a; . " + dir.resolve(region + ".env") + "; set +a");
+        }
+        out.println("Stop with Ctrl-C.");
+        out.flush();
+
+        for (Process p : processes) {
+            p.onExit().thenRun(() -> {
+                if (stop.getCount() > 0) {
+                    System.err.println("kinko: a node exited unexpectedly (code " + p.exitValue()
+                            + "); see " + dir.resolve("logs") + "; stopping the deployment");
+                    System.exit(KinkoCli.EXIT_ERROR);
+                }
+            });
+        }
+        stop.await();
+        return 0;
+    }
+
+    private Path writeConfig(Path dir, String region, int r, int n) throws IOException {
+        StringBuilder peers = new StringBuilder();
+        for (int i = 0; i < NODES_PER_REGION; i++) {
+            int client = clientPort + 100 * r + i;
+            peers.append("  - id: ").append(region).append('-').append(i + 1).append('\n')
+                    .append("    raft_address: 127.0.0.1:").append(client + RAFT_PORT_OFFSET).append('\n')
+                    .append("    client_address: 127.0.0.1:").append(client).append('\n');
+        }
+        String nodeId = region + "-" + (n + 1);
+        String yaml = "# written by 'kinko dev'; rewritten at every start\n"
+                + "node_id: " + nodeId + "\n"
+                + "region: " + region + "\n"
+                + "data_dir: " + dir.resolve(nodeId) + "\n"
+                + "key_file: " + dir.resolve(region + ".key") + "\n"
+                + "listen_host: 127.0.0.1\n"
+                + "client_port: " + (clientPort + 100 * r + n) + "\n"
+                + "peers:\n" + peers;
+        Path config = dir.resolve(nodeId + ".yaml");
+        Files.writeString(config, yaml);
+        return config;
+    }
+
+    private Process launch(Path dir, String nodeId, Path config) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = List.of(java, "-XX:TieredStopAtLevel=1", "-Xmx512m",
+                "-cp", System.getProperty("java.class.path"), KinkoCli.class.getName(),
+                "server", "--config", config.toString(), "--parent-pid", String.valueOf(ProcessHandle.current().pid()));
+        Path log = dir.resolve("logs").resolve(nodeId + ".log");
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
+    }
+
+    private void awaitReady(Path dir, String region, String addresses) throws InterruptedException {
+        long deadline = System.nanoTime() + READY_WITHIN.toNanos();
+        try (KinkoClient client = KinkoClient.builder().addresses(addresses).deadline(Duration.ofSeconds(3))
+                .retry(1, Duration.ofMillis(50)).build()) {
+            while (System.nanoTime() < deadline) {
+                for (Process p : processes) {
+                    if (!p.isAlive()) {
+                        throw new CliException("a node of region " + region + " exited during start; see "
+                                + dir.resolve("logs"));
+                    }
+                }
+                try {
+                    GetClusterStatusResponse s = client.admin(a -> a.getClusterStatus(GetClusterStatusRequest.getDefaultInstance()));
+                    boolean allUp = s.getNodesList().stream().noneMatch(n -> n.getRole() == MemberRole.MEMBER_ROLE_UNREACHABLE);
+                    if (!s.getLeaderId().isEmpty() && allUp) {
+                        return;
+                    }
+                } catch (RuntimeException notYet) {
+                    // nodes still starting
+                }
+                TimeUnit.MILLISECONDS.sleep(250);
+            }
+        }
+        throw new CliException("region " + region + " did not elect a leader within " + READY_WITHIN.toSeconds()
+                + " s; see " + dir.resolve("logs"));
+    }
+
+    private void stopAll() {
+        processes.forEach(Process::destroy);
+        for (Process p : processes) {
+            try {
+                if (!p.waitFor(15, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+}

@@ -1,0 +1,231 @@
+package dev.kinko.cli;
+
+import dev.kinko.client.KinkoClient;
+import dev.kinko.proto.v1.CreateSecretRequest;
+import dev.kinko.proto.v1.DeleteSecretRequest;
+import dev.kinko.proto.v1.DeleteSecretResponse;
+import dev.kinko.proto.v1.DescribeSecretRequest;
+import dev.kinko.proto.v1.GetSecretValueRequest;
+import dev.kinko.proto.v1.GetSecretValueResponse;
+import dev.kinko.proto.v1.ListSecretVersionIdsRequest;
+import dev.kinko.proto.v1.ListSecretVersionIdsResponse;
+import dev.kinko.proto.v1.ListSecretsRequest;
+import dev.kinko.proto.v1.ListSecretsResponse;
+import dev.kinko.proto.v1.PutSecretValueRequest;
+import dev.kinko.proto.v1.ReadConsistency;
+import dev.kinko.proto.v1.RestoreSecretRequest;
+import dev.kinko.proto.v1.SecretMetadata;
+import dev.kinko.proto.v1.SecretVersionInfo;
+import java.io.IOException;
+import java.io.PrintWriter;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code kinko secret ...}: the secrets of a region. */
+@Command(name = "secret", description = "Create, read, change and delete secrets.",
+        mixinStandardHelpOptions = true,
+        subcommands = {SecretCommand.Create.class, SecretCommand.Get.class, SecretCommand.Put.class,
+                SecretCommand.Describe.class, SecretCommand.ListSecrets.class, SecretCommand.Versions.class,
+                SecretCommand.Delete.class, SecretCommand.Restore.class})
+final class SecretCommand {
+
+    @Command(name = "create", description = "Create a secret with its first value.")
+    static final class Create extends ClientCommand {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @ArgGroup(multiplicity = "1")
+        ValueSource value;
+
+        @Option(names = "--description", paramLabel = "D")
+        String description;
+
+        @Override
+        void run(KinkoClient client) {
+            CreateSecretRequest.Builder r = CreateSecretRequest.newBuilder().setName(name).setSecretString(value.read());
+            if (description != null) {
+                r.setDescription(description);
+            }
+            var created = client.createSecret(r.build());
+            out().println("created " + created.getName() + " (version " + created.getVersionId() + ")");
+        }
+    }
+
+    @Command(name = "get", description = "Print a secret's value (CURRENT unless told otherwise), then a newline.")
+    static final class Get extends ClientCommand {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--version-id", paramLabel = "ID")
+        String versionId;
+
+        @Option(names = "--stage", paramLabel = "LABEL")
+        String stage;
+
+        @Option(names = "--local", description = "Read from the node reached, possibly stale (no leader round trip).")
+        boolean local;
+
+        @Override
+        void run(KinkoClient client) throws IOException {
+            GetSecretValueRequest.Builder r = GetSecretValueRequest.newBuilder().setSecretId(name);
+            if (versionId != null) {
+                r.setVersionId(versionId);
+            }
+            if (stage != null) {
+                r.setVersionStage(stage);
+            }
+            if (local) {
+                r.setConsistency(ReadConsistency.READ_CONSISTENCY_LOCAL);
+            }
+            GetSecretValueResponse got = client.secrets(s -> s.getSecretValue(r.build()));
+            if (got.hasSecretBinary()) {
+                out().flush();
+                System.out.write(got.getSecretBinary().toByteArray());
+                System.out.write('\n');
+                System.out.flush();
+            } else {
+                out().println(got.getSecretString());
+            }
+        }
+    }
+
+    @Command(name = "put", description = "Store a new value; it becomes CURRENT.")
+    static final class Put extends ClientCommand {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @ArgGroup(multiplicity = "1")
+        ValueSource value;
+
+        @Override
+        void run(KinkoClient client) {
+            var put = client.putSecretValue(PutSecretValueRequest.newBuilder().setSecretId(name)
+                    .setSecretString(value.read()).build());
+            out().println("stored version " + put.getVersionId() + " of " + put.getName()
+                    + " " + put.getVersionStagesList());
+        }
+    }
+
+    @Command(name = "describe", description = "Show a secret's metadata, versions and labels (never its value).")
+    static final class Describe extends ClientCommand {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        void run(KinkoClient client) {
+            SecretMetadata m = client.secrets(s -> s.describeSecret(DescribeSecretRequest.newBuilder()
+                    .setSecretId(name).build())).getSecret();
+            PrintWriter out = out();
+            out.println("Name:           " + m.getName());
+            out.println("Id:             " + m.getId());
+            out.println("Primary region: " + m.getPrimaryRegion());
+            if (!m.getDescription().isEmpty()) {
+                out.println("Description:    " + m.getDescription());
+            }
+            out.println("Created:        " + Formats.time(m.getCreatedDate()));
+            out.println("Last changed:   " + Formats.time(m.getLastChangedDate()));
+            if (m.hasDeletedDate()) {
+                out.println("Deletion date:  " + Formats.time(m.getDeletedDate()) + " (scheduled for deletion)");
+            }
+            m.getTagsList().forEach(t -> out.println("Tag:            " + t.getKey() + "=" + t.getValue()));
+            out.println("Versions:");
+            for (SecretVersionInfo v : m.getVersionsList()) {
+                out.println("  " + v.getVersionId() + "  " + Formats.time(v.getCreatedDate()) + "  "
+                        + String.join(",", v.getVersionStagesList()));
+            }
+        }
+    }
+
+    @Command(name = "list", description = "List secrets by name.")
+    static final class ListSecrets extends ClientCommand {
+        @Option(names = "--prefix", paramLabel = "P", description = "Only names starting with P.")
+        String prefix;
+
+        @Option(names = "--include-deleted", description = "Also secrets scheduled for deletion.")
+        boolean includeDeleted;
+
+        @Override
+        void run(KinkoClient client) {
+            String token = "";
+            do {
+                ListSecretsRequest.Builder r = ListSecretsRequest.newBuilder().setPageToken(token)
+                        .setIncludePlannedDeletion(includeDeleted);
+                if (prefix != null) {
+                    r.setNamePrefix(prefix);
+                }
+                ListSecretsResponse page = client.secrets(s -> s.listSecrets(r.build()));
+                for (SecretMetadata m : page.getSecretsList()) {
+                    out().println(m.getName() + (m.hasDeletedDate() ? "  (deletion " + Formats.time(m.getDeletedDate()) + ")" : ""));
+                }
+                token = page.getNextPageToken();
+            } while (!token.isEmpty());
+        }
+    }
+
+    @Command(name = "versions", description = "List a secret's versions with their labels.")
+    static final class Versions extends ClientCommand {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        void run(KinkoClient client) {
+            String token = "";
+            do {
+                String page = token;
+                ListSecretVersionIdsResponse r = client.secrets(s -> s.listSecretVersionIds(
+                        ListSecretVersionIdsRequest.newBuilder().setSecretId(name).setIncludeDeprecated(true)
+                                .setPageToken(page).build()));
+                for (SecretVersionInfo v : r.getVersionsList()) {
+                    out().println(v.getVersionId() + "  " + Formats.time(v.getCreatedDate()) + "  "
+                            + (v.getVersionStagesCount() == 0 ? "(deprecated)" : String.join(",", v.getVersionStagesList())));
+                }
+                token = r.getNextPageToken();
+            } while (!token.isEmpty());
+        }
+    }
+
+    @Command(name = "delete", description = "Schedule a secret for deletion (7-30 days, default 30), or delete it at once with --force.")
+    static final class Delete extends ClientCommand {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @ArgGroup(exclusive = true)
+        Window window;
+
+        static final class Window {
+            @Option(names = "--recovery-days", paramLabel = "N", description = "Days before the purge (7-30).")
+            Integer days;
+
+            @Option(names = "--force", description = "Delete now, with no way back.")
+            boolean force;
+        }
+
+        @Override
+        void run(KinkoClient client) {
+            DeleteSecretRequest.Builder r = DeleteSecretRequest.newBuilder().setSecretId(name);
+            if (window != null && window.force) {
+                r.setForceDeleteWithoutRecovery(true);
+            } else if (window != null && window.days != null) {
+                r.setRecoveryWindowInDays(window.days);
+            }
+            DeleteSecretResponse d = client.secrets(s -> s.deleteSecret(r.build()));
+            out().println(r.getForceDeleteWithoutRecovery() ? "deleted " + d.getName()
+                    : "scheduled " + d.getName() + " for deletion on " + Formats.time(d.getDeletionDate())
+                            + "; 'kinko secret restore " + d.getName() + "' undoes it");
+        }
+    }
+
+    @Command(name = "restore", description = "Cancel a scheduled deletion.")
+    static final class Restore extends ClientCommand {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        void run(KinkoClient client) {
+            var r = client.secrets(s -> s.restoreSecret(RestoreSecretRequest.newBuilder().setSecretId(name).build()));
+            out().println("restored " + r.getName());
+        }
+    }
+}
