@@ -1,0 +1,119 @@
+package dev.kinko.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kinko.server.testing.TestRegion;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The fixed CLI shapes against a real region: output, exit codes, one-line errors with the reason. */
+class KinkoCliTest {
+    @TempDir
+    static Path dir;
+    static TestRegion region;
+
+    record Result(int code, String out, String err) {}
+
+    @BeforeAll
+    static void start() {
+        region = TestRegion.start("tokyo", dir.resolve("region"));
+    }
+
+    @AfterAll
+    static void stop() {
+        region.close();
+    }
+
+    static Result kinko(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        String[] withAddr = new String[args.length + 2];
+        System.arraycopy(args, 0, withAddr, 0, args.length);
+        withAddr[args.length] = "--addr";
+        withAddr[args.length + 1] = region.addresses();
+        boolean needsAddr = args.length >= 2 && (args[0].equals("secret") || args[0].equals("cluster"));
+        int code = KinkoCli.run(needsAddr ? withAddr : args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void aSecretsWholeLifeThroughTheCli() throws Exception {
+        assertThat(kinko("secret", "create", "cli/db/password", "--value", "hunter2", "--description", "the db").code())
+                .isZero();
+        Result get = kinko("secret", "get", "cli/db/password");
+        assertThat(get.code()).isZero();
+        assertThat(get.out()).isEqualTo("hunter2" + System.lineSeparator());
+
+        Path file = dir.resolve("value.txt");
+        Files.writeString(file, "correct horse");
+        assertThat(kinko("secret", "put", "cli/db/password", "--value-file", file.toString()).code()).isZero();
+        assertThat(kinko("secret", "get", "cli/db/password").out()).isEqualTo("correct horse" + System.lineSeparator());
+        assertThat(kinko("secret", "get", "cli/db/password", "--stage", "PREVIOUS").out())
+                .isEqualTo("hunter2" + System.lineSeparator());
+        assertThat(kinko("secret", "get", "cli/db/password", "--local").code()).isZero();
+
+        Result versions = kinko("secret", "versions", "cli/db/password");
+        assertThat(versions.out().lines()).hasSize(2);
+        assertThat(versions.out()).contains("CURRENT").contains("PREVIOUS");
+        String previousId = versions.out().lines().filter(l -> l.contains("PREVIOUS")).findFirst().orElseThrow().split(" ")[0];
+        assertThat(kinko("secret", "get", "cli/db/password", "--version-id", previousId).out())
+                .isEqualTo("hunter2" + System.lineSeparator());
+
+        Result describe = kinko("secret", "describe", "cli/db/password");
+        assertThat(describe.out()).contains("Name:           cli/db/password").contains("the db")
+                .contains("Primary region: tokyo").doesNotContain("hunter2").doesNotContain("correct horse");
+
+        assertThat(kinko("secret", "list", "--prefix", "cli/").out().lines()).containsExactly("cli/db/password");
+
+        assertThat(kinko("secret", "delete", "cli/db/password", "--recovery-days", "7").out()).contains("scheduled");
+        Result refused = kinko("secret", "get", "cli/db/password");
+        assertThat(refused.code()).isEqualTo(KinkoCli.EXIT_ERROR);
+        assertThat(refused.err().lines()).hasSize(1);
+        assertThat(refused.err()).contains("SCHEDULED_FOR_DELETION");
+        assertThat(kinko("secret", "restore", "cli/db/password").code()).isZero();
+        assertThat(kinko("secret", "delete", "cli/db/password", "--force").code()).isZero();
+        assertThat(kinko("secret", "get", "cli/db/password").err()).contains("SECRET_NOT_FOUND");
+    }
+
+    @Test
+    void errorsAreOneLineWithTheReason() {
+        Result notFound = kinko("secret", "get", "no/such/secret");
+        assertThat(notFound.code()).isEqualTo(KinkoCli.EXIT_ERROR);
+        assertThat(notFound.err().lines()).containsExactly("kinko: SECRET_NOT_FOUND: secret no/such/secret not found");
+
+        Result tooBig = kinko("secret", "create", "cli/big", "--value", "x".repeat(65_537));
+        assertThat(tooBig.code()).isEqualTo(KinkoCli.EXIT_ERROR);
+        assertThat(tooBig.err()).contains("VALUE_TOO_LARGE").doesNotContain("xxxx");
+
+        Result badName = kinko("secret", "create", "bad name", "--value", "v");
+        assertThat(badName.err()).contains("INVALID_NAME");
+
+        Result noAddr = new Result(KinkoCli.run(new String[] {"secret", "get", "x", "--addr", ""},
+                new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter())), "", "");
+        assertThat(noAddr.code()).isEqualTo(KinkoCli.EXIT_ERROR);
+    }
+
+    @Test
+    void usageErrorsExitTwo() {
+        assertThat(kinko("secret", "get").code()).isEqualTo(KinkoCli.EXIT_USAGE);
+        assertThat(kinko("secret", "create", "x").code()).isEqualTo(KinkoCli.EXIT_USAGE);
+        assertThat(kinko("secret", "create", "x", "--value", "a", "--value-file", "f").code()).isEqualTo(KinkoCli.EXIT_USAGE);
+        assertThat(kinko("secret", "delete", "x", "--force", "--recovery-days", "7").code()).isEqualTo(KinkoCli.EXIT_USAGE);
+        assertThat(kinko("no-such-command").code()).isEqualTo(KinkoCli.EXIT_USAGE);
+        assertThat(kinko("--help").code()).isZero();
+    }
+
+    @Test
+    void clusterStatusShowsEveryNode() {
+        Result status = kinko("cluster", "status");
+        assertThat(status.code()).isZero();
+        assertThat(status.out()).contains("region tokyo").contains("LEADER").contains("FOLLOWER")
+                .contains("tokyo-1").contains("tokyo-2").contains("tokyo-3");
+    }
+}
