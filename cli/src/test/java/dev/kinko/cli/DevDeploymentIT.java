@@ -1,0 +1,140 @@
+package dev.kinko.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code kinko dev} as a user runs it: the packaged jar, real node processes,
+ * the env file, the CLI pointed at it through KINKO_ADDR, a clean stop on
+ * SIGTERM, and a second start that reuses the data.
+ */
+class DevDeploymentIT {
+    static final Duration START_WITHIN = Duration.ofSeconds(150);
+
+    @TempDir
+    Path dir;
+
+    final Path jar = Path.of(System.getProperty("kinko.jar", "target/kinko.jar"));
+
+    @Test
+    void devStartsARegionTheCliCanUseAndStopsCleanly() throws Exception {
+        int clientPort = freeBase();
+        Path data = dir.resolve("dev");
+
+        Process dev = startDev(data, clientPort);
+        try {
+            Path env = data.resolve("tokyo.env");
+            String addr = Files.readString(env).trim();
+            assertThat(addr).isEqualTo("KINKO_ADDR=127.0.0.1:" + clientPort + ",127.0.0.1:" + (clientPort + 1)
+                    + ",127.0.0.1:" + (clientPort + 2));
+            Map<String, String> environment = Map.of("KINKO_ADDR", addr.substring("KINKO_ADDR=".length()));
+            assertThat(cli(environment, "secret", "create", "dev/api-key", "--value", "k1nk0").code()).isZero();
+            Result got = cli(environment, "secret", "get", "dev/api-key");
+            assertThat(got.code()).isZero();
+            assertThat(got.out()).isEqualTo("k1nk0\n");
+            Result missing = cli(environment, "secret", "get", "dev/none");
+            assertThat(missing.code()).isEqualTo(1);
+            assertThat(missing.err().trim()).startsWith("kinko: SECRET_NOT_FOUND");
+        } finally {
+            stop(dev);
+        }
+        // a stop by SIGTERM ends with the JVM's conventional 143 (128 + 15) after the hooks ran
+        assertThat(dev.exitValue()).isIn(0, 143);
+        // every node process is gone with it: the ports are free again
+        await().atMost(Duration.ofSeconds(30)).until(() -> portsFree(clientPort));
+
+        Process again = startDev(data, clientPort);
+        try {
+            Map<String, String> environment = Map.of("KINKO_ADDR", "127.0.0.1:" + clientPort);
+            assertThat(cli(environment, "secret", "get", "dev/api-key").out()).isEqualTo("k1nk0\n");
+        } finally {
+            stop(again);
+        }
+    }
+
+    private Process startDev(Path data, int clientPort) throws IOException {
+        Process dev = new ProcessBuilder("java", "-XX:TieredStopAtLevel=1", "-jar", jar.toString(), "dev",
+                "--data", data.toString(), "--client-port", String.valueOf(clientPort))
+                .redirectErrorStream(true).start();
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(dev.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    lines.add(line);
+                }
+            } catch (IOException ignored) {
+                // the process ended
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        await().atMost(START_WITHIN).until(() -> !dev.isAlive()
+                || lines.stream().anyMatch(l -> l.startsWith("Kinko dev deployment is up")));
+        assertThat(dev.isAlive()).as("kinko dev output: %s", lines).isTrue();
+        assertThat(lines).anyMatch(l -> l.contains("region tokyo: 127.0.0.1:" + clientPort));
+        return dev;
+    }
+
+    private static void stop(Process p) throws InterruptedException {
+        p.destroy(); // SIGTERM, as Ctrl-C or systemd would
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+        }
+    }
+
+    record Result(int code, String out, String err) {}
+
+    private Result cli(Map<String, String> env, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("java", "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().putAll(env);
+        Path out = Files.createTempFile(dir, "out", ".txt");
+        Path err = Files.createTempFile(dir, "err", ".txt");
+        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    /** A first client port such that the 3 client and 3 Raft ports are free. */
+    private static int freeBase() {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int base = ThreadLocalRandom.current().nextInt(20_000, 28_000);
+            if (portsFree(base)) {
+                return base;
+            }
+        }
+        throw new IllegalStateException("no free port range found");
+    }
+
+    private static boolean portsFree(int base) {
+        for (int i = 0; i < 3; i++) {
+            for (int port : new int[] {base + i, base + i + DevCommand.RAFT_PORT_OFFSET}) {
+                try (ServerSocket s = new ServerSocket(port)) {
+                    s.setReuseAddress(true);
+                } catch (IOException e) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+}
