@@ -43,7 +43,8 @@ public final class KinkoCli {
         String message;
         if (e instanceof KinkoException k) {
             message = k.getMessage();
-        } else if (e instanceof CliException) {
+        } else if (e instanceof CliException || e instanceof java.io.IOException
+                || e instanceof IllegalArgumentException) {
             message = e.getMessage();
         } else {
             message = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());

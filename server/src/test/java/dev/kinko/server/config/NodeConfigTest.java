@@ -1,0 +1,94 @@
+package dev.kinko.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.kinko.server.consensus.RaftSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NodeConfigTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theExampleConfigUnderOpsLoads() throws IOException {
+        NodeConfig c = NodeConfig.load(Path.of("../ops/config/tokyo-1.yaml"));
+        assertThat(c.nodeId()).isEqualTo("tokyo-1");
+        assertThat(c.region()).isEqualTo("tokyo");
+        assertThat(c.dataDir()).isEqualTo(Path.of("/var/lib/kinko/tokyo-1"));
+        assertThat(c.keyFile()).isEqualTo(Path.of("/etc/kinko/tokyo.key"));
+        assertThat(c.effectiveClientPort()).isEqualTo(8101);
+        assertThat(c.members()).hasSize(3);
+        assertThat(c.raftSettings()).isEqualTo(RaftSettings.defaults());
+        assertThat(c.purgeInterval().toSeconds()).isEqualTo(NodeConfig.DEFAULT_PURGE_INTERVAL_SECONDS);
+    }
+
+    @Test
+    void tuningOverridesDefaults() throws IOException {
+        Path f = write("""
+                node_id: a
+                region: tokyo
+                data_dir: /tmp/a
+                key_file: /tmp/k
+                peers:
+                  - {id: a, raft_address: "127.0.0.1:9101", client_address: "127.0.0.1:8101"}
+                raft:
+                  snapshot_threshold: 50
+                  election_timeout_min_ms: 500
+                """);
+        NodeConfig c = NodeConfig.load(f);
+        assertThat(c.raftSettings().snapshotThreshold()).isEqualTo(50);
+        assertThat(c.raftSettings().electionTimeoutMin().toMillis()).isEqualTo(500);
+        assertThat(c.raftSettings().electionTimeoutMax()).isEqualTo(RaftSettings.DEFAULT_ELECTION_TIMEOUT_MAX);
+        assertThat(c.effectiveClientPort()).isEqualTo(8101);
+        assertThat(c.host()).isEqualTo(NodeConfig.DEFAULT_LISTEN_HOST);
+    }
+
+    @Test
+    void aTypoIsRefusedByName() throws IOException {
+        Path f = write("""
+                node_id: a
+                regoin: tokyo
+                """);
+        assertThatThrownBy(() -> NodeConfig.load(f)).isInstanceOf(IOException.class).hasMessageContaining("regoin");
+    }
+
+    @Test
+    void missingOrInconsistentFieldsNameTheRule() throws IOException {
+        Path noPeers = write("""
+                node_id: a
+                region: tokyo
+                data_dir: /tmp/a
+                key_file: /tmp/k
+                """);
+        assertThatThrownBy(() -> NodeConfig.load(noPeers)).hasMessageContaining("peers");
+        Path notAPeer = write("""
+                node_id: b
+                region: tokyo
+                data_dir: /tmp/a
+                key_file: /tmp/k
+                peers:
+                  - {id: a, raft_address: "127.0.0.1:9101", client_address: "127.0.0.1:8101"}
+                """);
+        assertThatThrownBy(() -> NodeConfig.load(notAPeer)).hasMessageContaining("must include this node");
+        Path badRegion = write("""
+                node_id: a
+                region: Tokyo Region
+                data_dir: /tmp/a
+                key_file: /tmp/k
+                peers:
+                  - {id: a, raft_address: "127.0.0.1:9101", client_address: "127.0.0.1:8101"}
+                """);
+        assertThatThrownBy(() -> NodeConfig.load(badRegion)).hasMessageContaining("region");
+    }
+
+    private Path write(String yaml) throws IOException {
+        Path f = Files.createTempFile(dir, "node", ".yaml");
+        Files.writeString(f, yaml);
+        return f;
+    }
+}
