@@ -1,9 +1,9 @@
 package dev.kinko.server.consensus;
 
+import dev.kinko.server.storage.FileTrees;
 import dev.kinko.server.storage.RocksStorage;
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -100,7 +100,7 @@ final class CheckpointSnapshots implements StateMachineStorage {
         List<TermIndex> old = checkpoints().sorted(Comparator.comparingLong(TermIndex::getIndex).reversed())
                 .skip(RETAINED).toList();
         for (TermIndex ti : old) {
-            deleteTree(dir.resolve(name(ti)));
+            FileTrees.delete(dir.resolve(name(ti)));
         }
     }
 
@@ -134,21 +134,6 @@ final class CheckpointSnapshots implements StateMachineStorage {
                     Long.parseLong(name.substring(sep + 1))));
         } catch (NumberFormatException e) {
             return Optional.empty();
-        }
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.delete(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
         }
     }
 }

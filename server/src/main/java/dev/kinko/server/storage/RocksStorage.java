@@ -6,14 +6,12 @@ import dev.kinko.proto.raft.v1.SealedValue;
 import dev.kinko.proto.raft.v1.SecretRecord;
 import dev.kinko.server.domain.StateQueries;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -34,7 +32,7 @@ import org.rocksdb.WriteOptions;
  * applied index, so a restart neither re-applies nor skips an entry.
  * Snapshots are RocksDB checkpoints.
  */
-public final class RocksStorage implements StateQueries, AutoCloseable {
+public final class RocksStorage extends RecordReader implements StateQueries, AutoCloseable {
     static {
         RocksDB.loadLibrary();
     }
@@ -132,7 +130,7 @@ public final class RocksStorage implements StateQueries, AutoCloseable {
         lock.writeLock().lock();
         try {
             db.close();
-            deleteTree(dir);
+            FileTrees.delete(dir);
             Files.createDirectories(dir);
             try (Stream<Path> files = Files.list(checkpoint)) {
                 for (Path f : (Iterable<Path>) files::iterator) {
@@ -164,21 +162,6 @@ public final class RocksStorage implements StateQueries, AutoCloseable {
     }
 
     // --- StateQueries -------------------------------------------------------------------
-
-    @Override
-    public Optional<SecretRecord> secretById(String id) {
-        return Optional.ofNullable(get(Family.SECRETS, Keys.utf8(id))).map(RocksStorage::secret);
-    }
-
-    @Override
-    public Optional<String> idByName(String name) {
-        return Optional.ofNullable(get(Family.NAMES, Keys.utf8(name))).map(Keys::string);
-    }
-
-    @Override
-    public Optional<SealedValue> value(String secretId, String versionId) {
-        return Optional.ofNullable(get(Family.VALUES, Keys.value(secretId, versionId))).map(RocksStorage::sealed);
-    }
 
     @Override
     public List<RegionKeyRecord> regionKeys() {
@@ -239,6 +222,7 @@ public final class RocksStorage implements StateQueries, AutoCloseable {
 
     // --- internals ----------------------------------------------------------------------
 
+    @Override
     byte[] get(Family family, byte[] key) {
         return read(d -> d.get(family, key));
     }
@@ -296,21 +280,6 @@ public final class RocksStorage implements StateQueries, AutoCloseable {
             return RegionKeyRecord.parseFrom(b);
         } catch (InvalidProtocolBufferException e) {
             throw new StorageException("damaged region key record", e);
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            walk.sorted((a, b) -> b.compareTo(a)).forEach(p -> {
-                try {
-                    Files.delete(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
         }
     }
 

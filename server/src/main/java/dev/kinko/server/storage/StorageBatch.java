@@ -20,7 +20,7 @@ import org.rocksdb.WriteBatch;
  * the batch's own writes first (an overlay), so the commands of one entry
  * build on each other.
  */
-public final class StorageBatch implements StateWriter {
+public final class StorageBatch extends RecordReader implements StateWriter {
     private static final HexFormat HEX = HexFormat.of();
 
     private final RocksStorage storage;
@@ -37,7 +37,8 @@ public final class StorageBatch implements StateWriter {
         return batch;
     }
 
-    private byte[] get(Family family, byte[] key) {
+    @Override
+    byte[] get(Family family, byte[] key) {
         Optional<byte[]> pending = overlay.get(family.ordinal() + ":" + HEX.formatHex(key));
         return pending != null ? pending.orElse(null) : storage.get(family, key);
     }
@@ -58,21 +59,6 @@ public final class StorageBatch implements StateWriter {
         } catch (RocksDBException e) {
             throw new StorageException("batch delete failed", e);
         }
-    }
-
-    @Override
-    public Optional<SecretRecord> secretById(String id) {
-        return Optional.ofNullable(get(Family.SECRETS, Keys.utf8(id))).map(RocksStorage::secret);
-    }
-
-    @Override
-    public Optional<String> idByName(String name) {
-        return Optional.ofNullable(get(Family.NAMES, Keys.utf8(name))).map(Keys::string);
-    }
-
-    @Override
-    public Optional<SealedValue> value(String secretId, String versionId) {
-        return Optional.ofNullable(get(Family.VALUES, Keys.value(secretId, versionId))).map(RocksStorage::sealed);
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.kinko.proto.v1.AdminServiceGrpc;
 import dev.kinko.proto.v1.SecretsServiceGrpc;
 import dev.kinko.server.KinkoNode;
 import dev.kinko.server.config.NodeConfig;
+import dev.kinko.server.storage.FileTrees;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -154,7 +155,7 @@ public final class TestRegion implements AutoCloseable {
 
     /** Deletes everything the stopped node {@code i} stored. */
     public void wipeNode(int i) throws IOException {
-        deleteTree(dataDir(i));
+        FileTrees.delete(dataDir(i));
     }
 
     public boolean running(int i) {
@@ -237,17 +238,6 @@ public final class TestRegion implements AutoCloseable {
     public void close() {
         for (int i = 0; i < nodes.length; i++) {
             stopNode(i);
-        }
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
         }
     }
 }
