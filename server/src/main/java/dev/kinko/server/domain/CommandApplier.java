@@ -28,9 +28,11 @@ public final class CommandApplier {
     private static final long DAY_MILLIS = 86_400_000L;
 
     private final String region;
+    private final ReplicationApplier replication;
 
     public CommandApplier(String region) {
         this.region = region;
+        this.replication = new ReplicationApplier(region);
     }
 
     public CommandResult apply(Command command, StateWriter state) {
@@ -52,6 +54,17 @@ public final class CommandApplier {
                 case PURGE_SECRET -> purge(command.getPurgeSecret().getSecretId(), now, state);
                 case ADD_REGION_KEY -> addRegionKey(command.getAddRegionKey(), state);
                 case REWRAP_DATA_KEY -> rewrap(command.getRewrapDataKey(), state);
+                case REPLICATE_SECRET -> replication.replicate(command.getReplicateSecret(), now, state);
+                case REMOVE_REPLICA_REGIONS -> replication.removeRegions(command.getRemoveReplicaRegions(), now, state);
+                case STOP_REPLICATION -> replication.stop(command.getStopReplication(), now, state);
+                case APPLY_REPLICATION -> replication.apply(command.getApplyReplication(), now, state);
+                case UPDATE_LINK -> replication.updateLink(command.getUpdateLink(), state);
+                case PUT_LINK -> replication.putLink(command.getPutLink(), state);
+                case DELETE_LINK -> replication.deleteLink(command.getDeleteLink(), state);
+                case PROMOTE_REGION -> replication.promote(now, state);
+                case TRUNCATE_JOURNAL -> replication.truncate(command.getTruncateJournal(), state);
+                case REPLICA_OUTCOMES -> replication.outcomes(command.getReplicaOutcomes(), now, state);
+                case ADD_TRANSPORT_KEY -> addTransportKey(command.getAddTransportKey(), state);
                 case OP_NOT_SET -> refused(Reason.INTERNAL, "empty command");
             };
         } catch (KinkoException e) {
@@ -82,6 +95,7 @@ public final class CommandApplier {
         if (cmd.hasVersion()) {
             addVersion(record, cmd.getVersion(), now, state, result);
         }
+        replication.addReplicas(record, cmd.getReplicaRegionsList(), cmd.getForceOverwrite(), now, state);
         state.putSecret(null, record.build());
         return result.build();
     }
@@ -97,7 +111,7 @@ public final class CommandApplier {
         }
         CommandResult.Builder result = ok(record);
         addVersion(record, cmd.getVersion(), now, state, result);
-        state.putSecret(current, record.build());
+        state.putSecret(current, Journal.changed(state, record.build(), List.of(cmd.getVersion().getVersionId()), now));
         return result.build();
     }
 
@@ -156,12 +170,12 @@ public final class CommandApplier {
         }
         SecretRecord.Builder record = current.toBuilder().setLastChangedMillis(now);
         labels.writeTo(record);
-        state.putSecret(current, record.build());
+        state.putSecret(current, Journal.changed(state, record.build(), List.of(), now));
         return ok(record).build();
     }
 
     private CommandResult scheduleDeletion(String secretId, int days, long now, StateWriter state) {
-        SecretRecord current = writable(state, secretId);
+        SecretRecord current = withoutReplicas(writable(state, secretId));
         long deletionDate = now + days * DAY_MILLIS;
         SecretRecord.Builder record = current.toBuilder().setDeletionDateMillis(deletionDate).setLastChangedMillis(now);
         state.putSecret(current, record.build());
@@ -169,13 +183,13 @@ public final class CommandApplier {
     }
 
     private CommandResult forceDelete(String secretId, long now, StateWriter state) {
-        SecretRecord current = existing(state, secretId);
+        SecretRecord current = withoutReplicas(primary(existing(state, secretId)));
         state.removeSecret(current);
         return ok(current.toBuilder()).setDeletionDateMillis(now).build();
     }
 
     private CommandResult restore(String secretId, long now, StateWriter state) {
-        SecretRecord current = existing(state, secretId);
+        SecretRecord current = primary(existing(state, secretId));
         if (current.getDeletionDateMillis() == 0) {
             return ok(current.toBuilder()).build();
         }
@@ -237,18 +251,42 @@ public final class CommandApplier {
         SecretRecord current = writable(state, secretId);
         SecretRecord.Builder record = current.toBuilder().setLastChangedMillis(now);
         change.on(record);
-        state.putSecret(current, record.build());
+        state.putSecret(current, Journal.changed(state, record.build(), List.of(), now));
         return ok(record).build();
     }
 
-    private static SecretRecord existing(StateReader state, String secretId) {
+    private CommandResult addTransportKey(dev.kinko.proto.raft.v1.AddTransportKeyCommand cmd, StateWriter state) {
+        int newest = state.transportKeys().stream().mapToInt(k -> k.getVersion()).max().orElse(0);
+        if (cmd.getKey().getVersion() != newest + 1) {
+            throw new KinkoException(Reason.REGION_KEY_CONFLICT, "transport key version "
+                    + cmd.getKey().getVersion() + " does not follow version " + newest + "; retry");
+        }
+        state.putTransportKey(cmd.getKey());
+        return CommandResult.newBuilder().setKeyVersion(cmd.getKey().getVersion()).build();
+    }
+
+    /** AWS refuses to delete a primary secret that still has replicas; so does Kinko. */
+    private static SecretRecord withoutReplicas(SecretRecord record) {
+        if (record.getReplicasCount() > 0) {
+            throw new KinkoException(Reason.HAS_REPLICAS, "secret " + record.getName()
+                    + " is replicated to other regions; remove them from replication first");
+        }
+        return record;
+    }
+
+    /** The secret's writes belong to this region (it is not a replica here). */
+    private SecretRecord primary(SecretRecord record) {
+        return ReplicationApplier.primaryHere(region, record);
+    }
+
+    static SecretRecord existing(StateReader state, String secretId) {
         return state.secretById(secretId).orElseThrow(() ->
                 new KinkoException(Reason.SECRET_NOT_FOUND, "the secret no longer exists"));
     }
 
-    /** The secret exists and is not scheduled for deletion. */
-    private static SecretRecord writable(StateReader state, String secretId) {
-        SecretRecord record = existing(state, secretId);
+    /** The secret exists, is not a replica here and is not scheduled for deletion. */
+    private SecretRecord writable(StateReader state, String secretId) {
+        SecretRecord record = primary(existing(state, secretId));
         if (record.getDeletionDateMillis() != 0) {
             throw new KinkoException(Reason.SCHEDULED_FOR_DELETION, "secret " + record.getName()
                     + " is scheduled for deletion; it can only be described or restored");

@@ -1,5 +1,6 @@
 package dev.kinko.server.domain;
 
+import dev.kinko.proto.raft.v1.JournalRecord;
 import dev.kinko.proto.raft.v1.SecretRecord;
 import java.util.List;
 
@@ -15,4 +16,10 @@ public interface StateQueries extends StateReader {
     List<ValueRef> valuesWrappedBefore(int version, int limit);
 
     record ValueRef(String secretId, String versionId) {}
+
+    /** Journal records with sequence at least {@code fromSeq}, in order, at most {@code limit}. */
+    List<JournalRecord> journal(long fromSeq, int limit);
+
+    /** The oldest journal sequence still kept (head + 1 when the journal is empty). */
+    long journalStart();
 }

@@ -1,8 +1,11 @@
 package dev.kinko.server.domain;
 
+import dev.kinko.proto.raft.v1.LinkRecord;
 import dev.kinko.proto.raft.v1.RegionKeyRecord;
 import dev.kinko.proto.raft.v1.SealedValue;
 import dev.kinko.proto.raft.v1.SecretRecord;
+import dev.kinko.proto.raft.v1.SourceRecord;
+import dev.kinko.proto.raft.v1.TransportKeyRecord;
 import java.util.List;
 import java.util.Optional;
 
@@ -15,6 +18,22 @@ public interface StateReader {
     Optional<SealedValue> value(String secretId, String versionId);
 
     List<RegionKeyRecord> regionKeys();
+
+    List<TransportKeyRecord> transportKeys();
+
+    /** Every secret, in id order (promotion and re-seed walk them all). */
+    List<SecretRecord> allSecrets();
+
+    /** The newest journal sequence, 0 when nothing was journaled yet. */
+    long journalHead();
+
+    Optional<LinkRecord> link(String region);
+
+    List<LinkRecord> links();
+
+    Optional<SourceRecord> source(String region);
+
+    List<SourceRecord> sources();
 
     /** Resolves a request's secret_id: a name first, then an id. */
     default Optional<SecretRecord> resolve(String nameOrId) {

@@ -1,8 +1,12 @@
 package dev.kinko.server.domain;
 
+import dev.kinko.proto.raft.v1.JournalRecord;
+import dev.kinko.proto.raft.v1.LinkRecord;
 import dev.kinko.proto.raft.v1.RegionKeyRecord;
 import dev.kinko.proto.raft.v1.SealedValue;
 import dev.kinko.proto.raft.v1.SecretRecord;
+import dev.kinko.proto.raft.v1.SourceRecord;
+import dev.kinko.proto.raft.v1.TransportKeyRecord;
 
 /**
  * Changes made while applying one Raft entry. Reads through a writer see its
@@ -20,4 +24,24 @@ public interface StateWriter extends StateReader {
     void removeValue(String secretId, String versionId);
 
     void putRegionKey(RegionKeyRecord key);
+
+    void putTransportKey(TransportKeyRecord key);
+
+    /** Stores the record and makes its sequence the journal head. */
+    void appendJournal(JournalRecord record);
+
+    /** Removes journal records up to and including {@code upTo}. */
+    void truncateJournal(long upTo);
+
+    void putLink(LinkRecord link);
+
+    void removeLink(String region);
+
+    void putSource(SourceRecord source);
+
+    /**
+     * Moves a secret out of the way (record and sealed values, never plaintext) into the
+     * archive, so a forced overwrite by replication never silently drops data.
+     */
+    void archiveSecret(SecretRecord record, long nowMillis);
 }

@@ -43,4 +43,13 @@ final class Keys {
     static byte[] regionKey(int version) {
         return ByteBuffer.allocate(4).putInt(version).array();
     }
+
+    /** Big-endian sequence: the journal reads in order. */
+    static byte[] seq(long seq) {
+        return ByteBuffer.allocate(8).putLong(seq).array();
+    }
+
+    static long seqOf(byte[] key) {
+        return ByteBuffer.wrap(key).getLong();
+    }
 }

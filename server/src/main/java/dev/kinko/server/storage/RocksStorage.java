@@ -1,7 +1,6 @@
 package dev.kinko.server.storage;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import dev.kinko.proto.raft.v1.RegionKeyRecord;
+import dev.kinko.proto.raft.v1.JournalRecord;
 import dev.kinko.proto.raft.v1.SealedValue;
 import dev.kinko.proto.raft.v1.SecretRecord;
 import dev.kinko.server.domain.StateQueries;
@@ -39,7 +38,8 @@ public final class RocksStorage extends RecordReader implements StateQueries, Au
 
     enum Family {
         META("default"), SECRETS("secrets"), NAMES("names"), VALUES("values"),
-        DELETIONS("deletions"), REGION_KEYS("region-keys");
+        DELETIONS("deletions"), REGION_KEYS("region-keys"), TRANSPORT_KEYS("transport-keys"),
+        JOURNAL("journal"), LINKS("links"), SOURCES("sources"), ARCHIVE("archive");
 
         final String cfName;
 
@@ -164,13 +164,30 @@ public final class RocksStorage extends RecordReader implements StateQueries, Au
     // --- StateQueries -------------------------------------------------------------------
 
     @Override
-    public List<RegionKeyRecord> regionKeys() {
-        List<RegionKeyRecord> keys = new ArrayList<>();
-        scan(Family.REGION_KEYS, new byte[0], (k, v) -> {
-            keys.add(regionKey(v));
-            return true;
+    List<byte[]> values(Family family) {
+        List<byte[]> out = new ArrayList<>();
+        scan(family, new byte[0], (k, v) -> out.add(v));
+        return out;
+    }
+
+    @Override
+    public List<JournalRecord> journal(long fromSeq, int limit) {
+        List<JournalRecord> out = new ArrayList<>();
+        scan(Family.JOURNAL, Keys.seq(fromSeq), (k, v) -> {
+            out.add(parse(v, JournalRecord.parser()));
+            return out.size() < limit;
         });
-        return keys;
+        return out;
+    }
+
+    @Override
+    public long journalStart() {
+        long[] first = {journalHead() + 1};
+        scan(Family.JOURNAL, new byte[0], (k, v) -> {
+            first[0] = Keys.seqOf(k);
+            return false;
+        });
+        return first[0];
     }
 
     @Override
@@ -211,7 +228,7 @@ public final class RocksStorage extends RecordReader implements StateQueries, Au
             if (out.size() >= limit) {
                 return false;
             }
-            if (sealed(v).getKeyVersion() < version) {
+            if (parse(v, SealedValue.parser()).getKeyVersion() < version) {
                 String[] ids = Keys.splitValue(k);
                 out.add(new ValueRef(ids[0], ids[1]));
             }
@@ -256,30 +273,6 @@ public final class RocksStorage extends RecordReader implements StateQueries, Au
             return f.apply(db);
         } finally {
             lock.readLock().unlock();
-        }
-    }
-
-    static SecretRecord secret(byte[] b) {
-        try {
-            return SecretRecord.parseFrom(b);
-        } catch (InvalidProtocolBufferException e) {
-            throw new StorageException("damaged secret record", e);
-        }
-    }
-
-    static SealedValue sealed(byte[] b) {
-        try {
-            return SealedValue.parseFrom(b);
-        } catch (InvalidProtocolBufferException e) {
-            throw new StorageException("damaged value record", e);
-        }
-    }
-
-    static RegionKeyRecord regionKey(byte[] b) {
-        try {
-            return RegionKeyRecord.parseFrom(b);
-        } catch (InvalidProtocolBufferException e) {
-            throw new StorageException("damaged region key record", e);
         }
     }
 

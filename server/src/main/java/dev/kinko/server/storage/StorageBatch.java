@@ -1,8 +1,13 @@
 package dev.kinko.server.storage;
 
+import dev.kinko.proto.raft.v1.ArchivedSecret;
+import dev.kinko.proto.raft.v1.JournalRecord;
+import dev.kinko.proto.raft.v1.LinkRecord;
 import dev.kinko.proto.raft.v1.RegionKeyRecord;
 import dev.kinko.proto.raft.v1.SealedValue;
 import dev.kinko.proto.raft.v1.SecretRecord;
+import dev.kinko.proto.raft.v1.SourceRecord;
+import dev.kinko.proto.raft.v1.TransportKeyRecord;
 import dev.kinko.server.domain.StateWriter;
 import dev.kinko.server.storage.RocksStorage.Family;
 import java.util.ArrayList;
@@ -27,7 +32,6 @@ public final class StorageBatch extends RecordReader implements StateWriter {
     private final WriteBatch batch = new WriteBatch();
     /** family + key (hex) -> value, or empty for a delete. */
     private final Map<String, Optional<byte[]>> overlay = new HashMap<>();
-    private final TreeMap<Integer, RegionKeyRecord> addedKeys = new TreeMap<>();
 
     StorageBatch(RocksStorage storage) {
         this.storage = storage;
@@ -62,10 +66,24 @@ public final class StorageBatch extends RecordReader implements StateWriter {
     }
 
     @Override
-    public List<RegionKeyRecord> regionKeys() {
-        List<RegionKeyRecord> keys = new ArrayList<>(storage.regionKeys());
-        keys.addAll(addedKeys.values());
-        return keys;
+    List<byte[]> values(Family family) {
+        String prefix = family.ordinal() + ":";
+        TreeMap<String, byte[]> merged = new TreeMap<>();
+        storage.scan(family, new byte[0], (k, v) -> {
+            merged.put(HEX.formatHex(k), v);
+            return true;
+        });
+        overlay.forEach((key, value) -> {
+            if (key.startsWith(prefix)) {
+                String hex = key.substring(prefix.length());
+                if (value.isPresent()) {
+                    merged.put(hex, value.get());
+                } else {
+                    merged.remove(hex);
+                }
+            }
+        });
+        return new ArrayList<>(merged.values());
     }
 
     @Override
@@ -102,7 +120,51 @@ public final class StorageBatch extends RecordReader implements StateWriter {
 
     @Override
     public void putRegionKey(RegionKeyRecord key) {
-        addedKeys.put(key.getVersion(), key);
         put(Family.REGION_KEYS, Keys.regionKey(key.getVersion()), key.toByteArray());
+    }
+
+    @Override
+    public void putTransportKey(TransportKeyRecord key) {
+        put(Family.TRANSPORT_KEYS, Keys.regionKey(key.getVersion()), key.toByteArray());
+    }
+
+    @Override
+    public void appendJournal(JournalRecord record) {
+        put(Family.JOURNAL, Keys.seq(record.getSeq()), record.toByteArray());
+        put(Family.META, JOURNAL_HEAD, Keys.seq(record.getSeq()));
+    }
+
+    @Override
+    public void truncateJournal(long upTo) {
+        try {
+            // the journal is read only from committed state, so a range delete needs no overlay
+            batch.deleteRange(storage.handle(Family.JOURNAL), Keys.seq(0), Keys.seq(upTo + 1));
+        } catch (RocksDBException e) {
+            throw new StorageException("batch delete range failed", e);
+        }
+    }
+
+    @Override
+    public void putLink(LinkRecord link) {
+        put(Family.LINKS, Keys.utf8(link.getRegion()), link.toByteArray());
+    }
+
+    @Override
+    public void removeLink(String region) {
+        delete(Family.LINKS, Keys.utf8(region));
+    }
+
+    @Override
+    public void archiveSecret(SecretRecord record, long nowMillis) {
+        ArchivedSecret.Builder archived = ArchivedSecret.newBuilder().setSecret(record).setArchivedMillis(nowMillis);
+        record.getVersionsList().forEach(v -> value(record.getId(), v.getVersionId())
+                .ifPresent(sealed -> archived.putValues(v.getVersionId(), sealed)));
+        put(Family.ARCHIVE, Keys.deletion(nowMillis, record.getId()), archived.build().toByteArray());
+        removeSecret(record);
+    }
+
+    @Override
+    public void putSource(SourceRecord source) {
+        put(Family.SOURCES, Keys.utf8(source.getRegion()), source.toByteArray());
     }
 }

@@ -1,8 +1,12 @@
 package dev.kinko.server.domain;
 
+import dev.kinko.proto.raft.v1.JournalRecord;
+import dev.kinko.proto.raft.v1.LinkRecord;
 import dev.kinko.proto.raft.v1.RegionKeyRecord;
 import dev.kinko.proto.raft.v1.SealedValue;
 import dev.kinko.proto.raft.v1.SecretRecord;
+import dev.kinko.proto.raft.v1.SourceRecord;
+import dev.kinko.proto.raft.v1.TransportKeyRecord;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -20,6 +24,12 @@ final class InMemoryState implements StateWriter {
     /** "date\0secretId" entries of scheduled deletions. */
     final Map<String, String> deletions = new HashMap<>();
     final TreeMap<Integer, RegionKeyRecord> regionKeys = new TreeMap<>();
+    final TreeMap<Integer, TransportKeyRecord> transportKeys = new TreeMap<>();
+    final TreeMap<Long, JournalRecord> journal = new TreeMap<>();
+    long journalHead;
+    final TreeMap<String, LinkRecord> links = new TreeMap<>();
+    final TreeMap<String, SourceRecord> sources = new TreeMap<>();
+    final List<SecretRecord> archive = new ArrayList<>();
 
     private static String valueKey(String secretId, String versionId) {
         return secretId + "\0" + versionId;
@@ -86,6 +96,78 @@ final class InMemoryState implements StateWriter {
         regionKeys.put(key.getVersion(), key);
     }
 
+    @Override
+    public List<TransportKeyRecord> transportKeys() {
+        return new ArrayList<>(transportKeys.values());
+    }
+
+    @Override
+    public List<SecretRecord> allSecrets() {
+        return new ArrayList<>(new TreeMap<>(secrets).values());
+    }
+
+    @Override
+    public long journalHead() {
+        return journalHead;
+    }
+
+    @Override
+    public Optional<LinkRecord> link(String region) {
+        return Optional.ofNullable(links.get(region));
+    }
+
+    @Override
+    public List<LinkRecord> links() {
+        return new ArrayList<>(links.values());
+    }
+
+    @Override
+    public Optional<SourceRecord> source(String region) {
+        return Optional.ofNullable(sources.get(region));
+    }
+
+    @Override
+    public List<SourceRecord> sources() {
+        return new ArrayList<>(sources.values());
+    }
+
+    @Override
+    public void putTransportKey(TransportKeyRecord key) {
+        transportKeys.put(key.getVersion(), key);
+    }
+
+    @Override
+    public void appendJournal(JournalRecord record) {
+        journal.put(record.getSeq(), record);
+        journalHead = record.getSeq();
+    }
+
+    @Override
+    public void truncateJournal(long upTo) {
+        journal.headMap(upTo, true).clear();
+    }
+
+    @Override
+    public void putLink(LinkRecord link) {
+        links.put(link.getRegion(), link);
+    }
+
+    @Override
+    public void removeLink(String region) {
+        links.remove(region);
+    }
+
+    @Override
+    public void putSource(SourceRecord source) {
+        sources.put(source.getRegion(), source);
+    }
+
+    @Override
+    public void archiveSecret(SecretRecord record, long nowMillis) {
+        archive.add(record);
+        removeSecret(record);
+    }
+
     /** Everything stored, for comparing two states. */
     Map<String, Object> snapshot() {
         Map<String, Object> all = new TreeMap<>();
@@ -94,6 +176,9 @@ final class InMemoryState implements StateWriter {
         all.put("values", new TreeMap<>(values));
         all.put("deletions", new TreeMap<>(deletions));
         all.put("regionKeys", new TreeMap<>(regionKeys));
+        all.put("journal", new TreeMap<>(journal));
+        all.put("links", new TreeMap<>(links));
+        all.put("sources", new TreeMap<>(sources));
         return all;
     }
 }

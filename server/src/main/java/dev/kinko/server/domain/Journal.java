@@ -1,0 +1,55 @@
+package dev.kinko.server.domain;
+
+import dev.kinko.proto.raft.v1.JournalRecord;
+import dev.kinko.proto.raft.v1.ReplicaRecord;
+import dev.kinko.proto.raft.v1.SecretRecord;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * The primary region's journal of replicated changes. A record is appended in
+ * the same batch as the change it describes, with the next sequence number,
+ * and each replica of the secret remembers the newest sequence that concerns it.
+ */
+final class Journal {
+    private Journal() {}
+
+    /**
+     * Journals a change of {@code record} for its replica regions that have not refused it,
+     * and returns the record with their sequence updated (unchanged when it has no replicas).
+     */
+    static SecretRecord changed(StateWriter state, SecretRecord record, Collection<String> versionIds, long now) {
+        List<String> regions = record.getReplicasList().stream()
+                .filter(r -> r.getFailureMessage().isEmpty()).map(ReplicaRecord::getRegion).toList();
+        if (regions.isEmpty()) {
+            return record;
+        }
+        long seq = append(state, record.getId(), regions, versionIds, false, false, now);
+        SecretRecord.Builder b = record.toBuilder();
+        for (int i = 0; i < b.getReplicasCount(); i++) {
+            if (regions.contains(b.getReplicas(i).getRegion())) {
+                b.setReplicas(i, b.getReplicas(i).toBuilder().setLastSeq(seq).setLastChangeMillis(now));
+            }
+        }
+        return b.build();
+    }
+
+    static long append(StateWriter state, String secretId, Collection<String> regions, Collection<String> versionIds,
+                       boolean force, boolean detach, long now) {
+        long seq = state.journalHead() + 1;
+        state.appendJournal(JournalRecord.newBuilder()
+                .setSeq(seq)
+                .setTimestampMillis(now)
+                .setSecretId(secretId)
+                .addAllRegions(regions)
+                .addAllVersionIds(versionIds)
+                .setForceOverwrite(force)
+                .setDetach(detach)
+                .build());
+        return seq;
+    }
+
+    static List<String> allVersionIds(SecretRecord record) {
+        return record.getVersionsList().stream().map(v -> v.getVersionId()).toList();
+    }
+}

@@ -1,0 +1,337 @@
+package dev.kinko.server.domain;
+
+import dev.kinko.proto.raft.v1.ApplyReplicationCommand;
+import dev.kinko.proto.raft.v1.CommandResult;
+import dev.kinko.proto.raft.v1.DeleteLinkCommand;
+import dev.kinko.proto.raft.v1.LinkRecord;
+import dev.kinko.proto.raft.v1.PutLinkCommand;
+import dev.kinko.proto.raft.v1.RemoveReplicaRegionsCommand;
+import dev.kinko.proto.raft.v1.ReplicaChange;
+import dev.kinko.proto.raft.v1.ReplicaOutcome;
+import dev.kinko.proto.raft.v1.ReplicaOutcomesCommand;
+import dev.kinko.proto.raft.v1.ReplicaRecord;
+import dev.kinko.proto.raft.v1.ReplicateSecretCommand;
+import dev.kinko.proto.raft.v1.SecretRecord;
+import dev.kinko.proto.raft.v1.SourceRecord;
+import dev.kinko.proto.raft.v1.StopReplicationCommand;
+import dev.kinko.proto.raft.v1.TruncateJournalCommand;
+import dev.kinko.proto.raft.v1.UpdateLinkCommand;
+import dev.kinko.proto.raft.v1.VersionRecord;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The apply half of cross-region replication, on both sides of a link: the
+ * primary region's replica bookkeeping, links and journal; the replica
+ * region's idempotent apply of shipped batches, stop-replication and
+ * promotion. Deterministic like {@link CommandApplier}.
+ */
+final class ReplicationApplier {
+    private final String region;
+
+    ReplicationApplier(String region) {
+        this.region = region;
+    }
+
+    static SecretRecord primaryHere(String region, SecretRecord record) {
+        if (!record.getPrimaryRegion().equals(region)) {
+            throw new KinkoException(Reason.REPLICA_READ_ONLY, "secret " + record.getName()
+                    + " is a read-only replica here; its primary region is " + record.getPrimaryRegion());
+        }
+        return record;
+    }
+
+    // --- primary region: which regions a secret goes to -------------------------------------
+
+    /** Adds replica regions to a secret being built, journaling a full copy for each new one. */
+    void addReplicas(SecretRecord.Builder record, List<String> regions, boolean force, long now, StateWriter state) {
+        if (regions.isEmpty()) {
+            return;
+        }
+        List<String> added = new ArrayList<>();
+        for (String r : new LinkedHashSet<>(regions)) {
+            checkDestination(r, state);
+            Optional<ReplicaRecord> existing = record.getReplicasList().stream()
+                    .filter(x -> x.getRegion().equals(r)).findFirst();
+            if (existing.isPresent() && existing.get().getFailureMessage().isEmpty() && !force) {
+                continue; // already replicated there
+            }
+            added.add(r);
+        }
+        if (added.isEmpty()) {
+            return;
+        }
+        long seq = Journal.append(state, record.getId(), added, Journal.allVersionIds(record.build()), force, false, now);
+        List<ReplicaRecord> kept = new ArrayList<>(record.getReplicasList().stream()
+                .filter(x -> !added.contains(x.getRegion())).toList());
+        for (String r : added) {
+            kept.add(ReplicaRecord.newBuilder().setRegion(r).setLastSeq(seq).setLastChangeMillis(now).build());
+        }
+        kept.sort((a, b) -> a.getRegion().compareTo(b.getRegion()));
+        record.clearReplicas().addAllReplicas(kept);
+    }
+
+    private void checkDestination(String destination, StateReader state) {
+        if (destination.equals(region)) {
+            throw new KinkoException(Reason.INVALID_REPLICA_REGION,
+                    "region " + destination + " is this secret's own (primary) region");
+        }
+        if (state.link(destination).isEmpty()) {
+            throw new KinkoException(Reason.UNKNOWN_REGION, "region " + destination
+                    + " is not linked to region " + region + "; add a region link first");
+        }
+    }
+
+    CommandResult replicate(ReplicateSecretCommand cmd, long now, StateWriter state) {
+        SecretRecord current = primaryHere(region, CommandApplier.existing(state, cmd.getSecretId()));
+        if (current.getDeletionDateMillis() != 0) {
+            throw new KinkoException(Reason.SCHEDULED_FOR_DELETION,
+                    "secret " + current.getName() + " is scheduled for deletion");
+        }
+        SecretRecord.Builder record = current.toBuilder();
+        addReplicas(record, cmd.getRegionsList(), cmd.getForceOverwrite(), now, state);
+        state.putSecret(current, record.build());
+        return ok(record.build());
+    }
+
+    CommandResult removeRegions(RemoveReplicaRegionsCommand cmd, long now, StateWriter state) {
+        SecretRecord current = primaryHere(region, CommandApplier.existing(state, cmd.getSecretId()));
+        Set<String> replicas = new HashSet<>();
+        current.getReplicasList().forEach(r -> replicas.add(r.getRegion()));
+        for (String r : cmd.getRegionsList()) {
+            if (!replicas.contains(r)) {
+                throw new KinkoException(Reason.NOT_A_REPLICA,
+                        "region " + r + " is not a replica region of secret " + current.getName());
+            }
+        }
+        SecretRecord updated = detach(state, current, cmd.getRegionsList(), now);
+        state.putSecret(current, updated);
+        return ok(updated);
+    }
+
+    /** Drops regions from a secret's replicas and journals a detach so their replicas become standalone. */
+    private static SecretRecord detach(StateWriter state, SecretRecord record, List<String> regions, long now) {
+        Journal.append(state, record.getId(), regions, List.of(), false, true, now);
+        return record.toBuilder().clearReplicas()
+                .addAllReplicas(record.getReplicasList().stream().filter(r -> !regions.contains(r.getRegion())).toList())
+                .build();
+    }
+
+    // --- replica region ------------------------------------------------------------------------
+
+    CommandResult stop(StopReplicationCommand cmd, long now, StateWriter state) {
+        SecretRecord current = CommandApplier.existing(state, cmd.getSecretId());
+        if (current.getPrimaryRegion().equals(region)) {
+            throw new KinkoException(Reason.NOT_A_REPLICA,
+                    "secret " + current.getName() + " is not a replica here; its primary region is " + region);
+        }
+        String source = current.getPrimaryRegion();
+        state.putSecret(current, current.toBuilder().setPrimaryRegion(region).setLastChangedMillis(now).build());
+        SourceRecord src = state.source(source).orElse(SourceRecord.newBuilder().setRegion(source).build());
+        if (!src.getDetachedIdsList().contains(current.getId())) {
+            state.putSource(src.toBuilder().addDetachedIds(current.getId()).build());
+        }
+        return ok(current);
+    }
+
+    CommandResult apply(ApplyReplicationCommand cmd, long now, StateWriter state) {
+        SourceRecord source = state.source(cmd.getSourceRegion())
+                .orElse(SourceRecord.newBuilder().setRegion(cmd.getSourceRegion()).build());
+        checkNotFenced(source, cmd.getEpoch());
+        SourceRecord.Builder src = source.toBuilder().setEpoch(Math.max(source.getEpoch(), cmd.getEpoch()));
+        List<ReplicaOutcome> outcomes = new ArrayList<>();
+        for (ReplicaChange change : cmd.getChangesList()) {
+            if (!cmd.getReseed() && change.getSeq() <= source.getAppliedSeq()) {
+                continue; // shipped again after a leader change: already here
+            }
+            ReplicaOutcome outcome = change.getDetach() ? applyDetach(change, cmd.getSourceRegion(), src, now, state)
+                    : applyUpsert(change, cmd.getSourceRegion(), now, state);
+            if (outcome != null) {
+                outcomes.add(outcome);
+            }
+        }
+        if (cmd.getReseedComplete()) {
+            Set<String> copied = new HashSet<>(cmd.getReseedIdsList());
+            for (SecretRecord s : state.allSecrets()) {
+                if (s.getPrimaryRegion().equals(cmd.getSourceRegion()) && !copied.contains(s.getId())) {
+                    state.removeSecret(s);
+                }
+            }
+        }
+        if (!cmd.getReseed() || cmd.getReseedComplete()) {
+            src.setAppliedSeq(Math.max(source.getAppliedSeq(), cmd.getLastSeq()));
+        }
+        // stopped here: the primary keeps hearing it until it journals the detach
+        for (String id : src.getDetachedIdsList()) {
+            outcomes.add(ReplicaOutcome.newBuilder().setSecretId(id).setDetached(true).build());
+        }
+        state.putSource(src.build());
+        return CommandResult.newBuilder().setAppliedSeq(src.getAppliedSeq()).setEpoch(src.getEpoch())
+                .addAllOutcomes(outcomes).build();
+    }
+
+    static void checkNotFenced(SourceRecord source, long epoch) {
+        if (source.getPromoted() || epoch < source.getEpoch()) {
+            throw new KinkoException(Reason.REGION_PROMOTED, "this region was promoted at "
+                    + java.time.Instant.ofEpochMilli(source.getPromotedMillis()) + " (link epoch " + source.getEpoch()
+                    + "); it no longer accepts changes from region " + source.getRegion()
+                    + "; last applied sequence " + source.getAppliedSeq());
+        }
+    }
+
+    private ReplicaOutcome applyDetach(ReplicaChange change, String source, SourceRecord.Builder src, long now,
+                                       StateWriter state) {
+        List<String> pending = new ArrayList<>(src.getDetachedIdsList());
+        if (pending.remove(change.getSecretId())) {
+            src.clearDetachedIds().addAllDetachedIds(pending);
+        }
+        state.secretById(change.getSecretId())
+                .filter(s -> s.getPrimaryRegion().equals(source))
+                .ifPresent(s -> state.putSecret(s, s.toBuilder().setPrimaryRegion(region).setLastChangedMillis(now).build()));
+        return null;
+    }
+
+    private ReplicaOutcome applyUpsert(ReplicaChange change, String source, long now, StateWriter state) {
+        Optional<SecretRecord> existing = state.secretById(change.getSecretId());
+        if (existing.isPresent() && !existing.get().getPrimaryRegion().equals(source)) {
+            // stopped here (now standalone): the source should drop this region
+            return ReplicaOutcome.newBuilder().setSecretId(change.getSecretId()).setSeq(change.getSeq())
+                    .setDetached(true).build();
+        }
+        String name = change.getSecret().getName();
+        if (existing.isEmpty()) {
+            Optional<SecretRecord> sameName = state.idByName(name).flatMap(state::secretById);
+            if (sameName.isPresent()) {
+                if (!change.getForceOverwrite()) {
+                    return ReplicaOutcome.newBuilder().setSecretId(change.getSecretId()).setSeq(change.getSeq())
+                            .setFailureMessage("Secret name " + name + " already exists in region " + region).build();
+                }
+                state.archiveSecret(sameName.get(), now);
+            }
+        }
+        SecretRecord replica = change.getSecret().toBuilder().setPrimaryRegion(source).clearReplicas().build();
+        Set<String> kept = new HashSet<>();
+        replica.getVersionsList().stream().map(VersionRecord::getVersionId).forEach(kept::add);
+        existing.ifPresent(old -> old.getVersionsList().stream().map(VersionRecord::getVersionId)
+                .filter(id -> !kept.contains(id)).forEach(id -> state.removeValue(old.getId(), id)));
+        change.getValuesMap().forEach((versionId, sealed) -> {
+            if (kept.contains(versionId)) {
+                state.putValue(replica.getId(), versionId, sealed);
+            }
+        });
+        state.putSecret(existing.orElse(null), replica);
+        return null;
+    }
+
+    /** Disaster recovery: every replica secret becomes standalone here; every source is fenced. */
+    CommandResult promote(long now, StateWriter state) {
+        List<SourceRecord> active = state.sources().stream().filter(s -> !s.getPromoted()).toList();
+        Set<String> fenced = new HashSet<>();
+        for (SourceRecord s : active) {
+            fenced.add(s.getRegion());
+        }
+        long promoted = 0;
+        for (SecretRecord s : state.allSecrets()) {
+            if (!s.getPrimaryRegion().equals(region)) {
+                fenced.add(s.getPrimaryRegion());
+                state.putSecret(s, s.toBuilder().setPrimaryRegion(region).setLastChangedMillis(now).build());
+                promoted++;
+            }
+        }
+        if (fenced.isEmpty()) {
+            throw new KinkoException(Reason.NOT_A_REPLICA_REGION,
+                    "region " + region + " is not a replica region: no secret here is replicated from another region");
+        }
+        for (String r : fenced) {
+            SourceRecord s = state.source(r).orElse(SourceRecord.newBuilder().setRegion(r).build());
+            state.putSource(s.toBuilder().setEpoch(s.getEpoch() + 1).setPromoted(true).setPromotedMillis(now)
+                    .clearDetachedIds().build());
+        }
+        return CommandResult.newBuilder().setCount(promoted).build();
+    }
+
+    // --- primary region: links and the journal ----------------------------------------------
+
+    CommandResult putLink(PutLinkCommand cmd, StateWriter state) {
+        if (cmd.getRegion().equals(region)) {
+            throw new KinkoException(Reason.INVALID_LINK, "a region cannot link to itself");
+        }
+        LinkRecord link = state.link(cmd.getRegion()).orElse(LinkRecord.newBuilder().setRegion(cmd.getRegion()).build());
+        state.putLink(link.toBuilder().clearAddresses().addAllAddresses(cmd.getAddressesList()).build());
+        return CommandResult.getDefaultInstance();
+    }
+
+    CommandResult deleteLink(DeleteLinkCommand cmd, StateWriter state) {
+        if (state.link(cmd.getRegion()).isEmpty()) {
+            throw new KinkoException(Reason.UNKNOWN_REGION, "there is no link to region " + cmd.getRegion());
+        }
+        for (SecretRecord s : state.allSecrets()) {
+            if (s.getReplicasList().stream().anyMatch(r -> r.getRegion().equals(cmd.getRegion()))) {
+                throw new KinkoException(Reason.LINK_IN_USE, "secret " + s.getName() + " is replicated to region "
+                        + cmd.getRegion() + "; remove the region from its replication first");
+            }
+        }
+        state.removeLink(cmd.getRegion());
+        return CommandResult.getDefaultInstance();
+    }
+
+    CommandResult updateLink(UpdateLinkCommand cmd, StateWriter state) {
+        LinkRecord link = state.link(cmd.getRegion()).orElseThrow(() ->
+                new KinkoException(Reason.UNKNOWN_REGION, "there is no link to region " + cmd.getRegion()));
+        LinkRecord.Builder b = link.toBuilder();
+        if (cmd.getWatermark() > link.getWatermark()) {
+            b.setWatermark(cmd.getWatermark());
+        }
+        if (cmd.getAckedMillis() > link.getAckedMillis()) {
+            b.setAckedMillis(cmd.getAckedMillis());
+        }
+        if (cmd.getFenced()) {
+            b.setFenced(true).setEpoch(Math.max(link.getEpoch(), cmd.getPromotedEpoch()))
+                    .setPromotedMillis(cmd.getPromotedMillis()).setReplicaAppliedSeq(cmd.getReplicaAppliedSeq());
+        }
+        state.putLink(b.build());
+        return CommandResult.getDefaultInstance();
+    }
+
+    CommandResult truncate(TruncateJournalCommand cmd, StateWriter state) {
+        state.truncateJournal(Math.min(cmd.getUpTo(), state.journalHead()));
+        return CommandResult.getDefaultInstance();
+    }
+
+    /** What a replica region reported: refused secrets are marked Failed; stopped ones are dropped. */
+    CommandResult outcomes(ReplicaOutcomesCommand cmd, long now, StateWriter state) {
+        for (ReplicaOutcome o : cmd.getOutcomesList()) {
+            Optional<SecretRecord> found = state.secretById(o.getSecretId());
+            if (found.isEmpty()) {
+                continue;
+            }
+            SecretRecord s = found.get();
+            Optional<ReplicaRecord> replica = s.getReplicasList().stream()
+                    .filter(r -> r.getRegion().equals(cmd.getRegion())).findFirst();
+            if (replica.isEmpty()) {
+                continue;
+            }
+            if (o.getDetached()) {
+                state.putSecret(s, detach(state, s, List.of(cmd.getRegion()), now));
+            } else if (!o.getFailureMessage().isEmpty() && replica.get().getLastSeq() <= o.getSeq()) {
+                SecretRecord.Builder b = s.toBuilder();
+                for (int i = 0; i < b.getReplicasCount(); i++) {
+                    if (b.getReplicas(i).getRegion().equals(cmd.getRegion())) {
+                        b.setReplicas(i, b.getReplicas(i).toBuilder().setFailureMessage(o.getFailureMessage())
+                                .setFailedSeq(o.getSeq()));
+                    }
+                }
+                state.putSecret(s, b.build());
+            }
+        }
+        return CommandResult.getDefaultInstance();
+    }
+
+    private static CommandResult ok(SecretRecord record) {
+        return CommandResult.newBuilder().setSecretId(record.getId()).setName(record.getName()).build();
+    }
+}
