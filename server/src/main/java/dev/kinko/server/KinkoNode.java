@@ -9,6 +9,7 @@ import dev.kinko.server.crypto.EnvelopeCipher;
 import dev.kinko.server.crypto.Keyring;
 import dev.kinko.server.crypto.MasterKeyFile;
 import dev.kinko.server.domain.CommandApplier;
+import dev.kinko.server.frontend.Proposer;
 import dev.kinko.server.frontend.SecretReader;
 import dev.kinko.server.frontend.SecretWriter;
 import dev.kinko.server.storage.RocksStorage;
@@ -56,7 +57,8 @@ public final class KinkoNode implements Closeable {
         Arrays.fill(masterKey, (byte) 0);
         EnvelopeCipher cipher = new EnvelopeCipher(keyring);
         GroupCommitter committer = new GroupCommitter(raft);
-        SecretWriter writer = new SecretWriter(state, cipher, keyring, committer, clock);
+        Proposer proposer = new Proposer(committer, clock);
+        SecretWriter writer = new SecretWriter(state, cipher, keyring, proposer);
         SecretReader reader = new SecretReader(state, cipher, raft);
         ApiServer api;
         try {

@@ -9,6 +9,7 @@ import dev.kinko.server.domain.KinkoException;
 import dev.kinko.server.domain.Reason;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
@@ -27,7 +28,7 @@ public final class ErrorMapper {
             return s;
         }
         if (t instanceof KinkoException k) {
-            return status(k.reason(), k.getMessage());
+            return status(k.reason(), k.getMessage(), k.details());
         }
         if (t instanceof RaftUnavailableException) {
             return status(Reason.NO_LEADER, "the region cannot take the request now (" + t.getMessage() + "); retry");
@@ -41,30 +42,39 @@ public final class ErrorMapper {
     }
 
     public static StatusRuntimeException status(Reason reason, String message) {
+        return status(reason, message, Map.of());
+    }
+
+    public static StatusRuntimeException status(Reason reason, String message, Map<String, String> metadata) {
         com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
                 .setCode(code(reason.kind()).getNumber())
                 .setMessage(reason.name() + ": " + message)
-                .addDetails(Any.pack(ErrorInfo.newBuilder().setReason(reason.name()).setDomain(DOMAIN).build()))
+                .addDetails(Any.pack(ErrorInfo.newBuilder().setReason(reason.name()).setDomain(DOMAIN)
+                        .putAllMetadata(metadata).build()))
                 .build();
         return StatusProto.toStatusRuntimeException(status);
     }
 
     /** The reason carried by a status, or empty. */
     public static String reasonOf(Throwable t) {
+        return errorInfo(t).getReason();
+    }
+
+    /** The ErrorInfo carried by a status, or an empty one. */
+    public static ErrorInfo errorInfo(Throwable t) {
         com.google.rpc.Status status = StatusProto.fromThrowable(t);
-        if (status == null) {
-            return "";
-        }
-        for (Any detail : status.getDetailsList()) {
-            if (detail.is(ErrorInfo.class)) {
-                try {
-                    return detail.unpack(ErrorInfo.class).getReason();
-                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-                    return "";
+        if (status != null) {
+            for (Any detail : status.getDetailsList()) {
+                if (detail.is(ErrorInfo.class)) {
+                    try {
+                        return detail.unpack(ErrorInfo.class);
+                    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                        return ErrorInfo.getDefaultInstance();
+                    }
                 }
             }
         }
-        return "";
+        return ErrorInfo.getDefaultInstance();
     }
 
     private static Code code(Reason.Kind kind) {

@@ -43,6 +43,7 @@ public final class KinkoStateMachine extends BaseStateMachine {
     private volatile RocksStorage storage;
     private final AtomicLong replaysSkipped = new AtomicLong();
     private final AtomicLong entriesApplied = new AtomicLong();
+    private volatile Runnable onApplied = () -> { };
 
     /** Creates the state machine once the node knows its directories. */
     public interface Factory {
@@ -63,6 +64,11 @@ public final class KinkoStateMachine extends BaseStateMachine {
     /** Entries seen again after a restart and skipped because RocksDB already held them. */
     public long replaysSkipped() {
         return replaysSkipped.get();
+    }
+
+    /** Called on the apply thread after every entry (keep it cheap): wakes the shippers. */
+    public void onApplied(Runnable listener) {
+        this.onApplied = listener;
     }
 
     /** Entries applied to RocksDB by this process (replays skipped are not counted). */
@@ -103,6 +109,7 @@ public final class KinkoStateMachine extends BaseStateMachine {
             entriesApplied.incrementAndGet();
         }
         updateLastAppliedTermIndex(termIndex);
+        onApplied.run();
         return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(result.toByteArray())));
     }
 

@@ -58,6 +58,25 @@ public final class EnvelopeCipher implements ValueCipher {
         }
     }
 
+    /** The data key of a stored value (to send it sealed to another region); the caller clears it. */
+    public byte[] dataKey(String secretId, String versionId, SealedValue sealed) {
+        return unwrap(secretId, versionId, sealed);
+    }
+
+    /** A value that arrived from another region, its data key now wrapped by this region's newest key. */
+    public SealedValue adopt(String secretId, String versionId, byte[] dataKey, byte[] ciphertext, boolean binary) {
+        int keyVersion = keyring.newestVersion();
+        if (keyVersion == 0) {
+            throw new CryptoException("the region has no region key yet");
+        }
+        return SealedValue.newBuilder()
+                .setKeyVersion(keyVersion)
+                .setWrappedDataKey(ByteString.copyFrom(wrap(secretId, versionId, keyVersion, dataKey)))
+                .setCiphertext(ByteString.copyFrom(ciphertext))
+                .setBinary(binary)
+                .build();
+    }
+
     private byte[] wrap(String secretId, String versionId, int keyVersion, byte[] dataKey) {
         return Aead.seal(keyring.key(keyVersion), keyAad(secretId, versionId, keyVersion), dataKey);
     }

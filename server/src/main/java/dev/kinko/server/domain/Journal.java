@@ -24,7 +24,7 @@ final class Journal {
         if (regions.isEmpty()) {
             return record;
         }
-        long seq = append(state, record.getId(), regions, versionIds, false, false, now);
+        long seq = append(state, record, regions, versionIds, false, now);
         SecretRecord.Builder b = record.toBuilder();
         for (int i = 0; i < b.getReplicasCount(); i++) {
             if (regions.contains(b.getReplicas(i).getRegion())) {
@@ -34,18 +34,22 @@ final class Journal {
         return b.build();
     }
 
-    static long append(StateWriter state, String secretId, Collection<String> regions, Collection<String> versionIds,
-                       boolean force, boolean detach, long now) {
+    /** Journals the secret as it is now, with the values of {@code versionIds}, for {@code regions}. */
+    static long append(StateWriter state, SecretRecord secret, Collection<String> regions, Collection<String> versionIds,
+                       boolean force, long now) {
+        return append(state, JournalRecord.newBuilder().setSecretId(secret.getId())
+                .setSecret(secret.toBuilder().clearReplicas()).addAllVersionIds(versionIds).setForceOverwrite(force),
+                regions, now);
+    }
+
+    /** Journals that {@code regions} stop replicating the secret: their replicas become standalone. */
+    static long appendDetach(StateWriter state, String secretId, Collection<String> regions, long now) {
+        return append(state, JournalRecord.newBuilder().setSecretId(secretId).setDetach(true), regions, now);
+    }
+
+    private static long append(StateWriter state, JournalRecord.Builder record, Collection<String> regions, long now) {
         long seq = state.journalHead() + 1;
-        state.appendJournal(JournalRecord.newBuilder()
-                .setSeq(seq)
-                .setTimestampMillis(now)
-                .setSecretId(secretId)
-                .addAllRegions(regions)
-                .addAllVersionIds(versionIds)
-                .setForceOverwrite(force)
-                .setDetach(detach)
-                .build());
+        state.appendJournal(record.setSeq(seq).setTimestampMillis(now).addAllRegions(regions).build());
         return seq;
     }
 

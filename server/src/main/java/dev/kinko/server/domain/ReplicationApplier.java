@@ -65,7 +65,7 @@ final class ReplicationApplier {
         if (added.isEmpty()) {
             return;
         }
-        long seq = Journal.append(state, record.getId(), added, Journal.allVersionIds(record.build()), force, false, now);
+        long seq = Journal.append(state, record.build(), added, Journal.allVersionIds(record.build()), force, now);
         List<ReplicaRecord> kept = new ArrayList<>(record.getReplicasList().stream()
                 .filter(x -> !added.contains(x.getRegion())).toList());
         for (String r : added) {
@@ -115,7 +115,7 @@ final class ReplicationApplier {
 
     /** Drops regions from a secret's replicas and journals a detach so their replicas become standalone. */
     private static SecretRecord detach(StateWriter state, SecretRecord record, List<String> regions, long now) {
-        Journal.append(state, record.getId(), regions, List.of(), false, true, now);
+        Journal.appendDetach(state, record.getId(), regions, now);
         return record.toBuilder().clearReplicas()
                 .addAllReplicas(record.getReplicasList().stream().filter(r -> !regions.contains(r.getRegion())).toList())
                 .build();

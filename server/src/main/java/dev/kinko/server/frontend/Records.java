@@ -6,6 +6,7 @@ import dev.kinko.proto.raft.v1.VersionRecord;
 import dev.kinko.proto.v1.SecretMetadata;
 import dev.kinko.proto.v1.SecretVersionInfo;
 import dev.kinko.proto.v1.Tag;
+import dev.kinko.server.domain.StateReader;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -16,6 +17,14 @@ final class Records {
     static Timestamp timestamp(long millis) {
         return Timestamp.newBuilder().setSeconds(Math.floorDiv(millis, 1000))
                 .setNanos((int) Math.floorMod(millis, 1000) * 1_000_000).build();
+    }
+
+    /** The metadata as this region shows it: replica flag and, in the primary, each replica's status. */
+    static SecretMetadata metadata(SecretRecord r, String region, StateReader state, long now) {
+        return metadata(r).toBuilder()
+                .setReplica(!r.getPrimaryRegion().equals(region))
+                .addAllReplicationStatus(ReplicationStatuses.of(r, state, now))
+                .build();
     }
 
     static SecretMetadata metadata(SecretRecord r) {

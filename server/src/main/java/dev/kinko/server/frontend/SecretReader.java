@@ -92,7 +92,7 @@ public final class SecretReader {
     }
 
     public DescribeSecretResponse describe(DescribeSecretRequest r) {
-        return DescribeSecretResponse.newBuilder().setSecret(Records.metadata(existing(r.getSecretId()))).build();
+        return DescribeSecretResponse.newBuilder().setSecret(metadata(existing(r.getSecretId()))).build();
     }
 
     public ListSecretsResponse list(ListSecretsRequest r) {
@@ -118,7 +118,7 @@ public final class SecretReader {
         }
         boolean more = page.size() > pageSize;
         ListSecretsResponse.Builder out = ListSecretsResponse.newBuilder();
-        page.stream().limit(pageSize).forEach(s -> out.addSecrets(Records.metadata(s)));
+        page.stream().limit(pageSize).forEach(s -> out.addSecrets(metadata(s)));
         if (more) {
             out.setNextPageToken(encodeToken(page.get(pageSize - 1).getName()));
         }
@@ -153,6 +153,10 @@ public final class SecretReader {
             out.setNextPageToken(encodeToken(listed.get(end - 1).getVersionId()));
         }
         return out.build();
+    }
+
+    private SecretMetadata metadata(SecretRecord secret) {
+        return Records.metadata(secret, raft.region(), state, System.currentTimeMillis());
     }
 
     private SecretRecord existing(String secretRef) {

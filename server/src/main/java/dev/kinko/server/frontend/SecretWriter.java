@@ -33,7 +33,6 @@ import dev.kinko.proto.v1.UpdateSecretRequest;
 import dev.kinko.proto.v1.UpdateSecretResponse;
 import dev.kinko.proto.v1.UpdateSecretVersionStageRequest;
 import dev.kinko.proto.v1.UpdateSecretVersionStageResponse;
-import dev.kinko.server.consensus.GroupCommitter;
 import dev.kinko.server.crypto.EnvelopeCipher;
 import dev.kinko.server.crypto.Keyring;
 import dev.kinko.server.domain.KinkoException;
@@ -43,14 +42,12 @@ import dev.kinko.server.domain.StateQueries.ValueRef;
 import dev.kinko.server.domain.Validation;
 import com.google.protobuf.ByteString;
 import java.security.MessageDigest;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.function.Function;
 
 /**
  * The leader's half of every write: it resolves the secret, decides ids and
@@ -66,15 +63,13 @@ public final class SecretWriter {
     private final StateQueries state;
     private final EnvelopeCipher cipher;
     private final Keyring keyring;
-    private final GroupCommitter committer;
-    private final Clock clock;
+    private final Proposer proposer;
 
-    public SecretWriter(StateQueries state, EnvelopeCipher cipher, Keyring keyring, GroupCommitter committer, Clock clock) {
+    public SecretWriter(StateQueries state, EnvelopeCipher cipher, Keyring keyring, Proposer proposer) {
         this.state = state;
         this.cipher = cipher;
         this.keyring = keyring;
-        this.committer = committer;
-        this.clock = clock;
+        this.proposer = proposer;
     }
 
     public CompletableFuture<CreateSecretResponse> create(CreateSecretRequest r, PlainValue value) {
@@ -89,6 +84,7 @@ public final class SecretWriter {
             if (value != null) {
                 cmd.setVersion(newVersion(secretId, token, value, List.of()));
             }
+            cmd.addAllReplicaRegions(r.getAddReplicaRegionsList()).setForceOverwrite(r.getForceOverwriteReplicaSecret());
             return submit(command().setCreateSecret(cmd)).thenApply(res -> {
                 resolveRetry(res, value);
                 return CreateSecretResponse.newBuilder().setId(res.getSecretId()).setName(res.getName())
@@ -182,7 +178,7 @@ public final class SecretWriter {
     public CompletableFuture<Integer> rotateRegionKey() {
         int version = keyring.newestVersion() + 1;
         return submit(command().setAddRegionKey(AddRegionKeyCommand.newBuilder()
-                .setKey(keyring.newVersion(version, clock.millis()))))
+                .setKey(keyring.newVersion(version, proposer.now()))))
                 .thenApply(CommandResult::getKeyVersion);
     }
 
@@ -214,7 +210,7 @@ public final class SecretWriter {
 
     /** Proposes the purge of every secret whose recovery window ended by the leader's clock. */
     public int purgeDueDeletions() {
-        List<String> due = state.deletionsDue(clock.millis(), HOUSEKEEPING_BATCH);
+        List<String> due = state.deletionsDue(proposer.now(), HOUSEKEEPING_BATCH);
         List<CompletableFuture<CommandResult>> pending = new ArrayList<>();
         for (String id : due) {
             pending.add(submit(command().setPurgeSecret(PurgeSecretCommand.newBuilder().setSecretId(id))));
@@ -226,11 +222,11 @@ public final class SecretWriter {
     // --- helpers ------------------------------------------------------------------------
 
     private Command.Builder command() {
-        return Command.newBuilder().setTimestampMillis(clock.millis());
+        return proposer.command();
     }
 
     private CompletableFuture<CommandResult> submit(Command.Builder command) {
-        return committer.submit(command.build()).thenApply(Results::check);
+        return proposer.submit(command);
     }
 
     private SecretRecord resolve(String secretRef) {
@@ -266,6 +262,11 @@ public final class SecretWriter {
             throw new KinkoException(Reason.IDEMPOTENCY_CONFLICT, "client_request_token " + result.getVersionId()
                     + " was already used for a different value of secret " + result.getName());
         }
+    }
+
+    /** Completes once the region has a region key, creating version 1 on first use. */
+    public CompletableFuture<Void> ensureRegionKey() {
+        return withRegionKey(() -> CompletableFuture.completedFuture(null));
     }
 
     /** Runs {@code write} once the region has a region key, creating version 1 on first use. */

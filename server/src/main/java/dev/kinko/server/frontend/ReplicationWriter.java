@@ -1,0 +1,129 @@
+package dev.kinko.server.frontend;
+
+import dev.kinko.proto.raft.v1.AddTransportKeyCommand;
+import dev.kinko.proto.raft.v1.ApplyReplicationCommand;
+import dev.kinko.proto.raft.v1.CommandResult;
+import dev.kinko.proto.raft.v1.DeleteLinkCommand;
+import dev.kinko.proto.raft.v1.PromoteRegionCommand;
+import dev.kinko.proto.raft.v1.PutLinkCommand;
+import dev.kinko.proto.raft.v1.RemoveReplicaRegionsCommand;
+import dev.kinko.proto.raft.v1.ReplicaOutcome;
+import dev.kinko.proto.raft.v1.ReplicaOutcomesCommand;
+import dev.kinko.proto.raft.v1.ReplicateSecretCommand;
+import dev.kinko.proto.raft.v1.SecretRecord;
+import dev.kinko.proto.raft.v1.StopReplicationCommand;
+import dev.kinko.proto.raft.v1.TransportKeyRecord;
+import dev.kinko.proto.raft.v1.TruncateJournalCommand;
+import dev.kinko.proto.raft.v1.UpdateLinkCommand;
+import dev.kinko.proto.v1.RemoveRegionsFromReplicationRequest;
+import dev.kinko.proto.v1.RemoveRegionsFromReplicationResponse;
+import dev.kinko.proto.v1.ReplicateSecretToRegionsRequest;
+import dev.kinko.proto.v1.ReplicateSecretToRegionsResponse;
+import dev.kinko.proto.v1.StopReplicationToReplicaRequest;
+import dev.kinko.proto.v1.StopReplicationToReplicaResponse;
+import dev.kinko.server.crypto.TransportKeys;
+import dev.kinko.server.domain.KinkoException;
+import dev.kinko.server.domain.Reason;
+import dev.kinko.server.domain.StateQueries;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/** The leader's half of replication commands: which secrets go where, links, promotion, shipping results. */
+public final class ReplicationWriter {
+    private final String region;
+    private final StateQueries state;
+    private final TransportKeys transportKeys;
+    private final Proposer proposer;
+
+    public ReplicationWriter(String region, StateQueries state, TransportKeys transportKeys, Proposer proposer) {
+        this.region = region;
+        this.state = state;
+        this.transportKeys = transportKeys;
+        this.proposer = proposer;
+    }
+
+    public CompletableFuture<ReplicateSecretToRegionsResponse> replicate(ReplicateSecretToRegionsRequest r) {
+        SecretRecord secret = resolve(r.getSecretId());
+        return proposer.submit(proposer.command().setReplicateSecret(ReplicateSecretCommand.newBuilder()
+                .setSecretId(secret.getId()).addAllRegions(r.getAddReplicaRegionsList())
+                .setForceOverwrite(r.getForceOverwriteReplicaSecret())))
+                .thenApply(res -> ReplicateSecretToRegionsResponse.newBuilder().setId(res.getSecretId())
+                        .addAllReplicationStatus(statuses(res.getSecretId())).build());
+    }
+
+    public CompletableFuture<RemoveRegionsFromReplicationResponse> removeRegions(RemoveRegionsFromReplicationRequest r) {
+        SecretRecord secret = resolve(r.getSecretId());
+        return proposer.submit(proposer.command().setRemoveReplicaRegions(RemoveReplicaRegionsCommand.newBuilder()
+                .setSecretId(secret.getId()).addAllRegions(r.getRemoveReplicaRegionsList())))
+                .thenApply(res -> RemoveRegionsFromReplicationResponse.newBuilder().setId(res.getSecretId())
+                        .addAllReplicationStatus(statuses(res.getSecretId())).build());
+    }
+
+    public CompletableFuture<StopReplicationToReplicaResponse> stop(StopReplicationToReplicaRequest r) {
+        SecretRecord secret = resolve(r.getSecretId());
+        return proposer.submit(proposer.command().setStopReplication(StopReplicationCommand.newBuilder()
+                .setSecretId(secret.getId())))
+                .thenApply(res -> StopReplicationToReplicaResponse.newBuilder().setId(res.getSecretId()).build());
+    }
+
+    public CompletableFuture<CommandResult> putLink(String destination, List<String> addresses) {
+        return proposer.submit(proposer.command().setPutLink(PutLinkCommand.newBuilder()
+                .setRegion(destination).addAllAddresses(addresses)));
+    }
+
+    public CompletableFuture<CommandResult> deleteLink(String destination) {
+        return proposer.submit(proposer.command().setDeleteLink(DeleteLinkCommand.newBuilder().setRegion(destination)));
+    }
+
+    public CompletableFuture<CommandResult> promote() {
+        return proposer.submit(proposer.command().setPromoteRegion(PromoteRegionCommand.getDefaultInstance()));
+    }
+
+    public CompletableFuture<CommandResult> applyShipped(ApplyReplicationCommand cmd) {
+        return proposer.submit(proposer.command().setApplyReplication(cmd));
+    }
+
+    public CompletableFuture<CommandResult> updateLink(UpdateLinkCommand cmd) {
+        return proposer.submit(proposer.command().setUpdateLink(cmd));
+    }
+
+    public CompletableFuture<CommandResult> outcomes(String destination, List<ReplicaOutcome> outcomes) {
+        return proposer.submit(proposer.command().setReplicaOutcomes(ReplicaOutcomesCommand.newBuilder()
+                .setRegion(destination).addAllOutcomes(outcomes)));
+    }
+
+    public CompletableFuture<CommandResult> truncateJournal(long upTo) {
+        return proposer.submit(proposer.command().setTruncateJournal(TruncateJournalCommand.newBuilder().setUpTo(upTo)));
+    }
+
+    /** The region's transport key, created on first use (values replicated here are sealed for it). */
+    public CompletableFuture<TransportKeyRecord> ensureTransportKey() {
+        TransportKeyRecord newest = transportKeys.newest();
+        if (newest != null) {
+            return CompletableFuture.completedFuture(newest);
+        }
+        return proposer.submit(proposer.command().setAddTransportKey(AddTransportKeyCommand.newBuilder()
+                .setKey(transportKeys.newVersion(1, proposer.now()))))
+                .handle((res, e) -> {
+                    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                    if (cause != null && !(cause instanceof KinkoException k && k.reason() == Reason.REGION_KEY_CONFLICT)) {
+                        throw cause instanceof RuntimeException re ? re : new CompletionException(cause);
+                    }
+                    return transportKeys.newest();
+                });
+    }
+
+    public String region() {
+        return region;
+    }
+
+    private List<dev.kinko.proto.v1.ReplicationStatus> statuses(String secretId) {
+        return state.secretById(secretId).map(s -> ReplicationStatuses.of(s, state, proposer.now())).orElse(List.of());
+    }
+
+    private SecretRecord resolve(String secretRef) {
+        return state.resolve(secretRef).orElseThrow(() ->
+                new KinkoException(Reason.SECRET_NOT_FOUND, "secret " + secretRef + " not found"));
+    }
+}

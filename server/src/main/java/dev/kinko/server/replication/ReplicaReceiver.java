@@ -1,0 +1,97 @@
+package dev.kinko.server.replication;
+
+import dev.kinko.proto.raft.v1.ApplyReplicationCommand;
+import dev.kinko.proto.raft.v1.ReplicaChange;
+import dev.kinko.proto.raft.v1.SourceRecord;
+import dev.kinko.proto.replication.v1.ApplyReplicationBatchRequest;
+import dev.kinko.proto.replication.v1.ApplyReplicationBatchResponse;
+import dev.kinko.proto.replication.v1.GetRegionInfoResponse;
+import dev.kinko.proto.replication.v1.ReplicatedChange;
+import dev.kinko.proto.replication.v1.ReplicatedValue;
+import dev.kinko.server.crypto.EnvelopeCipher;
+import dev.kinko.server.crypto.TransportKeys;
+import dev.kinko.server.domain.KinkoException;
+import dev.kinko.server.domain.Reason;
+import dev.kinko.server.domain.StateQueries;
+import dev.kinko.server.frontend.ReplicationWriter;
+import dev.kinko.server.frontend.SecretWriter;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The replica region's leader side of shipping: refuses a fenced source,
+ * opens each data key with the transport key, wraps it under this region's
+ * own key, and proposes the batch through this region's Raft.
+ */
+public final class ReplicaReceiver {
+    private final String region;
+    private final StateQueries state;
+    private final EnvelopeCipher cipher;
+    private final TransportKeys transportKeys;
+    private final ReplicationWriter writer;
+    private final SecretWriter secrets;
+
+    public ReplicaReceiver(String region, StateQueries state, EnvelopeCipher cipher, TransportKeys transportKeys,
+                           ReplicationWriter writer, SecretWriter secrets) {
+        this.region = region;
+        this.state = state;
+        this.cipher = cipher;
+        this.transportKeys = transportKeys;
+        this.writer = writer;
+        this.secrets = secrets;
+    }
+
+    public CompletableFuture<GetRegionInfoResponse> regionInfo() {
+        return writer.ensureTransportKey().thenApply(key -> GetRegionInfoResponse.newBuilder().setRegion(region)
+                .setTransportPublicKey(key.getPublicKey()).setTransportKeyVersion(key.getVersion()).build());
+    }
+
+    public CompletableFuture<ApplyReplicationBatchResponse> apply(ApplyReplicationBatchRequest r) {
+        if (r.getSourceRegion().isEmpty() || r.getSourceRegion().equals(region)) {
+            throw new KinkoException(Reason.INVALID_LINK, "source_region must name another region");
+        }
+        SourceRecord source = state.source(r.getSourceRegion()).orElse(SourceRecord.getDefaultInstance());
+        if (source.getPromoted() || r.getEpoch() < source.getEpoch()) {
+            throw new KinkoException(Reason.REGION_PROMOTED, "region " + region + " was promoted at "
+                    + java.time.Instant.ofEpochMilli(source.getPromotedMillis()) + " (link epoch " + source.getEpoch()
+                    + ") and no longer accepts changes from region " + r.getSourceRegion(),
+                    Map.of("epoch", String.valueOf(source.getEpoch()),
+                            "promoted_millis", String.valueOf(source.getPromotedMillis()),
+                            "applied_seq", String.valueOf(source.getAppliedSeq())));
+        }
+        return secrets.ensureRegionKey().thenCompose(v -> {
+            ApplyReplicationCommand.Builder cmd = ApplyReplicationCommand.newBuilder()
+                    .setSourceRegion(r.getSourceRegion()).setEpoch(r.getEpoch()).setLastSeq(r.getLastSeq())
+                    .setReseed(r.getReseed()).setReseedComplete(r.getReseedComplete())
+                    .addAllReseedIds(r.getReseedIdsList());
+            for (ReplicatedChange c : r.getChangesList()) {
+                cmd.addChanges(adopt(r, c));
+            }
+            return writer.applyShipped(cmd.build());
+        }).thenApply(res -> ApplyReplicationBatchResponse.newBuilder().setAppliedSeq(res.getAppliedSeq())
+                .addAllOutcomes(res.getOutcomesList()).build());
+    }
+
+    private ReplicaChange adopt(ApplyReplicationBatchRequest r, ReplicatedChange c) {
+        ReplicaChange.Builder change = ReplicaChange.newBuilder().setSeq(c.getSeq()).setSecretId(c.getSecretId())
+                .setForceOverwrite(c.getForceOverwrite()).setDetach(c.getDetach());
+        if (c.hasSecret()) {
+            if (!c.getSecret().getId().equals(c.getSecretId())) {
+                throw new KinkoException(Reason.INVALID_SECRET_ID, "a replicated change names two secret ids");
+            }
+            change.setSecret(c.getSecret());
+        }
+        for (ReplicatedValue v : c.getValuesList()) {
+            byte[] dataKey = transportKeys.open(r.getTransportKeyVersion(), r.getEphemeralPublicKey().toByteArray(),
+                    c.getSecretId(), v.getVersionId(), v.getSealedDataKey().toByteArray());
+            try {
+                change.putValues(v.getVersionId(), cipher.adopt(c.getSecretId(), v.getVersionId(), dataKey,
+                        v.getCiphertext().toByteArray(), v.getBinary()));
+            } finally {
+                Arrays.fill(dataKey, (byte) 0);
+            }
+        }
+        return change.build();
+    }
+}

@@ -1,0 +1,283 @@
+package dev.kinko.server.replication;
+
+import com.google.protobuf.ByteString;
+import com.google.rpc.ErrorInfo;
+import dev.kinko.proto.raft.v1.JournalRecord;
+import dev.kinko.proto.raft.v1.LinkRecord;
+import dev.kinko.proto.raft.v1.ReplicaOutcome;
+import dev.kinko.proto.raft.v1.ReplicaRecord;
+import dev.kinko.proto.raft.v1.SealedValue;
+import dev.kinko.proto.raft.v1.SecretRecord;
+import dev.kinko.proto.raft.v1.UpdateLinkCommand;
+import dev.kinko.proto.replication.v1.ApplyReplicationBatchRequest;
+import dev.kinko.proto.replication.v1.ApplyReplicationBatchResponse;
+import dev.kinko.proto.replication.v1.GetRegionInfoRequest;
+import dev.kinko.proto.replication.v1.GetRegionInfoResponse;
+import dev.kinko.proto.replication.v1.ReplicatedChange;
+import dev.kinko.proto.replication.v1.ReplicatedValue;
+import dev.kinko.proto.replication.v1.ReplicationServiceGrpc;
+import dev.kinko.server.api.ErrorMapper;
+import dev.kinko.server.consensus.RaftNode;
+import dev.kinko.server.crypto.EnvelopeCipher;
+import dev.kinko.server.crypto.TransportKeys;
+import dev.kinko.server.domain.Reason;
+import dev.kinko.server.domain.StateQueries;
+import dev.kinko.server.frontend.ReplicationWriter;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ships the journal to one replica region while this node leads: reads from
+ * the link's watermark, seals each value's data key for the destination's
+ * transport key, sends a batch, and records the acknowledgement through Raft.
+ * A replica region behind the journal's start is re-seeded from a full copy.
+ */
+final class Shipper implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(Shipper.class);
+    /** Secrets per batch while re-seeding. */
+    static final int RESEED_BATCH_SECRETS = 64;
+    /** Backoff after a failed call, doubling up to the maximum. */
+    static final long MIN_BACKOFF_MS = 100;
+    static final long MAX_BACKOFF_MS = 2_000;
+
+    private final String destination;
+    private final String region;
+    private final RaftNode raft;
+    private final StateQueries state;
+    private final EnvelopeCipher cipher;
+    private final ReplicationWriter writer;
+    private final JournalSignal signal;
+    private final ShippingSettings settings;
+    private volatile boolean running = true;
+    private volatile String lastError = "";
+    private final Map<String, Long> reportedDetached = new HashMap<>();
+
+    private List<String> addresses = List.of();
+    private List<ManagedChannel> channels = List.of();
+    private int preferred;
+    private GetRegionInfoResponse destinationInfo;
+
+    Shipper(String destination, String region, RaftNode raft, StateQueries state, EnvelopeCipher cipher,
+            ReplicationWriter writer, JournalSignal signal, ShippingSettings settings) {
+        this.destination = destination;
+        this.region = region;
+        this.raft = raft;
+        this.state = state;
+        this.cipher = cipher;
+        this.writer = writer;
+        this.signal = signal;
+        this.settings = settings;
+    }
+
+    String destination() {
+        return destination;
+    }
+
+    String lastError() {
+        return lastError;
+    }
+
+    void stop() {
+        running = false;
+    }
+
+    @Override
+    public void run() {
+        long cursor = -1;
+        long backoff = MIN_BACKOFF_MS;
+        long lastContact = 0;
+        try {
+            while (running && raft.isLeaderReady()) {
+                Optional<LinkRecord> link = state.link(destination);
+                if (link.isEmpty()) {
+                    return;
+                }
+                if (link.get().getFenced()) {
+                    signal.await(signal.current(), settings.heartbeat().toMillis());
+                    continue;
+                }
+                connect(link.get().getAddressesList());
+                if (cursor < 0) {
+                    cursor = link.get().getWatermark() + 1;
+                }
+                long seen = signal.current();
+                try {
+                    if (destinationInfo == null) {
+                        destinationInfo = stub().getRegionInfo(GetRegionInfoRequest.getDefaultInstance());
+                    }
+                    if (cursor < state.journalStart() && cursor <= state.journalHead()) {
+                        cursor = reseed(link.get()) + 1;
+                        continue;
+                    }
+                    List<JournalRecord> scanned = state.journal(cursor, settings.batchRecords());
+                    boolean idle = scanned.isEmpty();
+                    if (idle && System.currentTimeMillis() - lastContact < settings.heartbeat().toMillis()) {
+                        signal.await(seen, settings.heartbeat().toMillis());
+                        continue;
+                    }
+                    long lastSeq = idle ? cursor - 1 : scanned.get(scanned.size() - 1).getSeq();
+                    List<JournalRecord> mine = scanned.stream().filter(r -> r.getRegionsList().contains(destination)).toList();
+                    ApplyReplicationBatchResponse ack = send(link.get(), mine, lastSeq, false, false, List.of());
+                    lastContact = System.currentTimeMillis();
+                    acknowledge(lastSeq, ack);
+                    cursor = lastSeq + 1;
+                    backoff = MIN_BACKOFF_MS;
+                    lastError = "";
+                } catch (StatusRuntimeException e) {
+                    ErrorInfo info = ErrorMapper.errorInfo(e);
+                    if (info.getReason().equals(Reason.REGION_PROMOTED.name())) {
+                        fenced(info);
+                        continue;
+                    }
+                    lastError = e.getStatus().getCode() + ": " + e.getStatus().getDescription();
+                    destinationInfo = null; // asked again: the destination may have a new leader or key
+                    preferred++;
+                    Thread.sleep(backoff);
+                    backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+                } catch (RuntimeException e) {
+                    lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
+                    LOG.warn("shipping to {} failed: {}", destination, lastError);
+                    Thread.sleep(backoff);
+                    backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            channels.forEach(ManagedChannel::shutdownNow);
+        }
+    }
+
+    private void acknowledge(long lastSeq, ApplyReplicationBatchResponse ack) {
+        writer.updateLink(UpdateLinkCommand.newBuilder().setRegion(destination).setWatermark(lastSeq)
+                .setAckedMillis(System.currentTimeMillis()).build());
+        List<ReplicaOutcome> fresh = new ArrayList<>();
+        long now = System.currentTimeMillis();
+        for (ReplicaOutcome o : ack.getOutcomesList()) {
+            // a stopped replica is reported on every call until the detach arrives there: propose it now and then
+            if (o.getDetached()) {
+                Long last = reportedDetached.get(o.getSecretId());
+                if (last != null && now - last < 10 * settings.heartbeat().toMillis()) {
+                    continue;
+                }
+                reportedDetached.put(o.getSecretId(), now);
+            }
+            fresh.add(o);
+        }
+        if (!fresh.isEmpty()) {
+            writer.outcomes(destination, fresh);
+        }
+    }
+
+    private void fenced(ErrorInfo info) {
+        Map<String, String> m = info.getMetadataMap();
+        long epoch = Long.parseLong(m.getOrDefault("epoch", "0"));
+        long promoted = Long.parseLong(m.getOrDefault("promoted_millis", "0"));
+        long applied = Long.parseLong(m.getOrDefault("applied_seq", "0"));
+        LOG.warn("region {} was promoted (epoch {}); shipping stops, {} journal records were not applied there",
+                destination, epoch, Math.max(0, state.journalHead() - applied));
+        lastError = "region " + destination + " was promoted";
+        writer.updateLink(UpdateLinkCommand.newBuilder().setRegion(destination).setFenced(true)
+                .setPromotedEpoch(epoch).setPromotedMillis(promoted).setReplicaAppliedSeq(applied).build()).join();
+    }
+
+    /** Sends every secret replicated to the destination as it is now; returns the sequence it covers. */
+    private long reseed(LinkRecord link) {
+        long upTo = state.journalHead();
+        LOG.info("re-seeding region {} from a full copy up to sequence {}", destination, upTo);
+        List<String> ids = new ArrayList<>();
+        List<JournalRecord> pending = new ArrayList<>();
+        for (SecretRecord s : state.allSecrets()) {
+            boolean replicated = s.getReplicasList().stream()
+                    .anyMatch(r -> r.getRegion().equals(destination) && r.getFailureMessage().isEmpty());
+            if (!replicated) {
+                continue;
+            }
+            ids.add(s.getId());
+            pending.add(JournalRecord.newBuilder().setSeq(upTo).setSecretId(s.getId())
+                    .setSecret(s.toBuilder().clearReplicas())
+                    .addAllVersionIds(s.getVersionsList().stream().map(v -> v.getVersionId()).toList()).build());
+            if (pending.size() == RESEED_BATCH_SECRETS) {
+                send(link, pending, upTo, true, false, List.of());
+                pending.clear();
+            }
+        }
+        ApplyReplicationBatchResponse ack = send(link, pending, upTo, true, true, ids);
+        acknowledge(upTo, ack);
+        writer.updateLink(UpdateLinkCommand.newBuilder().setRegion(destination).setWatermark(upTo)
+                .setReseededTo(upTo).build());
+        return upTo;
+    }
+
+    private ApplyReplicationBatchResponse send(LinkRecord link, List<JournalRecord> records, long lastSeq,
+                                               boolean reseed, boolean reseedComplete, List<String> reseedIds) {
+        TransportKeys.Sealing sealing = new TransportKeys.Sealing(destinationInfo.getTransportPublicKey().toByteArray());
+        ApplyReplicationBatchRequest.Builder request = ApplyReplicationBatchRequest.newBuilder()
+                .setSourceRegion(region)
+                .setEpoch(link.getEpoch())
+                .setLastSeq(lastSeq)
+                .setEphemeralPublicKey(ByteString.copyFrom(sealing.ephemeralPublic()))
+                .setTransportKeyVersion(destinationInfo.getTransportKeyVersion())
+                .setReseed(reseed)
+                .setReseedComplete(reseedComplete)
+                .addAllReseedIds(reseedIds);
+        for (JournalRecord r : records) {
+            ReplicatedChange.Builder change = ReplicatedChange.newBuilder().setSeq(r.getSeq())
+                    .setSecretId(r.getSecretId()).setForceOverwrite(r.getForceOverwrite()).setDetach(r.getDetach());
+            if (r.hasSecret()) {
+                change.setSecret(r.getSecret());
+            }
+            for (String versionId : r.getVersionIdsList()) {
+                state.value(r.getSecretId(), versionId).ifPresent(sealed ->
+                        change.addValues(value(r.getSecretId(), versionId, sealed, sealing)));
+            }
+            request.addChanges(change);
+        }
+        return stub().applyReplicationBatch(request.build());
+    }
+
+    private ReplicatedValue value(String secretId, String versionId, SealedValue sealed, TransportKeys.Sealing sealing) {
+        byte[] dataKey = cipher.dataKey(secretId, versionId, sealed);
+        try {
+            return ReplicatedValue.newBuilder().setVersionId(versionId)
+                    .setSealedDataKey(ByteString.copyFrom(sealing.seal(secretId, versionId, dataKey)))
+                    .setCiphertext(sealed.getCiphertext())
+                    .setBinary(sealed.getBinary())
+                    .build();
+        } finally {
+            Arrays.fill(dataKey, (byte) 0);
+        }
+    }
+
+    private void connect(List<String> wanted) {
+        if (wanted.equals(addresses)) {
+            return;
+        }
+        channels.forEach(ManagedChannel::shutdownNow);
+        addresses = List.copyOf(wanted);
+        channels = addresses.stream()
+                .map(a -> Grpc.newChannelBuilder(a, InsecureChannelCredentials.create()).build()).toList();
+        destinationInfo = null;
+    }
+
+    private ReplicationServiceGrpc.ReplicationServiceBlockingStub stub() {
+        if (channels.isEmpty()) {
+            throw new IllegalStateException("the link to " + destination + " has no address");
+        }
+        ManagedChannel channel = channels.get(Math.floorMod(preferred, channels.size()));
+        return ReplicationServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(settings.rpcDeadline().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+}
