@@ -14,30 +14,42 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /** The node's gRPC endpoint: SecretsService, AdminService, grpc.health.v1 and server reflection. */
 public final class ApiServer implements Closeable {
     /** Largest request accepted: a batch of the largest values with room for the envelope. */
     public static final int MAX_INBOUND_MESSAGE_BYTES = 4 << 20;
+    /** Threads that serve reads (RocksDB and decryption) once the read index is reached. */
+    static final int READ_THREADS = 4;
 
     private final Server server;
     private final HealthStatusManager health;
     private final LeaderForwarder forwarder;
 
-    private ApiServer(Server server, HealthStatusManager health, LeaderForwarder forwarder) {
+    private final ExecutorService readers;
+
+    private ApiServer(Server server, HealthStatusManager health, LeaderForwarder forwarder, ExecutorService readers) {
         this.server = server;
         this.health = health;
         this.forwarder = forwarder;
+        this.readers = readers;
     }
 
     public static ApiServer start(String host, int port, RaftNode raft, SecretReader reader, SecretWriter writer,
                                   Keyring keyring) throws IOException {
         LeaderForwarder forwarder = new LeaderForwarder(raft);
+        ExecutorService readers = Executors.newFixedThreadPool(READ_THREADS, r -> {
+            Thread t = new Thread(r, "kinko-reads-" + raft.nodeId());
+            t.setDaemon(true);
+            return t;
+        });
         HealthStatusManager health = new HealthStatusManager();
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), InsecureServerCredentials.create())
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
-                .addService(ServerInterceptors.intercept(new SecretsGrpcService(raft, reader, writer, forwarder),
+                .addService(ServerInterceptors.intercept(new SecretsGrpcService(raft, reader, writer, forwarder, readers),
                         LeaderForwarder.interceptor()))
                 .addService(ServerInterceptors.intercept(new AdminGrpcService(raft, writer, keyring, forwarder),
                         LeaderForwarder.interceptor()))
@@ -47,7 +59,7 @@ public final class ApiServer implements Closeable {
         server.start();
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus("kinko.v1.SecretsService", ServingStatus.SERVING);
-        return new ApiServer(server, health, forwarder);
+        return new ApiServer(server, health, forwarder, readers);
     }
 
     public int port() {
@@ -67,5 +79,6 @@ public final class ApiServer implements Closeable {
             server.shutdownNow();
         }
         forwarder.close();
+        readers.shutdownNow();
     }
 }

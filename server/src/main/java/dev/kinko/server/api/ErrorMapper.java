@@ -85,6 +85,7 @@ public final class ErrorMapper {
             case FAILED_PRECONDITION -> Code.FAILED_PRECONDITION;
             case ABORTED -> Code.ABORTED;
             case UNAVAILABLE -> Code.UNAVAILABLE;
+            case RESOURCE_EXHAUSTED -> Code.RESOURCE_EXHAUSTED;
             case INTERNAL -> Code.INTERNAL;
         };
     }

@@ -37,6 +37,7 @@ import dev.kinko.server.frontend.SecretWriter;
 import io.grpc.MethodDescriptor;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
@@ -50,12 +51,16 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
     private final SecretWriter writer;
     private final LeaderForwarder forwarder;
     private final PasswordGenerator passwords = new PasswordGenerator();
+    private final Executor readers;
 
-    SecretsGrpcService(RaftNode raft, SecretReader reader, SecretWriter writer, LeaderForwarder forwarder) {
+    /** {@code readers} run reads once the read index is reached: never on Ratis' apply thread. */
+    SecretsGrpcService(RaftNode raft, SecretReader reader, SecretWriter writer, LeaderForwarder forwarder,
+                       Executor readers) {
         this.raft = raft;
         this.reader = reader;
         this.writer = writer;
         this.forwarder = forwarder;
+        this.readers = readers;
     }
 
     // --- reads --------------------------------------------------------------------------
@@ -167,7 +172,7 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
             out.onError(ErrorMapper.toStatus(e));
             return;
         }
-        reader.ready(consistency).thenApply(v -> read.get()).whenComplete((value, error) -> reply(value, error, out));
+        reader.ready(consistency).thenApplyAsync(v -> read.get(), readers).whenComplete((value, error) -> reply(value, error, out));
     }
 
     /**

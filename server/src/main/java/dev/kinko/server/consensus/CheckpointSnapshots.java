@@ -72,6 +72,11 @@ final class CheckpointSnapshots implements StateMachineStorage {
     }
 
     /** Finds the newest checkpoint on disk (at start, and after Ratis installed one). */
+    /** At start only: staging checkpoints left by a crash pin SST files. */
+    void sweepStaging() throws IOException {
+        FileTrees.delete(tmpDir);
+    }
+
     void load() throws IOException {
         Files.createDirectories(dir);
         Files.createDirectories(tmpDir);
@@ -85,8 +90,12 @@ final class CheckpointSnapshots implements StateMachineStorage {
             return;
         }
         Path staging = tmpDir.resolve("checkpoint-" + UUID.randomUUID());
-        storage.checkpoint(staging);
-        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            storage.checkpoint(staging);
+            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            FileTrees.delete(staging);
+        }
         latest = info(last);
         cleanup();
     }

@@ -5,12 +5,15 @@ import dev.kinko.proto.raft.v1.BatchResult;
 import dev.kinko.proto.raft.v1.Command;
 import dev.kinko.proto.raft.v1.CommandBatch;
 import dev.kinko.proto.raft.v1.CommandResult;
+import dev.kinko.server.domain.KinkoException;
 import dev.kinko.server.domain.Reason;
 import java.io.Closeable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -27,17 +30,27 @@ public final class GroupCommitter implements Closeable {
     public static final int MAX_ENTRY_BYTES = 1 << 20;
     /** Entries appended but not yet applied, at most; later commands wait and are grouped. */
     public static final int MAX_ENTRIES_IN_FLIGHT = 4;
+    /** Commands waiting for an entry, at most; past this a write is refused (OVERLOADED) at once. */
+    public static final int MAX_QUEUED_COMMANDS = 10_000;
+    /** Threads that complete callers' futures, so replies never run on Ratis' apply thread. */
+    static final int REPLY_THREADS = 2;
 
     private record Pending(Command command, CompletableFuture<CommandResult> result) {}
 
     private final RaftNode raft;
-    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>(MAX_QUEUED_COMMANDS);
+    private final ExecutorService replies;
     private final Semaphore inFlight = new Semaphore(MAX_ENTRIES_IN_FLIGHT);
     private final Thread drainer;
     private volatile boolean closed;
 
     public GroupCommitter(RaftNode raft) {
         this.raft = raft;
+        this.replies = Executors.newFixedThreadPool(REPLY_THREADS, r -> {
+            Thread t = new Thread(r, "kinko-replies-" + raft.nodeId());
+            t.setDaemon(true);
+            return t;
+        });
         this.drainer = new Thread(this::drain, "kinko-group-commit-" + raft.nodeId());
         this.drainer.setDaemon(true);
         this.drainer.start();
@@ -49,7 +62,10 @@ public final class GroupCommitter implements Closeable {
             result.completeExceptionally(new RaftUnavailableException("the node is shutting down"));
             return result;
         }
-        queue.add(new Pending(command, result));
+        if (!queue.offer(new Pending(command, result))) {
+            result.completeExceptionally(new KinkoException(Reason.OVERLOADED,
+                    "the leader has " + MAX_QUEUED_COMMANDS + " writes waiting; retry later"));
+        }
         return result;
     }
 
@@ -61,8 +77,8 @@ public final class GroupCommitter implements Closeable {
                 if (first == null) {
                     continue;
                 }
-                inFlight.acquire();
                 group.add(first);
+                inFlight.acquire();
                 int bytes = first.command().getSerializedSize();
                 Pending next;
                 while (group.size() < MAX_COMMANDS_PER_ENTRY && (next = queue.peek()) != null
@@ -73,6 +89,7 @@ public final class GroupCommitter implements Closeable {
                 send(List.copyOf(group));
                 group.clear();
             } catch (InterruptedException e) {
+                group.forEach(p -> p.result().completeExceptionally(new RaftUnavailableException("the node is shutting down")));
                 Thread.currentThread().interrupt();
                 break;
             } catch (RuntimeException e) {
@@ -87,7 +104,7 @@ public final class GroupCommitter implements Closeable {
     private void send(List<Pending> group) {
         CommandBatch.Builder batch = CommandBatch.newBuilder();
         group.forEach(p -> batch.addCommands(p.command()));
-        raft.submit(batch.build().toByteArray()).whenComplete((reply, error) -> {
+        raft.submit(batch.build().toByteArray()).whenCompleteAsync((reply, error) -> {
             inFlight.release();
             if (error != null) {
                 Throwable cause = error.getCause() != null ? error.getCause() : error;
@@ -104,7 +121,7 @@ public final class GroupCommitter implements Closeable {
             } catch (InvalidProtocolBufferException e) {
                 group.forEach(p -> p.result().completeExceptionally(e));
             }
-        });
+        }, replies);
     }
 
     private void failAll(RuntimeException e) {
@@ -124,5 +141,6 @@ public final class GroupCommitter implements Closeable {
             Thread.currentThread().interrupt();
         }
         failAll(new RaftUnavailableException("the node is shutting down"));
+        replies.shutdown();
     }
 }

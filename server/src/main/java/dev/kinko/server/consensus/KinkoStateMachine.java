@@ -5,7 +5,6 @@ import dev.kinko.proto.raft.v1.Command;
 import dev.kinko.proto.raft.v1.CommandBatch;
 import dev.kinko.proto.raft.v1.CommandResult;
 import dev.kinko.server.domain.CommandApplier;
-import dev.kinko.server.domain.Reason;
 import dev.kinko.server.storage.RocksStorage;
 import dev.kinko.server.storage.StorageBatch;
 import java.io.IOException;
@@ -85,10 +84,17 @@ public final class KinkoStateMachine extends BaseStateMachine {
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
         getLifeCycle().startAndTransition(() -> {
             super.initialize(server, groupId, raftStorage);
+            snapshots.sweepStaging();
             snapshots.load();
             storage = RocksStorage.open(dbDir);
             // Ratis replays the log from the snapshot index; entries RocksDB already has are skipped.
             TermIndex snapshot = snapshots.latestTermIndex();
+            if (snapshot != null && storage.applied().index() < snapshot.getIndex()) {
+                // RocksDB lost what the snapshot holds (and the log before it may be purged): restore it
+                LOG.warn("RocksDB holds index {} but the snapshot holds {}; restoring the snapshot",
+                        storage.applied().index(), snapshot.getIndex());
+                storage.replaceWith(snapshots.latestDir());
+            }
             if (snapshot != null) {
                 setLastAppliedTermIndex(snapshot);
             }
@@ -133,14 +139,13 @@ public final class KinkoStateMachine extends BaseStateMachine {
         return results.build();
     }
 
+    /**
+     * Refusals are results; anything else (a storage failure, a bug) propagates and stops
+     * this node's Raft server, because skipping the command here while the other nodes
+     * applied it would split the region.
+     */
     private CommandResult applyOne(Command command, StorageBatch writes) {
-        try {
-            return applier.apply(command, writes);
-        } catch (RuntimeException e) {
-            LOG.error("command {} failed while applying; refused", command.getOpCase(), e);
-            return CommandResult.newBuilder().setErrorReason(Reason.INTERNAL.name())
-                    .setErrorMessage("the command could not be applied").build();
-        }
+        return applier.apply(command, writes);
     }
 
     /** A read barrier: Ratis calls this once the read index is applied here. */
@@ -157,7 +162,12 @@ public final class KinkoStateMachine extends BaseStateMachine {
             return RaftLog.INVALID_LOG_INDEX;
         }
         long started = System.nanoTime();
-        snapshots.take(storage, last);
+        try {
+            snapshots.take(storage, last);
+        } catch (RuntimeException e) {
+            // Ratis survives a failed snapshot only as an IOException (e.g. a full disk)
+            throw new IOException("snapshot at " + last + " failed: " + e.getMessage(), e);
+        }
         LOG.info("snapshot taken at {} in {} ms", last, (System.nanoTime() - started) / 1_000_000);
         return last.getIndex();
     }

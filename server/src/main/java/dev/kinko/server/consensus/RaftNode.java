@@ -91,6 +91,8 @@ public final class RaftNode implements Closeable {
     private static RaftProperties properties(Path dataDir, RegionMember self, RaftSettings s) {
         RaftProperties p = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(p, Collections.singletonList(dataDir.resolve("raft").toFile()));
+        // listen on the Raft address's interface only, not on every interface
+        GrpcConfigKeys.Server.setHost(p, self.raftAddress().substring(0, self.raftAddress().lastIndexOf(':')));
         GrpcConfigKeys.Server.setPort(p, port(self.raftAddress()));
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, duration(s.electionTimeoutMin().toMillis()));
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, duration(s.electionTimeoutMax().toMillis()));

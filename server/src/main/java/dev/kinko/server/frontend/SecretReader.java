@@ -18,6 +18,7 @@ import dev.kinko.proto.v1.ListSecretsResponse;
 import dev.kinko.proto.v1.ReadConsistency;
 import dev.kinko.proto.v1.SecretMetadata;
 import dev.kinko.server.consensus.RaftNode;
+import dev.kinko.server.crypto.CryptoException;
 import dev.kinko.server.domain.KinkoException;
 import dev.kinko.server.domain.Limits;
 import dev.kinko.server.domain.Reason;
@@ -86,6 +87,9 @@ public final class SecretReader {
             } catch (KinkoException e) {
                 out.addErrors(BatchGetSecretValueError.newBuilder().setSecretId(id)
                         .setReason(e.reason().name()).setMessage(e.getMessage()));
+            } catch (CryptoException e) {
+                out.addErrors(BatchGetSecretValueError.newBuilder().setSecretId(id)
+                        .setReason(Reason.REGION_KEY_UNAVAILABLE.name()).setMessage(e.getMessage()));
             }
         }
         return out.build();

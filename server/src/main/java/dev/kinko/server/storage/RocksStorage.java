@@ -6,8 +6,11 @@ import dev.kinko.proto.raft.v1.SecretRecord;
 import dev.kinko.server.domain.StateQueries;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -68,6 +71,7 @@ public final class RocksStorage extends RecordReader implements StateQueries, Au
     }
 
     public static RocksStorage open(Path dir) throws IOException {
+        recoverSwap(dir);
         Files.createDirectories(dir);
         try {
             return new RocksStorage(dir);
@@ -125,25 +129,42 @@ public final class RocksStorage extends RecordReader implements StateQueries, Au
         });
     }
 
-    /** Replaces the whole state with a checkpoint (a snapshot installed from the leader). */
+    /**
+     * Replaces the whole state with a checkpoint (a snapshot installed from the leader, or a
+     * restore at start). The copy is built and fsynced beside the live directory, then swapped
+     * in by renames, so a crash at any point leaves one complete database ({@link #open}
+     * finishes or undoes an interrupted swap).
+     */
     public void replaceWith(Path checkpoint) throws IOException {
+        Path staging = sibling(dir, ".new");
+        Path old = sibling(dir, ".old");
+        FileTrees.delete(staging);
+        Files.createDirectories(staging);
+        try (Stream<Path> files = Files.list(checkpoint)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                String name = f.getFileName().toString();
+                if (name.endsWith(".md5")) {
+                    continue; // Ratis' transfer checksums, not RocksDB's
+                }
+                if (name.endsWith(".sst")) {
+                    Files.createLink(staging.resolve(name), f); // immutable: share it
+                } else {
+                    Files.copy(f, staging.resolve(name));
+                }
+                fsync(staging.resolve(name));
+            }
+        }
+        fsync(staging);
         lock.writeLock().lock();
         try {
-            db.close();
-            FileTrees.delete(dir);
-            Files.createDirectories(dir);
-            try (Stream<Path> files = Files.list(checkpoint)) {
-                for (Path f : (Iterable<Path>) files::iterator) {
-                    String name = f.getFileName().toString();
-                    if (name.endsWith(".sst")) {
-                        Files.createLink(dir.resolve(name), f); // immutable: share it
-                    } else if (!name.endsWith(".md5")) {
-                        Files.copy(f, dir.resolve(name));
-                    }
-                }
-            }
+            closeDb();
+            FileTrees.delete(old);
+            Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
+            fsync(dir.toAbsolutePath().getParent());
             db = new Db(dir);
             applied = readApplied();
+            FileTrees.delete(old);
         } catch (RocksDBException e) {
             throw new IOException("cannot reopen RocksDB at " + dir + ": " + e.getMessage(), e);
         } finally {
@@ -151,13 +172,45 @@ public final class RocksStorage extends RecordReader implements StateQueries, Au
         }
     }
 
+    /** Finishes (or undoes) a swap that a crash interrupted, so {@code dir} holds one whole database. */
+    private static void recoverSwap(Path dir) throws IOException {
+        Path staging = sibling(dir, ".new");
+        Path old = sibling(dir, ".old");
+        if (!Files.exists(dir)) {
+            if (Files.exists(staging)) {
+                Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE); // fsynced before the first rename
+            } else if (Files.exists(old)) {
+                Files.move(old, dir, StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+        FileTrees.delete(staging);
+        FileTrees.delete(old);
+    }
+
+    private static Path sibling(Path dir, String suffix) {
+        return dir.resolveSibling(dir.getFileName() + suffix);
+    }
+
+    private static void fsync(Path path) throws IOException {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
     @Override
     public void close() {
         lock.writeLock().lock();
         try {
-            db.close();
+            closeDb();
         } finally {
             lock.writeLock().unlock();
+        }
+    }
+
+    private void closeDb() {
+        if (db != null) {
+            db.close();
+            db = null;
         }
     }
 
@@ -270,6 +323,10 @@ public final class RocksStorage extends RecordReader implements StateQueries, Au
         // reentrant: readApplied runs inside replaceWith's write lock
         lock.readLock().lock();
         try {
+            if (db == null) {
+                // a closed RocksDB handle would crash the JVM: refuse instead
+                throw new StorageException("the storage is closed", null);
+            }
             return f.apply(db);
         } finally {
             lock.readLock().unlock();

@@ -78,4 +78,30 @@ class RestartTest {
             region.close();
         }
     }
+
+    @Test
+    void aNodeThatLostItsDatabaseRestoresItFromItsSnapshot() throws Exception {
+        try (TestRegion region = TestRegion.builder("tokyo", dir.resolve("lost-db")).snapshotEvery(20).start()) {
+            for (int i = 0; i < 60; i++) {
+                String name = "lost/s" + i;
+                region.withRetry(s -> s.createSecret(CreateSecretRequest.newBuilder().setName(name)
+                        .setSecretString("v-" + name).build()));
+            }
+            int leader = region.awaitLeader();
+            int victim = (leader + 1) % 3;
+            await().atMost(TestRegion.SETTLE).until(() -> region.node(victim).raft().view().snapshotIndex() > 0);
+            region.stopNode(victim);
+            dev.kinko.server.storage.FileTrees.delete(region.dataDir(victim).resolve("db"));
+
+            region.startNode(victim);
+            long committed = region.node(region.awaitLeader()).raft().view().commitIndex();
+            await().atMost(TestRegion.SETTLE).until(() -> region.node(victim).raft().view().appliedIndex() >= committed);
+            for (int i = 0; i < 60; i++) {
+                String name = "lost/s" + i;
+                assertThat(region.secrets(victim).getSecretValue(GetSecretValueRequest.newBuilder().setSecretId(name)
+                        .setConsistency(ReadConsistency.READ_CONSISTENCY_LOCAL).build()).getSecretString())
+                        .isEqualTo("v-" + name);
+            }
+        }
+    }
 }
