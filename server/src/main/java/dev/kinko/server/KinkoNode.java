@@ -1,6 +1,7 @@
 package dev.kinko.server;
 
 import dev.kinko.server.api.ApiServer;
+import dev.kinko.server.api.NodeServices;
 import dev.kinko.server.config.NodeConfig;
 import dev.kinko.server.consensus.GroupCommitter;
 import dev.kinko.server.consensus.KinkoStateMachine;
@@ -8,15 +9,23 @@ import dev.kinko.server.consensus.RaftNode;
 import dev.kinko.server.crypto.EnvelopeCipher;
 import dev.kinko.server.crypto.Keyring;
 import dev.kinko.server.crypto.MasterKeyFile;
+import dev.kinko.server.crypto.TransportKeys;
 import dev.kinko.server.domain.CommandApplier;
 import dev.kinko.server.frontend.Proposer;
+import dev.kinko.server.frontend.ReplicationWriter;
 import dev.kinko.server.frontend.SecretReader;
 import dev.kinko.server.frontend.SecretWriter;
+import dev.kinko.server.replication.JournalSignal;
+import dev.kinko.server.replication.ReplicaReceiver;
+import dev.kinko.server.replication.ShippingSupervisor;
 import dev.kinko.server.storage.RocksStorage;
 import java.io.Closeable;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -32,9 +41,11 @@ public final class KinkoNode implements Closeable {
     private final GroupCommitter committer;
     private final ApiServer api;
     private final ScheduledExecutorService housekeeping;
+    private final ShippingSupervisor shipping;
 
     private KinkoNode(NodeConfig config, RaftNode raft, GroupCommitter committer, ApiServer api,
-                      ScheduledExecutorService housekeeping) {
+                      ScheduledExecutorService housekeeping, ShippingSupervisor shipping) {
+        this.shipping = shipping;
         this.config = config;
         this.raft = raft;
         this.committer = committer;
@@ -54,16 +65,27 @@ public final class KinkoNode implements Closeable {
                         new KinkoStateMachine(db, snapshots, tmp, new CommandApplier(config.region())));
         RocksStorage state = raft.stateMachine().storage();
         Keyring keyring = new Keyring(masterKey, state::regionKeys);
+        TransportKeys transportKeys = new TransportKeys(masterKey, state::transportKeys);
         Arrays.fill(masterKey, (byte) 0);
         EnvelopeCipher cipher = new EnvelopeCipher(keyring);
         GroupCommitter committer = new GroupCommitter(raft);
         Proposer proposer = new Proposer(committer, clock);
         SecretWriter writer = new SecretWriter(state, cipher, keyring, proposer);
         SecretReader reader = new SecretReader(state, cipher, raft);
+        ReplicationWriter replication = new ReplicationWriter(config.region(), state, transportKeys, proposer);
+        ReplicaReceiver receiver = new ReplicaReceiver(config.region(), state, cipher, transportKeys, replication, writer);
+        JournalSignal signal = new JournalSignal();
+        raft.stateMachine().onApplied(signal::signal);
+        Map<String, List<String>> links = new LinkedHashMap<>();
+        config.links().forEach(l -> links.put(l.region(), l.addresses()));
+        ShippingSupervisor shipping = new ShippingSupervisor(config.region(), raft, state, cipher, replication, signal,
+                config.shippingSettings(), links);
         ApiServer api;
         try {
-            api = ApiServer.start(config.host(), config.effectiveClientPort(), raft, reader, writer, keyring);
+            api = ApiServer.start(config.host(), config.effectiveClientPort(), new NodeServices(raft, state, reader,
+                    writer, replication, receiver, keyring, shipping));
         } catch (IOException e) {
+            shipping.close();
             committer.close();
             raft.close();
             throw e;
@@ -76,7 +98,7 @@ public final class KinkoNode implements Closeable {
         long every = config.purgeInterval().toMillis();
         housekeeping.scheduleWithFixedDelay(() -> purge(raft, writer), every, every, TimeUnit.MILLISECONDS);
         LOG.info("node {} of region {} serving on {}:{}", config.nodeId(), config.region(), config.host(), api.port());
-        return new KinkoNode(config, raft, committer, api, housekeeping);
+        return new KinkoNode(config, raft, committer, api, housekeeping, shipping);
     }
 
     /** Only the leader purges, by its own clock; the purge itself is a replicated command. */
@@ -108,6 +130,7 @@ public final class KinkoNode implements Closeable {
     @Override
     public void close() throws IOException {
         housekeeping.shutdownNow();
+        shipping.close();
         api.close();
         committer.close();
         raft.close();

@@ -1,6 +1,16 @@
 package dev.kinko.server.api;
 
 import dev.kinko.proto.v1.AddMemberRequest;
+import dev.kinko.proto.v1.DeleteRegionLinkRequest;
+import dev.kinko.proto.v1.DeleteRegionLinkResponse;
+import dev.kinko.proto.v1.GetRegionStatusRequest;
+import dev.kinko.proto.v1.GetRegionStatusResponse;
+import dev.kinko.proto.v1.ListUnshippedChangesRequest;
+import dev.kinko.proto.v1.ListUnshippedChangesResponse;
+import dev.kinko.proto.v1.PromoteRegionRequest;
+import dev.kinko.proto.v1.PromoteRegionResponse;
+import dev.kinko.proto.v1.PutRegionLinkRequest;
+import dev.kinko.proto.v1.PutRegionLinkResponse;
 import dev.kinko.proto.v1.AddMemberResponse;
 import dev.kinko.proto.v1.AdminServiceGrpc;
 import dev.kinko.proto.v1.GetClusterStatusRequest;
@@ -43,15 +53,17 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
     private static final Pattern ADDRESS = Pattern.compile("[A-Za-z0-9_.\\-\\[\\]:]{1,255}:[0-9]{1,5}");
 
+    private final NodeServices services;
     private final RaftNode raft;
     private final SecretWriter writer;
     private final Keyring keyring;
     private final LeaderForwarder forwarder;
 
-    AdminGrpcService(RaftNode raft, SecretWriter writer, Keyring keyring, LeaderForwarder forwarder) {
-        this.raft = raft;
-        this.writer = writer;
-        this.keyring = keyring;
+    AdminGrpcService(NodeServices services, LeaderForwarder forwarder) {
+        this.services = services;
+        this.raft = services.raft();
+        this.writer = services.writer();
+        this.keyring = services.keyring();
         this.forwarder = forwarder;
     }
 
@@ -162,6 +174,64 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
         call(out, () -> {
             long rewrapped = writer.rewrapDataKeys();
             return RewrapDataKeysResponse.newBuilder().setKeyVersion(keyring.newestVersion()).setRewrapped(rewrapped).build();
+        });
+    }
+
+    // --- replication: this region's links and sources ------------------------------------------
+
+    @Override
+    public void getRegionStatus(GetRegionStatusRequest r, StreamObserver<GetRegionStatusResponse> out) {
+        call(out, () -> RegionStatusView.of(services, System.currentTimeMillis()));
+    }
+
+    @Override
+    public void putRegionLink(PutRegionLinkRequest r, StreamObserver<PutRegionLinkResponse> out) {
+        onLeader(AdminServiceGrpc.getPutRegionLinkMethod(), r, out, () -> {
+            RegionStatusView.checkLink(r.getRegion(), r.getAddressesList());
+            return services.replication().putLink(r.getRegion(), r.getAddressesList())
+                    .thenApply(x -> PutRegionLinkResponse.getDefaultInstance());
+        });
+    }
+
+    @Override
+    public void deleteRegionLink(DeleteRegionLinkRequest r, StreamObserver<DeleteRegionLinkResponse> out) {
+        onLeader(AdminServiceGrpc.getDeleteRegionLinkMethod(), r, out, () ->
+                services.replication().deleteLink(r.getRegion()).thenApply(x -> DeleteRegionLinkResponse.getDefaultInstance()));
+    }
+
+    @Override
+    public void promoteRegion(PromoteRegionRequest r, StreamObserver<PromoteRegionResponse> out) {
+        onLeader(AdminServiceGrpc.getPromoteRegionMethod(), r, out, () ->
+                services.replication().promote().thenApply(res -> PromoteRegionResponse.newBuilder()
+                        .setPromotedSecrets(res.getCount())
+                        .addAllSources(RegionStatusView.of(services, System.currentTimeMillis()).getSourcesList())
+                        .build()));
+    }
+
+    @Override
+    public void listUnshippedChanges(ListUnshippedChangesRequest r, StreamObserver<ListUnshippedChangesResponse> out) {
+        call(out, () -> RegionStatusView.unshipped(services.state(), r.getRegion()));
+    }
+
+    private <Q, R> void onLeader(io.grpc.MethodDescriptor<Q, R> method, Q request, StreamObserver<R> out,
+                                 java.util.function.Supplier<CompletableFuture<R>> action) {
+        if (!raft.isLeaderReady()) {
+            forwarder.forward(method, request, out);
+            return;
+        }
+        CompletableFuture<R> result;
+        try {
+            result = action.get();
+        } catch (RuntimeException e) {
+            result = CompletableFuture.failedFuture(e);
+        }
+        result.whenComplete((value, error) -> {
+            if (error != null) {
+                out.onError(ErrorMapper.toStatus(error));
+            } else {
+                out.onNext(value);
+                out.onCompleted();
+            }
         });
     }
 

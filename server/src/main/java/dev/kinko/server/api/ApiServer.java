@@ -1,9 +1,6 @@
 package dev.kinko.server.api;
 
 import dev.kinko.server.consensus.RaftNode;
-import dev.kinko.server.crypto.Keyring;
-import dev.kinko.server.frontend.SecretReader;
-import dev.kinko.server.frontend.SecretWriter;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -20,8 +17,8 @@ import java.util.concurrent.TimeUnit;
 
 /** The node's gRPC endpoint: SecretsService, AdminService, grpc.health.v1 and server reflection. */
 public final class ApiServer implements Closeable {
-    /** Largest request accepted: a batch of the largest values with room for the envelope. */
-    public static final int MAX_INBOUND_MESSAGE_BYTES = 4 << 20;
+    /** Largest request accepted: a replication batch may carry a secret's 100 largest values. */
+    public static final int MAX_INBOUND_MESSAGE_BYTES = 16 << 20;
     /** Threads that serve reads (RocksDB and decryption) once the read index is reached. */
     static final int READ_THREADS = 4;
 
@@ -38,8 +35,8 @@ public final class ApiServer implements Closeable {
         this.readers = readers;
     }
 
-    public static ApiServer start(String host, int port, RaftNode raft, SecretReader reader, SecretWriter writer,
-                                  Keyring keyring) throws IOException {
+    public static ApiServer start(String host, int port, NodeServices services) throws IOException {
+        RaftNode raft = services.raft();
         LeaderForwarder forwarder = new LeaderForwarder(raft);
         ExecutorService readers = Executors.newFixedThreadPool(READ_THREADS, r -> {
             Thread t = new Thread(r, "kinko-reads-" + raft.nodeId());
@@ -49,9 +46,11 @@ public final class ApiServer implements Closeable {
         HealthStatusManager health = new HealthStatusManager();
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), InsecureServerCredentials.create())
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
-                .addService(ServerInterceptors.intercept(new SecretsGrpcService(raft, reader, writer, forwarder, readers),
+                .addService(ServerInterceptors.intercept(new SecretsGrpcService(raft, services.reader(),
+                        services.writer(), services.replication(), forwarder, readers), LeaderForwarder.interceptor()))
+                .addService(ServerInterceptors.intercept(new AdminGrpcService(services, forwarder),
                         LeaderForwarder.interceptor()))
-                .addService(ServerInterceptors.intercept(new AdminGrpcService(raft, writer, keyring, forwarder),
+                .addService(ServerInterceptors.intercept(new ReplicationGrpcService(raft, services.receiver(), forwarder),
                         LeaderForwarder.interceptor()))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())

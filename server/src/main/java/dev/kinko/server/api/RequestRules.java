@@ -8,7 +8,10 @@ import dev.kinko.proto.v1.GetSecretValueRequest;
 import dev.kinko.proto.v1.ListSecretVersionIdsRequest;
 import dev.kinko.proto.v1.ListSecretsRequest;
 import dev.kinko.proto.v1.PutSecretValueRequest;
+import dev.kinko.proto.v1.RemoveRegionsFromReplicationRequest;
+import dev.kinko.proto.v1.ReplicateSecretToRegionsRequest;
 import dev.kinko.proto.v1.RestoreSecretRequest;
+import dev.kinko.proto.v1.StopReplicationToReplicaRequest;
 import dev.kinko.proto.v1.Tag;
 import dev.kinko.proto.v1.TagResourceRequest;
 import dev.kinko.proto.v1.UntagResourceRequest;
@@ -45,6 +48,12 @@ final class RequestRules {
             check(r);
         } else if (request instanceof UntagResourceRequest r) {
             check(r);
+        } else if (request instanceof ReplicateSecretToRegionsRequest r) {
+            check(r);
+        } else if (request instanceof RemoveRegionsFromReplicationRequest r) {
+            check(r);
+        } else if (request instanceof StopReplicationToReplicaRequest r) {
+            check(r);
         } else {
             throw new IllegalArgumentException("no rules for " + request.getClass().getSimpleName());
         }
@@ -56,6 +65,9 @@ final class RequestRules {
         Validation.token(r.getClientRequestToken());
         Validation.description(r.getDescription());
         Validation.tags(tags(r.getTagsList()));
+        if (r.getAddReplicaRegionsCount() > 0) {
+            Validation.regions(r.getAddReplicaRegionsList());
+        }
         return value(r.getValueCase() == CreateSecretRequest.ValueCase.SECRET_STRING ? PlainValue.ofString(r.getSecretString())
                 : r.getValueCase() == CreateSecretRequest.ValueCase.SECRET_BINARY ? PlainValue.ofBinary(r.getSecretBinary())
                 : null);
@@ -168,6 +180,20 @@ final class RequestRules {
             throw new KinkoException(Reason.INVALID_TAG, "tag_keys must hold 1-" + Limits.MAX_TAGS + " keys");
         }
         r.getTagKeysList().forEach(Validation::tagKey);
+    }
+
+    static void check(ReplicateSecretToRegionsRequest r) {
+        Validation.secretId(r.getSecretId());
+        Validation.regions(r.getAddReplicaRegionsList());
+    }
+
+    static void check(RemoveRegionsFromReplicationRequest r) {
+        Validation.secretId(r.getSecretId());
+        Validation.regions(r.getRemoveReplicaRegionsList());
+    }
+
+    static void check(StopReplicationToReplicaRequest r) {
+        Validation.secretId(r.getSecretId());
     }
 
     private static PlainValue value(PlainValue value) {

@@ -19,7 +19,13 @@ import dev.kinko.proto.v1.ListSecretsResponse;
 import dev.kinko.proto.v1.PutSecretValueRequest;
 import dev.kinko.proto.v1.PutSecretValueResponse;
 import dev.kinko.proto.v1.ReadConsistency;
+import dev.kinko.proto.v1.RemoveRegionsFromReplicationRequest;
+import dev.kinko.proto.v1.RemoveRegionsFromReplicationResponse;
+import dev.kinko.proto.v1.ReplicateSecretToRegionsRequest;
+import dev.kinko.proto.v1.ReplicateSecretToRegionsResponse;
 import dev.kinko.proto.v1.RestoreSecretRequest;
+import dev.kinko.proto.v1.StopReplicationToReplicaRequest;
+import dev.kinko.proto.v1.StopReplicationToReplicaResponse;
 import dev.kinko.proto.v1.RestoreSecretResponse;
 import dev.kinko.proto.v1.SecretsServiceGrpc;
 import dev.kinko.proto.v1.TagResourceRequest;
@@ -32,6 +38,7 @@ import dev.kinko.proto.v1.UpdateSecretVersionStageRequest;
 import dev.kinko.proto.v1.UpdateSecretVersionStageResponse;
 import dev.kinko.server.consensus.RaftNode;
 import dev.kinko.server.domain.PasswordGenerator;
+import dev.kinko.server.frontend.ReplicationWriter;
 import dev.kinko.server.frontend.SecretReader;
 import dev.kinko.server.frontend.SecretWriter;
 import io.grpc.MethodDescriptor;
@@ -49,16 +56,18 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
     private final RaftNode raft;
     private final SecretReader reader;
     private final SecretWriter writer;
+    private final ReplicationWriter replication;
     private final LeaderForwarder forwarder;
     private final PasswordGenerator passwords = new PasswordGenerator();
     private final Executor readers;
 
     /** {@code readers} run reads once the read index is reached: never on Ratis' apply thread. */
-    SecretsGrpcService(RaftNode raft, SecretReader reader, SecretWriter writer, LeaderForwarder forwarder,
-                       Executor readers) {
+    SecretsGrpcService(RaftNode raft, SecretReader reader, SecretWriter writer, ReplicationWriter replication,
+                       LeaderForwarder forwarder, Executor readers) {
         this.raft = raft;
         this.reader = reader;
         this.writer = writer;
+        this.replication = replication;
         this.forwarder = forwarder;
         this.readers = readers;
     }
@@ -160,6 +169,33 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
         write(SecretsServiceGrpc.getUntagResourceMethod(), r, out, () -> {
             RequestRules.check(r);
             return writer.untag(r);
+        });
+    }
+
+    @Override
+    public void replicateSecretToRegions(ReplicateSecretToRegionsRequest r,
+                                         StreamObserver<ReplicateSecretToRegionsResponse> out) {
+        write(SecretsServiceGrpc.getReplicateSecretToRegionsMethod(), r, out, () -> {
+            RequestRules.check(r);
+            return replication.replicate(r);
+        });
+    }
+
+    @Override
+    public void removeRegionsFromReplication(RemoveRegionsFromReplicationRequest r,
+                                             StreamObserver<RemoveRegionsFromReplicationResponse> out) {
+        write(SecretsServiceGrpc.getRemoveRegionsFromReplicationMethod(), r, out, () -> {
+            RequestRules.check(r);
+            return replication.removeRegions(r);
+        });
+    }
+
+    @Override
+    public void stopReplicationToReplica(StopReplicationToReplicaRequest r,
+                                         StreamObserver<StopReplicationToReplicaResponse> out) {
+        write(SecretsServiceGrpc.getStopReplicationToReplicaMethod(), r, out, () -> {
+            RequestRules.check(r);
+            return replication.stop(r);
         });
     }
 

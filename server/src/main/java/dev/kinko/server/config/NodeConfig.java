@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.kinko.server.consensus.RaftSettings;
 import dev.kinko.server.consensus.RegionMember;
+import dev.kinko.server.replication.ShippingSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +27,9 @@ public record NodeConfig(
         int clientPort,
         List<Peer> peers,
         Raft raft,
-        Integer purgeIntervalSeconds) {
+        Integer purgeIntervalSeconds,
+        List<Link> links,
+        Long maxJournalLag) {
 
     public static final String DEFAULT_LISTEN_HOST = "127.0.0.1";
     public static final int DEFAULT_PURGE_INTERVAL_SECONDS = 60;
@@ -37,6 +40,9 @@ public record NodeConfig(
             return new RegionMember(id, raftAddress, clientAddress);
         }
     }
+
+    /** A region link: the replica region's name and its nodes' client addresses. */
+    public record Link(String region, List<String> addresses) {}
 
     /** Optional Raft tuning; absent keys keep {@link RaftSettings#defaults()}. */
     public record Raft(Long electionTimeoutMinMs, Long electionTimeoutMaxMs, Long requestTimeoutMs,
@@ -73,6 +79,10 @@ public record NodeConfig(
             require(p.id() != null && p.raftAddress() != null && p.clientAddress() != null, source,
                     "each peer needs id, raft_address and client_address");
         }
+        for (Link l : links()) {
+            require(l.region() != null && !l.region().equals(region) && l.addresses() != null
+                    && !l.addresses().isEmpty(), source, "each link needs a region other than this one and addresses");
+        }
         return this;
     }
 
@@ -88,6 +98,15 @@ public record NodeConfig(
 
     public List<RegionMember> members() {
         return peers.stream().map(Peer::member).toList();
+    }
+
+    public List<Link> links() {
+        return links == null ? List.of() : links;
+    }
+
+    public ShippingSettings shippingSettings() {
+        ShippingSettings d = ShippingSettings.defaults();
+        return maxJournalLag == null ? d : d.withMaxJournalLag(maxJournalLag);
     }
 
     public Duration purgeInterval() {

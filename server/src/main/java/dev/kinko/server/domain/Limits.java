@@ -24,6 +24,8 @@ public final class Limits {
     public static final int DEFAULT_RECOVERY_WINDOW_DAYS = 30;
     public static final int MAX_PASSWORD_LENGTH = 4_096;
     public static final int DEFAULT_PASSWORD_LENGTH = 32;
+    /** Replica regions named in one request at most. */
+    public static final int MAX_REPLICA_REGIONS = 10;
     /** Longest list page token accepted (it holds a secret name). */
     public static final int MAX_PAGE_TOKEN_LENGTH = 1_024;
 }

@@ -16,6 +16,7 @@ public final class Validation {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9/_+=.@-]+");
     private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_-]+");
     private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9/_+=.@:-]+");
+    private static final Pattern REGION = Pattern.compile("[a-z0-9-]{1,63}");
 
     public static void name(String name) {
         if (name.isEmpty() || name.length() > Limits.MAX_NAME_LENGTH) {
@@ -89,6 +90,20 @@ public final class Validation {
             label(label);
             if (!seen.add(label)) {
                 throw new KinkoException(Reason.INVALID_LABEL, "a version may not carry the same stage label twice");
+            }
+        }
+    }
+
+    /** Region names in a request: 1-MAX_REPLICA_REGIONS, each 1-63 lowercase letters, digits or '-'. */
+    public static void regions(Collection<String> regions) {
+        if (regions.isEmpty() || regions.size() > Limits.MAX_REPLICA_REGIONS) {
+            throw new KinkoException(Reason.INVALID_REPLICA_REGION, "name 1-" + Limits.MAX_REPLICA_REGIONS
+                    + " regions, got " + regions.size());
+        }
+        for (String r : regions) {
+            if (!REGION.matcher(r).matches()) {
+                throw new KinkoException(Reason.INVALID_REPLICA_REGION,
+                        "a region name is 1-63 lowercase letters, digits or '-'");
             }
         }
     }

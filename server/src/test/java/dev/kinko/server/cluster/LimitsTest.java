@@ -1,6 +1,6 @@
 package dev.kinko.server.cluster;
 
-import static dev.kinko.server.cluster.Grpcs.assertRefused;
+import static dev.kinko.server.testing.Grpcs.assertRefused;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;

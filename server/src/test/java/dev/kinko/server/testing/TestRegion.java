@@ -42,7 +42,8 @@ public final class TestRegion implements AutoCloseable {
     private final KinkoNode[] nodes;
     private final ManagedChannel[] channels;
 
-    private TestRegion(String region, Path root, int size, NodeConfig.Raft raft, int purgeSeconds, Clock clock) {
+    private TestRegion(String region, Path root, int size, NodeConfig.Raft raft, int purgeSeconds, Clock clock,
+                       List<NodeConfig.Link> links, Long maxJournalLag) {
         this.region = region;
         this.root = root;
         this.clock = clock;
@@ -54,7 +55,7 @@ public final class TestRegion implements AutoCloseable {
         }
         for (int i = 0; i < size; i++) {
             configs.add(new NodeConfig(peers.get(i).id(), region, root.resolve(peers.get(i).id()),
-                    root.resolve(region + ".key"), "127.0.0.1", 0, peers, raft, purgeSeconds));
+                    root.resolve(region + ".key"), "127.0.0.1", 0, peers, raft, purgeSeconds, links, maxJournalLag));
         }
     }
 
@@ -73,6 +74,8 @@ public final class TestRegion implements AutoCloseable {
         private NodeConfig.Raft raft = new NodeConfig.Raft(null, null, null, null, null, null);
         private int purgeSeconds = NodeConfig.DEFAULT_PURGE_INTERVAL_SECONDS;
         private Clock clock = Clock.systemUTC();
+        private final List<NodeConfig.Link> links = new ArrayList<>();
+        private Long maxJournalLag;
 
         Builder(String region, Path root) {
             this.region = region;
@@ -100,14 +103,31 @@ public final class TestRegion implements AutoCloseable {
             return this;
         }
 
+        /** Links this region, as a primary, to a replica region's nodes. */
+        public Builder link(TestRegion replica) {
+            links.add(new NodeConfig.Link(replica.name(), List.of(replica.addresses().split(","))));
+            return this;
+        }
+
+        /** Keep at most this many journal records for a lagging replica region (then re-seed it). */
+        public Builder maxJournalLag(long records) {
+            this.maxJournalLag = records;
+            return this;
+        }
+
         public TestRegion start() {
-            TestRegion r = new TestRegion(region, root, size, raft, purgeSeconds, clock);
+            TestRegion r = new TestRegion(region, root.resolve(region), size, raft, purgeSeconds, clock, links,
+                    maxJournalLag);
             for (int i = 0; i < size; i++) {
                 r.startNode(i);
             }
             r.awaitLeader();
             return r;
         }
+    }
+
+    public String name() {
+        return region;
     }
 
     public int size() {

@@ -1,4 +1,4 @@
-package dev.kinko.server.cluster;
+package dev.kinko.server.testing;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,10 +8,10 @@ import io.grpc.StatusRuntimeException;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 
 /** Assertions on gRPC errors: the status code and the ErrorInfo reason. */
-final class Grpcs {
+public final class Grpcs {
     private Grpcs() {}
 
-    static void assertRefused(ThrowingCallable call, Status.Code code, String reason) {
+    public static void assertRefused(ThrowingCallable call, Status.Code code, String reason) {
         assertThatThrownBy(call)
                 .isInstanceOf(StatusRuntimeException.class)
                 .satisfies(e -> {

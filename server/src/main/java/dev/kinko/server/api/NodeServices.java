@@ -1,0 +1,21 @@
+package dev.kinko.server.api;
+
+import dev.kinko.server.consensus.RaftNode;
+import dev.kinko.server.crypto.Keyring;
+import dev.kinko.server.domain.StateQueries;
+import dev.kinko.server.frontend.ReplicationWriter;
+import dev.kinko.server.frontend.SecretReader;
+import dev.kinko.server.frontend.SecretWriter;
+import dev.kinko.server.replication.ReplicaReceiver;
+import dev.kinko.server.replication.ShippingSupervisor;
+
+/** What the gRPC services of one node work with. */
+public record NodeServices(
+        RaftNode raft,
+        StateQueries state,
+        SecretReader reader,
+        SecretWriter writer,
+        ReplicationWriter replication,
+        ReplicaReceiver receiver,
+        Keyring keyring,
+        ShippingSupervisor shipping) {}
