@@ -11,6 +11,8 @@ import dev.kinko.proto.v1.PromoteRegionRequest;
 import dev.kinko.proto.v1.PromoteRegionResponse;
 import dev.kinko.proto.v1.PutRegionLinkRequest;
 import dev.kinko.proto.v1.PutRegionLinkResponse;
+import dev.kinko.proto.v1.ReplicateRegionRequest;
+import dev.kinko.proto.v1.ReplicateRegionResponse;
 import dev.kinko.proto.v1.AddMemberResponse;
 import dev.kinko.proto.v1.AdminServiceGrpc;
 import dev.kinko.proto.v1.GetClusterStatusRequest;
@@ -206,6 +208,15 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
                         .setPromotedSecrets(res.getCount())
                         .addAllSources(RegionStatusView.of(services, System.currentTimeMillis()).getSourcesList())
                         .build()));
+    }
+
+    @Override
+    public void replicateRegion(ReplicateRegionRequest r, StreamObserver<ReplicateRegionResponse> out) {
+        onLeader(AdminServiceGrpc.getReplicateRegionMethod(), r, out, () -> {
+            dev.kinko.server.domain.Validation.regions(java.util.List.of(r.getRegion()));
+            return services.replication().replicateRegion(r.getRegion(), r.getForceOverwriteReplicaSecrets())
+                    .thenApply(res -> ReplicateRegionResponse.newBuilder().setSecrets(res.getCount()).build());
+        });
     }
 
     @Override

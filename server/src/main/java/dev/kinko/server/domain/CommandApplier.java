@@ -65,6 +65,7 @@ public final class CommandApplier {
                 case TRUNCATE_JOURNAL -> replication.truncate(command.getTruncateJournal(), state);
                 case REPLICA_OUTCOMES -> replication.outcomes(command.getReplicaOutcomes(), now, state);
                 case ADD_TRANSPORT_KEY -> addTransportKey(command.getAddTransportKey(), state);
+                case REPLICATE_REGION -> replication.replicateRegion(command.getReplicateRegion(), now, state);
                 case OP_NOT_SET -> refused(Reason.INTERNAL, "empty command");
             };
         } catch (KinkoException e) {

@@ -10,6 +10,7 @@ import dev.kinko.proto.raft.v1.ReplicaChange;
 import dev.kinko.proto.raft.v1.ReplicaOutcome;
 import dev.kinko.proto.raft.v1.ReplicaOutcomesCommand;
 import dev.kinko.proto.raft.v1.ReplicaRecord;
+import dev.kinko.proto.raft.v1.ReplicateRegionCommand;
 import dev.kinko.proto.raft.v1.ReplicateSecretCommand;
 import dev.kinko.proto.raft.v1.SecretRecord;
 import dev.kinko.proto.raft.v1.SourceRecord;
@@ -98,6 +99,21 @@ final class ReplicationApplier {
         return ok(record.build());
     }
 
+    /** Failback: every secret this region owns goes to {@code region} too. */
+    CommandResult replicateRegion(ReplicateRegionCommand cmd, long now, StateWriter state) {
+        checkDestination(cmd.getRegion(), state);
+        long count = 0;
+        for (SecretRecord s : state.allSecrets()) {
+            if (s.getPrimaryRegion().equals(region) && s.getDeletionDateMillis() == 0) {
+                SecretRecord.Builder b = s.toBuilder();
+                addReplicas(b, List.of(cmd.getRegion()), cmd.getForceOverwrite(), now, state);
+                state.putSecret(s, b.build());
+                count++;
+            }
+        }
+        return CommandResult.newBuilder().setCount(count).build();
+    }
+
     CommandResult removeRegions(RemoveReplicaRegionsCommand cmd, long now, StateWriter state) {
         SecretRecord current = primaryHere(region, CommandApplier.existing(state, cmd.getSecretId()));
         Set<String> replicas = new HashSet<>();
@@ -149,7 +165,7 @@ final class ReplicationApplier {
                 continue; // shipped again after a leader change: already here
             }
             ReplicaOutcome outcome = change.getDetach() ? applyDetach(change, cmd.getSourceRegion(), src, now, state)
-                    : applyUpsert(change, cmd.getSourceRegion(), now, state);
+                    : applyUpsert(change, src, now, state);
             if (outcome != null) {
                 outcomes.add(outcome);
             }
@@ -195,20 +211,27 @@ final class ReplicationApplier {
         return null;
     }
 
-    private ReplicaOutcome applyUpsert(ReplicaChange change, String source, long now, StateWriter state) {
+    private ReplicaOutcome applyUpsert(ReplicaChange change, SourceRecord.Builder src, long now, StateWriter state) {
+        String source = src.getRegion();
+        String name = change.getSecret().getName();
         Optional<SecretRecord> existing = state.secretById(change.getSecretId());
         if (existing.isPresent() && !existing.get().getPrimaryRegion().equals(source)) {
-            // stopped here (now standalone): the source should drop this region
-            return ReplicaOutcome.newBuilder().setSecretId(change.getSecretId()).setSeq(change.getSeq())
-                    .setDetached(true).build();
+            if (src.getDetachedIdsList().contains(change.getSecretId())) {
+                // stopped here (now standalone): the source should drop this region
+                return ReplicaOutcome.newBuilder().setSecretId(change.getSecretId()).setSeq(change.getSeq())
+                        .setDetached(true).build();
+            }
+            if (!change.getForceOverwrite()) {
+                return conflict(change, name);
+            }
+            state.archiveSecret(existing.get(), now); // e.g. failback onto the old primary: kept, not dropped
+            existing = Optional.empty();
         }
-        String name = change.getSecret().getName();
         if (existing.isEmpty()) {
             Optional<SecretRecord> sameName = state.idByName(name).flatMap(state::secretById);
             if (sameName.isPresent()) {
                 if (!change.getForceOverwrite()) {
-                    return ReplicaOutcome.newBuilder().setSecretId(change.getSecretId()).setSeq(change.getSeq())
-                            .setFailureMessage("Secret name " + name + " already exists in region " + region).build();
+                    return conflict(change, name);
                 }
                 state.archiveSecret(sameName.get(), now);
             }
@@ -225,6 +248,11 @@ final class ReplicationApplier {
         });
         state.putSecret(existing.orElse(null), replica);
         return null;
+    }
+
+    private ReplicaOutcome conflict(ReplicaChange change, String name) {
+        return ReplicaOutcome.newBuilder().setSecretId(change.getSecretId()).setSeq(change.getSeq())
+                .setFailureMessage("Secret name " + name + " already exists in region " + region).build();
     }
 
     /** Disaster recovery: every replica secret becomes standalone here; every source is fenced. */

@@ -9,6 +9,7 @@ import dev.kinko.proto.raft.v1.PutLinkCommand;
 import dev.kinko.proto.raft.v1.RemoveReplicaRegionsCommand;
 import dev.kinko.proto.raft.v1.ReplicaOutcome;
 import dev.kinko.proto.raft.v1.ReplicaOutcomesCommand;
+import dev.kinko.proto.raft.v1.ReplicateRegionCommand;
 import dev.kinko.proto.raft.v1.ReplicateSecretCommand;
 import dev.kinko.proto.raft.v1.SecretRecord;
 import dev.kinko.proto.raft.v1.StopReplicationCommand;
@@ -78,6 +79,11 @@ public final class ReplicationWriter {
 
     public CompletableFuture<CommandResult> promote() {
         return proposer.submit(proposer.command().setPromoteRegion(PromoteRegionCommand.getDefaultInstance()));
+    }
+
+    public CompletableFuture<CommandResult> replicateRegion(String destination, boolean force) {
+        return proposer.submit(proposer.command().setReplicateRegion(ReplicateRegionCommand.newBuilder()
+                .setRegion(destination).setForceOverwrite(force)));
     }
 
     public CompletableFuture<CommandResult> applyShipped(ApplyReplicationCommand cmd) {
