@@ -174,7 +174,8 @@ final class ReplicationApplier {
             Set<String> copied = new HashSet<>(cmd.getReseedIdsList());
             for (SecretRecord s : state.allSecrets()) {
                 if (s.getPrimaryRegion().equals(cmd.getSourceRegion()) && !copied.contains(s.getId())) {
-                    state.removeSecret(s);
+                    // no longer replicated here (its detach was in the truncated journal): standalone
+                    state.putSecret(s, s.toBuilder().setPrimaryRegion(region).setLastChangedMillis(now).build());
                 }
             }
         }
