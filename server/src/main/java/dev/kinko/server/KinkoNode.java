@@ -123,6 +123,11 @@ public final class KinkoNode implements Closeable {
         return raft;
     }
 
+    /** Replication from this region, while this node leads (lag per link). */
+    public ShippingSupervisor shipping() {
+        return shipping;
+    }
+
     public int clientPort() {
         return api.port();
     }

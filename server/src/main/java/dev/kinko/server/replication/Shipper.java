@@ -61,6 +61,7 @@ final class Shipper implements Runnable {
     private final ShippingSettings settings;
     private volatile boolean running = true;
     private volatile String lastError = "";
+    private final ReplicationLag lag;
     private final Map<String, Long> reportedDetached = new HashMap<>();
 
     private List<String> addresses = List.of();
@@ -69,7 +70,8 @@ final class Shipper implements Runnable {
     private GetRegionInfoResponse destinationInfo;
 
     Shipper(String destination, String region, RaftNode raft, StateQueries state, EnvelopeCipher cipher,
-            ReplicationWriter writer, JournalSignal signal, ShippingSettings settings) {
+            ReplicationWriter writer, JournalSignal signal, ShippingSettings settings, ReplicationLag lag) {
+        this.lag = lag;
         this.destination = destination;
         this.region = region;
         this.raft = raft;
@@ -129,7 +131,9 @@ final class Shipper implements Runnable {
                     long lastSeq = idle ? cursor - 1 : scanned.get(scanned.size() - 1).getSeq();
                     List<JournalRecord> mine = scanned.stream().filter(r -> r.getRegionsList().contains(destination)).toList();
                     ApplyReplicationBatchResponse ack = send(link.get(), mine, lastSeq, false, false, List.of());
-                    lastContact = System.currentTimeMillis();
+                    long acked = System.currentTimeMillis();
+                    lastContact = acked;
+                    mine.forEach(r -> lag.record(acked - r.getTimestampMillis()));
                     acknowledge(lastSeq, ack);
                     cursor = lastSeq + 1;
                     backoff = MIN_BACKOFF_MS;
@@ -232,7 +236,7 @@ final class Shipper implements Runnable {
                 .setReseed(reseed)
                 .setReseedComplete(reseedComplete)
                 .addAllReseedIds(reseedIds);
-        for (JournalRecord r : records) {
+        for (JournalRecord r : Coalescer.coalesce(records)) {
             ReplicatedChange.Builder change = ReplicatedChange.newBuilder().setSeq(r.getSeq())
                     .setSecretId(r.getSecretId()).setForceOverwrite(r.getForceOverwrite()).setDetach(r.getDetach());
             if (r.hasSecret()) {

@@ -40,6 +40,7 @@ public final class ShippingSupervisor implements Closeable {
     private final Map<String, List<String>> configuredLinks;
     private final Map<String, Shipper> shippers = new ConcurrentHashMap<>();
     private final Map<String, Thread> threads = new HashMap<>();
+    private final Map<String, ReplicationLag> lags = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer;
     private boolean linksSeeded;
     private long lastTruncate;
@@ -61,6 +62,11 @@ public final class ShippingSupervisor implements Closeable {
             return t;
         });
         timer.scheduleWithFixedDelay(this::check, CHECK_EVERY_MS, CHECK_EVERY_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** The replication lag of a link, recorded while this node leads. */
+    public ReplicationLag lag(String destination) {
+        return lags.computeIfAbsent(destination, d -> new ReplicationLag());
     }
 
     /** The last error of the shipper of a link on this node, or empty. */
@@ -132,7 +138,7 @@ public final class ShippingSupervisor implements Closeable {
     }
 
     private void start(String destination) {
-        Shipper shipper = new Shipper(destination, region, raft, state, cipher, writer, signal, settings);
+        Shipper shipper = new Shipper(destination, region, raft, state, cipher, writer, signal, settings, lag(destination));
         Thread t = new Thread(shipper, "kinko-shipper-" + region + "-to-" + destination);
         t.setDaemon(true);
         shippers.put(destination, shipper);
