@@ -36,8 +36,8 @@ final class DevCommand implements Callable<Integer> {
             description = "Where nodes keep their data, keys, configs and logs; reused when it exists (default: ${DEFAULT-VALUE}).")
     Path data;
 
-    @Option(names = "--regions", paramLabel = "R[,R...]", split = ",", defaultValue = "tokyo",
-            description = "Regions to start (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--regions", paramLabel = "R[,R...]", split = ",", defaultValue = "tokyo,osaka",
+            description = "Regions to start; the first is linked to the others as their primary (default: ${DEFAULT-VALUE}).")
     List<String> regions;
 
     @Option(names = "--client-port", paramLabel = "PORT", defaultValue = "" + DEFAULT_CLIENT_PORT,
@@ -109,6 +109,17 @@ final class DevCommand implements Callable<Integer> {
                     .append("    client_address: 127.0.0.1:").append(client).append('\n');
         }
         String nodeId = region + "-" + (n + 1);
+        StringBuilder links = new StringBuilder();
+        if (r == 0 && regions.size() > 1) {
+            links.append("links:\n");
+            for (int other = 1; other < regions.size(); other++) {
+                links.append("  - region: ").append(regions.get(other)).append('\n').append("    addresses: [");
+                for (int i = 0; i < NODES_PER_REGION; i++) {
+                    links.append(i == 0 ? "" : ", ").append("\"127.0.0.1:").append(clientPort + 100 * other + i).append('"');
+                }
+                links.append("]\n");
+            }
+        }
         String yaml = "# written by 'kinko dev'; rewritten at every start\n"
                 + "node_id: " + nodeId + "\n"
                 + "region: " + region + "\n"
@@ -116,7 +127,8 @@ final class DevCommand implements Callable<Integer> {
                 + "key_file: " + dir.resolve(region + ".key") + "\n"
                 + "listen_host: 127.0.0.1\n"
                 + "client_port: " + (clientPort + 100 * r + n) + "\n"
-                + "peers:\n" + peers;
+                + "peers:\n" + peers
+                + links;
         Path config = dir.resolve(nodeId + ".yaml");
         Files.writeString(config, yaml);
         return config;

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "kinko", mixinStandardHelpOptions = true, versionProvider = KinkoCli.Version.class,
         description = "Kinko: a self-hosted secret store with cross-region replication.",
-        subcommands = {SecretCommand.class, ClusterCommand.class, ServerCommand.class, DevCommand.class,
+        subcommands = {SecretCommand.class, RegionCommand.class, ClusterCommand.class, ServerCommand.class, DevCommand.class,
                 CommandLine.HelpCommand.class})
 public final class KinkoCli {
     public static final int EXIT_ERROR = 1;

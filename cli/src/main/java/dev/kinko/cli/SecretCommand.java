@@ -13,11 +13,17 @@ import dev.kinko.proto.v1.ListSecretsRequest;
 import dev.kinko.proto.v1.ListSecretsResponse;
 import dev.kinko.proto.v1.PutSecretValueRequest;
 import dev.kinko.proto.v1.ReadConsistency;
+import dev.kinko.proto.v1.RemoveRegionsFromReplicationRequest;
+import dev.kinko.proto.v1.ReplicateSecretToRegionsRequest;
+import dev.kinko.proto.v1.ReplicationStatus;
 import dev.kinko.proto.v1.RestoreSecretRequest;
+import dev.kinko.proto.v1.StopReplicationToReplicaRequest;
 import dev.kinko.proto.v1.SecretMetadata;
 import dev.kinko.proto.v1.SecretVersionInfo;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,7 +34,8 @@ import picocli.CommandLine.Parameters;
         mixinStandardHelpOptions = true,
         subcommands = {SecretCommand.Create.class, SecretCommand.Get.class, SecretCommand.Put.class,
                 SecretCommand.Describe.class, SecretCommand.ListSecrets.class, SecretCommand.Versions.class,
-                SecretCommand.Delete.class, SecretCommand.Restore.class})
+                SecretCommand.Delete.class, SecretCommand.Restore.class, SecretCommand.Replicate.class,
+                SecretCommand.RemoveRegion.class, SecretCommand.StopReplication.class})
 final class SecretCommand {
 
     @Command(name = "create", description = "Create a secret with its first value.")
@@ -42,9 +49,13 @@ final class SecretCommand {
         @Option(names = "--description", paramLabel = "D")
         String description;
 
+        @Option(names = "--replica-region", paramLabel = "R", description = "Replicate to region R (repeatable).")
+        List<String> replicaRegions = new ArrayList<>();
+
         @Override
         void run(KinkoClient client) {
-            CreateSecretRequest.Builder r = CreateSecretRequest.newBuilder().setName(name).setSecretString(value.read());
+            CreateSecretRequest.Builder r = CreateSecretRequest.newBuilder().setName(name).setSecretString(value.read())
+                    .addAllAddReplicaRegions(replicaRegions);
             if (description != null) {
                 r.setDescription(description);
             }
@@ -120,7 +131,12 @@ final class SecretCommand {
             PrintWriter out = out();
             out.println("Name:           " + m.getName());
             out.println("Id:             " + m.getId());
-            out.println("Primary region: " + m.getPrimaryRegion());
+            out.println("Primary region: " + m.getPrimaryRegion() + (m.getReplica() ? " (read-only replica here)" : ""));
+            for (ReplicationStatus r : m.getReplicationStatusList()) {
+                out.println("Replica region: " + r.getRegion() + "  " + Formats.state(r.getStatus()) + "  "
+                        + r.getStatusMessage() + (r.getLagSequences() > 0 ? "  (lag " + r.getLagSequences()
+                        + " changes, " + String.format("%.1f", r.getLagSeconds()) + " s)" : ""));
+            }
             if (!m.getDescription().isEmpty()) {
                 out.println("Description:    " + m.getDescription());
             }
@@ -214,6 +230,56 @@ final class SecretCommand {
             out().println(r.getForceDeleteWithoutRecovery() ? "deleted " + d.getName()
                     : "scheduled " + d.getName() + " for deletion on " + Formats.time(d.getDeletionDate())
                             + "; 'kinko secret restore " + d.getName() + "' undoes it");
+        }
+    }
+
+    @Command(name = "replicate", description = "Replicate a secret to another region (called in its primary region).")
+    static final class Replicate extends ClientCommand {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--region", paramLabel = "R", required = true, description = "Replica region (repeatable).")
+        List<String> regions;
+
+        @Option(names = "--force-overwrite", description = "Replace a secret of the same name there.")
+        boolean force;
+
+        @Override
+        void run(KinkoClient client) {
+            var r = client.secrets(s -> s.replicateSecretToRegions(ReplicateSecretToRegionsRequest.newBuilder()
+                    .setSecretId(name).addAllAddReplicaRegions(regions).setForceOverwriteReplicaSecret(force).build()));
+            r.getReplicationStatusList().forEach(st -> out().println(st.getRegion() + "  " + Formats.state(st.getStatus())
+                    + "  " + st.getStatusMessage()));
+        }
+    }
+
+    @Command(name = "remove-region", description = "Stop replicating a secret to a region; the replica there becomes standalone.")
+    static final class RemoveRegion extends ClientCommand {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--region", paramLabel = "R", required = true, description = "Region to remove (repeatable).")
+        List<String> regions;
+
+        @Override
+        void run(KinkoClient client) {
+            client.secrets(s -> s.removeRegionsFromReplication(RemoveRegionsFromReplicationRequest.newBuilder()
+                    .setSecretId(name).addAllRemoveReplicaRegions(regions).build()));
+            out().println("removed " + String.join(", ", regions) + " from the replication of " + name);
+        }
+    }
+
+    @Command(name = "stop-replication",
+            description = "In a replica region: make this replica a standalone, writable secret.")
+    static final class StopReplication extends ClientCommand {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        void run(KinkoClient client) {
+            client.secrets(s -> s.stopReplicationToReplica(StopReplicationToReplicaRequest.newBuilder()
+                    .setSecretId(name).build()));
+            out().println(name + " is now a standalone secret in this region");
         }
     }
 

@@ -45,13 +45,25 @@ class DevDeploymentIT {
             assertThat(addr).isEqualTo("KINKO_ADDR=127.0.0.1:" + clientPort + ",127.0.0.1:" + (clientPort + 1)
                     + ",127.0.0.1:" + (clientPort + 2));
             Map<String, String> environment = Map.of("KINKO_ADDR", addr.substring("KINKO_ADDR=".length()));
-            assertThat(cli(environment, "secret", "create", "dev/api-key", "--value", "k1nk0").code()).isZero();
+            assertThat(cli(environment, "secret", "create", "dev/api-key", "--value", "k1nk0",
+                    "--replica-region", "osaka").code()).isZero();
             Result got = cli(environment, "secret", "get", "dev/api-key");
             assertThat(got.code()).isZero();
             assertThat(got.out()).isEqualTo("k1nk0\n");
             Result missing = cli(environment, "secret", "get", "dev/none");
             assertThat(missing.code()).isEqualTo(1);
             assertThat(missing.err().trim()).startsWith("kinko: SECRET_NOT_FOUND");
+
+            // the second region, linked tokyo -> osaka, holds the replica
+            String osakaAddr = Files.readString(data.resolve("osaka.env")).trim().substring("KINKO_ADDR=".length());
+            assertThat(osakaAddr).startsWith("127.0.0.1:" + (clientPort + 100));
+            Map<String, String> osaka = Map.of("KINKO_ADDR", osakaAddr);
+            await().atMost(Duration.ofSeconds(60)).until(() -> cli(osaka, "secret", "get", "dev/api-key").out()
+                    .equals("k1nk0\n"));
+            Result readOnly = cli(osaka, "secret", "put", "dev/api-key", "--value", "x");
+            assertThat(readOnly.code()).isEqualTo(1);
+            assertThat(readOnly.err()).contains("REPLICA_READ_ONLY").contains("tokyo");
+            assertThat(cli(environment, "region", "status").out()).contains("link to osaka");
         } finally {
             stop(dev);
         }
@@ -114,7 +126,7 @@ class DevDeploymentIT {
         return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
     }
 
-    /** A first client port such that the 3 client and 3 Raft ports are free. */
+    /** A first client port such that the client and Raft ports of both regions are free. */
     private static int freeBase() {
         for (int attempt = 0; attempt < 100; attempt++) {
             int base = ThreadLocalRandom.current().nextInt(20_000, 28_000);
@@ -127,7 +139,8 @@ class DevDeploymentIT {
 
     private static boolean portsFree(int base) {
         for (int i = 0; i < 3; i++) {
-            for (int port : new int[] {base + i, base + i + DevCommand.RAFT_PORT_OFFSET}) {
+            for (int port : new int[] {base + i, base + i + DevCommand.RAFT_PORT_OFFSET, base + 100 + i,
+                    base + 100 + i + DevCommand.RAFT_PORT_OFFSET}) {
                 try (ServerSocket s = new ServerSocket(port)) {
                     s.setReuseAddress(true);
                 } catch (IOException e) {
