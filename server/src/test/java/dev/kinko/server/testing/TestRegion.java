@@ -122,6 +122,9 @@ public final class TestRegion implements AutoCloseable {
                 r.startNode(i);
             }
             r.awaitLeader();
+            // the new leader seeds the configured links into the replicated state
+            await().atMost(SETTLE).until(() -> links.stream().allMatch(l ->
+                    r.node(r.awaitLeader()).raft().stateMachine().storage().link(l.region()).isPresent()));
             return r;
         }
     }
