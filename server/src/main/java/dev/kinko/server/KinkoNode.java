@@ -75,7 +75,7 @@ public final class KinkoNode implements Closeable {
         ReplicationWriter replication = new ReplicationWriter(config.region(), state, transportKeys, proposer);
         ReplicaReceiver receiver = new ReplicaReceiver(config.region(), state, cipher, transportKeys, replication, writer);
         JournalSignal signal = new JournalSignal();
-        raft.stateMachine().onApplied(signal::signal);
+        raft.stateMachine().onApplied(() -> signal.applied(state.journalHead()));
         Map<String, List<String>> links = new LinkedHashMap<>();
         config.links().forEach(l -> links.put(l.region(), l.addresses()));
         ShippingSupervisor shipping = new ShippingSupervisor(config.region(), raft, state, cipher, replication, signal,

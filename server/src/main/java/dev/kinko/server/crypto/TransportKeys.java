@@ -63,18 +63,29 @@ public final class TransportKeys {
         }
     }
 
-    /** Opens a data key a sender sealed for transport key {@code version}. */
-    public byte[] open(int version, byte[] ephemeralPublic, String secretId, String versionId, byte[] sealed) {
+    /** One recipient-side agreement with a batch's ephemeral key: derived once, opens many data keys. */
+    public Opening opening(int version, byte[] ephemeralPublic) {
         byte[] priv = privateKeys.computeIfAbsent(version, v -> {
             TransportKeyRecord r = records.get().stream().filter(k -> k.getVersion() == v).findFirst()
                     .orElseThrow(() -> new CryptoException("transport key version " + v + " is unknown"));
             return Aead.open(masterKey, aad(v), r.getWrappedPrivateKey().toByteArray());
         });
-        byte[] key = derive(new X25519PrivateKeyParameters(priv, 0), ephemeralPublic);
-        try {
+        if (ephemeralPublic.length != X25519PublicKeyParameters.KEY_SIZE) {
+            throw new CryptoException("an ephemeral public key must be " + X25519PublicKeyParameters.KEY_SIZE + " bytes");
+        }
+        return new Opening(derive(new X25519PrivateKeyParameters(priv, 0), ephemeralPublic));
+    }
+
+    /** Opens the data keys of one batch. */
+    public static final class Opening {
+        private final byte[] key;
+
+        private Opening(byte[] key) {
+            this.key = key;
+        }
+
+        public byte[] open(String secretId, String versionId, byte[] sealed) {
             return Aead.open(key, dataKeyAad(secretId, versionId), sealed);
-        } finally {
-            Arrays.fill(key, (byte) 0);
         }
     }
 

@@ -65,15 +65,17 @@ public final class ReplicaReceiver {
                     .setSourceRegion(r.getSourceRegion()).setEpoch(r.getEpoch()).setLastSeq(r.getLastSeq())
                     .setReseed(r.getReseed()).setReseedComplete(r.getReseedComplete())
                     .addAllReseedIds(r.getReseedIdsList());
+            TransportKeys.Opening opening = r.getChangesList().stream().anyMatch(c -> c.getValuesCount() > 0)
+                    ? transportKeys.opening(r.getTransportKeyVersion(), r.getEphemeralPublicKey().toByteArray()) : null;
             for (ReplicatedChange c : r.getChangesList()) {
-                cmd.addChanges(adopt(r, c));
+                cmd.addChanges(adopt(opening, c));
             }
             return writer.applyShipped(cmd.build());
         }).thenApply(res -> ApplyReplicationBatchResponse.newBuilder().setAppliedSeq(res.getAppliedSeq())
                 .addAllOutcomes(res.getOutcomesList()).build());
     }
 
-    private ReplicaChange adopt(ApplyReplicationBatchRequest r, ReplicatedChange c) {
+    private ReplicaChange adopt(TransportKeys.Opening opening, ReplicatedChange c) {
         ReplicaChange.Builder change = ReplicaChange.newBuilder().setSeq(c.getSeq()).setSecretId(c.getSecretId())
                 .setForceOverwrite(c.getForceOverwrite()).setDetach(c.getDetach());
         if (c.hasSecret()) {
@@ -83,8 +85,7 @@ public final class ReplicaReceiver {
             change.setSecret(c.getSecret());
         }
         for (ReplicatedValue v : c.getValuesList()) {
-            byte[] dataKey = transportKeys.open(r.getTransportKeyVersion(), r.getEphemeralPublicKey().toByteArray(),
-                    c.getSecretId(), v.getVersionId(), v.getSealedDataKey().toByteArray());
+            byte[] dataKey = opening.open(c.getSecretId(), v.getVersionId(), v.getSealedDataKey().toByteArray());
             try {
                 change.putValues(v.getVersionId(), cipher.adopt(c.getSecretId(), v.getVersionId(), dataKey,
                         v.getCiphertext().toByteArray(), v.getBinary()));

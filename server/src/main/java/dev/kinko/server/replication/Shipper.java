@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +64,8 @@ final class Shipper implements Runnable {
     private volatile String lastError = "";
     private final ReplicationLag lag;
     private final Map<String, Long> reportedDetached = new HashMap<>();
+    private final AtomicBoolean watermarkInFlight = new AtomicBoolean();
+    private volatile long wantedWatermark;
 
     private List<String> addresses = List.of();
     private List<ManagedChannel> channels = List.of();
@@ -133,7 +136,10 @@ final class Shipper implements Runnable {
                     ApplyReplicationBatchResponse ack = send(link.get(), mine, lastSeq, false, false, List.of());
                     long acked = System.currentTimeMillis();
                     lastContact = acked;
-                    mine.forEach(r -> lag.record(acked - r.getTimestampMillis()));
+                    for (JournalRecord r : mine) {
+                        long durable = signal.appliedMillis(r.getSeq());
+                        lag.record(acked - (durable > 0 ? durable : r.getTimestampMillis()));
+                    }
                     acknowledge(lastSeq, ack);
                     cursor = lastSeq + 1;
                     backoff = MIN_BACKOFF_MS;
@@ -163,9 +169,30 @@ final class Shipper implements Runnable {
         }
     }
 
+    /**
+     * Persists the watermark through Raft. While one update is in flight, later acknowledgements
+     * only raise the wanted watermark, so a busy link costs one Raft entry per round trip, not per batch.
+     */
+    private void persistWatermark(long seq) {
+        wantedWatermark = Math.max(wantedWatermark, seq);
+        if (!watermarkInFlight.compareAndSet(false, true)) {
+            return;
+        }
+        long w = wantedWatermark;
+        writer.updateLink(UpdateLinkCommand.newBuilder().setRegion(destination).setWatermark(w)
+                .setAckedMillis(System.currentTimeMillis()).build()).whenComplete((r, e) -> {
+                    watermarkInFlight.set(false);
+                    if (e == null) {
+                        signal.forgetBelow(w);
+                    }
+                    if (wantedWatermark > w && running) {
+                        persistWatermark(wantedWatermark);
+                    }
+                });
+    }
+
     private void acknowledge(long lastSeq, ApplyReplicationBatchResponse ack) {
-        writer.updateLink(UpdateLinkCommand.newBuilder().setRegion(destination).setWatermark(lastSeq)
-                .setAckedMillis(System.currentTimeMillis()).build());
+        persistWatermark(lastSeq);
         List<ReplicaOutcome> fresh = new ArrayList<>();
         long now = System.currentTimeMillis();
         for (ReplicaOutcome o : ack.getOutcomesList()) {
