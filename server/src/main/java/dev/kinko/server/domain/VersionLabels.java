@@ -3,7 +3,9 @@ package dev.kinko.server.domain;
 import dev.kinko.proto.raft.v1.SecretRecord;
 import dev.kinko.proto.raft.v1.VersionRecord;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -14,9 +16,15 @@ import java.util.Optional;
  */
 final class VersionLabels {
     private final List<VersionRecord.Builder> versions = new ArrayList<>();
+    /** Versions left as they were are written back as the original messages: no re-encoding. */
+    private final Map<VersionRecord.Builder, VersionRecord> unchanged = new IdentityHashMap<>();
 
     VersionLabels(SecretRecord record) {
-        record.getVersionsList().forEach(v -> versions.add(v.toBuilder()));
+        record.getVersionsList().forEach(v -> {
+            VersionRecord.Builder b = v.toBuilder();
+            versions.add(b);
+            unchanged.put(b, v);
+        });
     }
 
     Optional<VersionRecord.Builder> find(String versionId) {
@@ -47,13 +55,15 @@ final class VersionLabels {
     }
 
     void remove(VersionRecord.Builder version, String label) {
+        unchanged.remove(version);
         List<String> kept = new ArrayList<>(version.getStagesList());
         kept.remove(label);
         version.clearStages().addAllStages(kept);
     }
 
-    private static void addLabel(VersionRecord.Builder version, String label) {
+    private void addLabel(VersionRecord.Builder version, String label) {
         if (!version.getStagesList().contains(label)) {
+            unchanged.remove(version);
             version.addStages(label);
         }
     }
@@ -77,6 +87,9 @@ final class VersionLabels {
 
     void writeTo(SecretRecord.Builder record) {
         record.clearVersions();
-        versions.forEach(v -> record.addVersions(v.build()));
+        versions.forEach(v -> {
+            VersionRecord original = unchanged.get(v);
+            record.addVersions(original != null ? original : v.build());
+        });
     }
 }
