@@ -70,6 +70,41 @@ class PlaintextAtRestTest {
         }
     }
 
+    @Test
+    void replicationLeavesNoPlaintextInEitherRegion() throws Exception {
+        SecureRandom random = new SecureRandom();
+        List<byte[]> values = new ArrayList<>();
+        Path regions = dir.resolve("two-regions");
+        try (TestRegion osaka = TestRegion.start("osaka", regions);
+             TestRegion tokyo = TestRegion.builder("tokyo", regions).link(osaka).start()) {
+            for (int i = 0; i < 20; i++) {
+                String name = "scan/replicated" + i;
+                String secretPart = HexFormat.of().formatHex(randomBytes(random, 12));
+                values.add(secretPart.getBytes(StandardCharsets.UTF_8));
+                tokyo.withRetry(s -> s.createSecret(CreateSecretRequest.newBuilder().setName(name)
+                        .setSecretString("PLAINTEXT-MARKER-" + secretPart).addAddReplicaRegions("osaka").build()));
+            }
+            await().atMost(TestRegion.SETTLE).ignoreExceptions().until(() -> osaka.withRetry(s -> s.getSecretValue(
+                    dev.kinko.proto.v1.GetSecretValueRequest.newBuilder().setSecretId("scan/replicated19").build()))
+                    .getSecretString().startsWith("PLAINTEXT-MARKER-"));
+            for (int i = 0; i < 3; i++) {
+                osaka.admin(i).takeSnapshot(TakeSnapshotRequest.getDefaultInstance());
+                tokyo.admin(i).takeSnapshot(TakeSnapshotRequest.getDefaultInstance());
+            }
+        }
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(regions)) {
+            files = walk.filter(Files::isRegularFile).toList();
+        }
+        assertThat(files).as("osaka's files scanned").anyMatch(f -> f.toString().contains("/osaka/") && f.toString().endsWith(".sst"));
+        for (Path f : files) {
+            byte[] content = read(f);
+            for (byte[] v : values) {
+                assertThat(contains(content, v)).as("plaintext value found in %s", f).isFalse();
+            }
+        }
+    }
+
     private static byte[] randomBytes(SecureRandom random, int n) {
         byte[] b = new byte[n];
         random.nextBytes(b);
