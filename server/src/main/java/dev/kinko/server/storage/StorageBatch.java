@@ -12,7 +12,7 @@ import dev.kinko.server.domain.StateWriter;
 import dev.kinko.server.storage.RocksStorage.Family;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,12 +26,28 @@ import org.rocksdb.WriteBatch;
  * build on each other.
  */
 public final class StorageBatch extends RecordReader implements StateWriter {
-    private static final HexFormat HEX = HexFormat.of();
+    /** A key in one column family; byte content decides equality and (unsigned) order, as in RocksDB. */
+    private record Key(int family, byte[] bytes) implements Comparable<Key> {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && k.family == family && Arrays.equals(k.bytes, bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * family + Arrays.hashCode(bytes);
+        }
+
+        @Override
+        public int compareTo(Key o) {
+            return family != o.family ? Integer.compare(family, o.family) : Arrays.compareUnsigned(bytes, o.bytes);
+        }
+    }
 
     private final RocksStorage storage;
     private final WriteBatch batch = new WriteBatch();
-    /** family + key (hex) -> value, or empty for a delete. */
-    private final Map<String, Optional<byte[]>> overlay = new HashMap<>();
+    /** key -> value, or empty for a delete. */
+    private final Map<Key, Optional<byte[]>> overlay = new HashMap<>();
 
     StorageBatch(RocksStorage storage) {
         this.storage = storage;
@@ -43,12 +59,12 @@ public final class StorageBatch extends RecordReader implements StateWriter {
 
     @Override
     byte[] get(Family family, byte[] key) {
-        Optional<byte[]> pending = overlay.get(family.ordinal() + ":" + HEX.formatHex(key));
+        Optional<byte[]> pending = overlay.get(new Key(family.ordinal(), key));
         return pending != null ? pending.orElse(null) : storage.get(family, key);
     }
 
     private void put(Family family, byte[] key, byte[] value) {
-        overlay.put(family.ordinal() + ":" + HEX.formatHex(key), Optional.of(value));
+        overlay.put(new Key(family.ordinal(), key), Optional.of(value));
         try {
             batch.put(storage.handle(family), key, value);
         } catch (RocksDBException e) {
@@ -57,7 +73,7 @@ public final class StorageBatch extends RecordReader implements StateWriter {
     }
 
     private void delete(Family family, byte[] key) {
-        overlay.put(family.ordinal() + ":" + HEX.formatHex(key), Optional.empty());
+        overlay.put(new Key(family.ordinal(), key), Optional.empty());
         try {
             batch.delete(storage.handle(family), key);
         } catch (RocksDBException e) {
@@ -67,19 +83,17 @@ public final class StorageBatch extends RecordReader implements StateWriter {
 
     @Override
     List<byte[]> values(Family family) {
-        String prefix = family.ordinal() + ":";
-        TreeMap<String, byte[]> merged = new TreeMap<>();
+        TreeMap<Key, byte[]> merged = new TreeMap<>();
         storage.scan(family, new byte[0], (k, v) -> {
-            merged.put(HEX.formatHex(k), v);
+            merged.put(new Key(family.ordinal(), k), v);
             return true;
         });
         overlay.forEach((key, value) -> {
-            if (key.startsWith(prefix)) {
-                String hex = key.substring(prefix.length());
+            if (key.family() == family.ordinal()) {
                 if (value.isPresent()) {
-                    merged.put(hex, value.get());
+                    merged.put(key, value.get());
                 } else {
-                    merged.remove(hex);
+                    merged.remove(key);
                 }
             }
         });
