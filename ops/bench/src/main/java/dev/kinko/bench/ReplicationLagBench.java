@@ -72,8 +72,29 @@ public final class ReplicationLagBench {
                     latency.getMaxValue() / 1000.0);
             System.out.printf("replication lag (applied in tokyo -> applied in osaka) ms: p50 %d  p99 %d  max %d  (%d changes)%n",
                     lag.getValueAtPercentile(50), lag.getValueAtPercentile(99), lag.getMaxValue(), lag.getTotalCount());
+            kinkoLag = lag;
+        }
+        if (!EtcdMirrorPeer.available()) {
+            System.out.println("peer: etcd not installed (apt-get install etcd-server etcd-client); skipped");
+            return;
+        }
+        try (EtcdMirrorPeer etcd = EtcdMirrorPeer.start(Files.createTempDirectory("kinko-bench-etcd"))) {
+            EtcdMirrorPeer.Result r = etcd.run(rate, seconds, warmup, valueBytes, secrets);
+            System.out.printf("peer etcd 3.4 (two 3-member clusters, etcdctl make-mirror): %d acknowledged, %d mirrored%n",
+                    r.acked(), r.mirrored());
+            System.out.printf("peer write latency ms: p50 %.1f  p99 %.1f  max %.1f%n",
+                    r.writeLatencyMicros().getValueAtPercentile(50) / 1000.0,
+                    r.writeLatencyMicros().getValueAtPercentile(99) / 1000.0, r.writeLatencyMicros().getMaxValue() / 1000.0);
+            Histogram peer = r.lagMillis();
+            System.out.printf("peer mirror lag (acknowledged by A -> watched on B) ms: p50 %d  p99 %d  max %d%n",
+                    peer.getValueAtPercentile(50), peer.getValueAtPercentile(99), peer.getMaxValue());
+            System.out.printf("ratio kinko/etcd lag: p50 %.2f  p99 %.2f%n",
+                    kinkoLag.getValueAtPercentile(50) / (double) Math.max(1, peer.getValueAtPercentile(50)),
+                    kinkoLag.getValueAtPercentile(99) / (double) Math.max(1, peer.getValueAtPercentile(99)));
         }
     }
+
+    private static Histogram kinkoLag;
 
     private static long[] run(TestRegion tokyo, int rate, int seconds, String value) throws InterruptedException {
         return run(tokyo, rate, seconds, value, new Recorder(60_000_000L, 3));
