@@ -129,9 +129,11 @@ final class EtcdMirrorPeer implements AutoCloseable {
                 });
             }
             inFlight.acquire(2_000);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (mirrored.get() < ackedCount.get() && System.nanoTime() < deadline) {
-                Thread.sleep(50); // the mirror drains; bounded by the deadline
+            try {
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                        .until(() -> mirrored.get() >= ackedCount.get());
+            } catch (org.awaitility.core.ConditionTimeoutException behind) {
+                // the mirror did not catch up within a minute: report what it did mirror
             }
             watcher.close();
             return new Result(latency.getIntervalHistogram(), lag.getIntervalHistogram(), ackedCount.get(), mirrored.get());

@@ -23,6 +23,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.core.ConditionTimeoutException;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -229,32 +232,37 @@ public final class TestRegion implements AutoCloseable {
      * client retries (no leader, node down, deadline) within {@link #SETTLE}.
      */
     public <T> T withRetry(Function<SecretsServiceGrpc.SecretsServiceBlockingStub, T> call) {
-        long deadline = System.nanoTime() + SETTLE.toNanos();
-        int i = 0;
-        while (true) {
-            i = (i + 1) % nodes.length;
-            if (nodes[i] == null) {
-                continue;
-            }
-            try {
-                return call.apply(secrets(i).withDeadlineAfter(5, TimeUnit.SECONDS));
-            } catch (StatusRuntimeException e) {
-                if (!RETRYABLE.contains(e.getStatus().getCode()) || System.nanoTime() > deadline) {
-                    throw e;
+        AtomicReference<T> result = new AtomicReference<>();
+        AtomicReference<StatusRuntimeException> lastRefusal = new AtomicReference<>();
+        AtomicInteger next = new AtomicInteger();
+        try {
+            await().atMost(SETTLE).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50)).until(() -> {
+                int i = nextRunning(next);
+                try {
+                    result.set(call.apply(secrets(i).withDeadlineAfter(5, TimeUnit.SECONDS)));
+                    return true;
+                } catch (StatusRuntimeException e) {
+                    if (!RETRYABLE.contains(e.getStatus().getCode())) {
+                        throw e; // a refusal is the answer: no retry
+                    }
+                    lastRefusal.set(e);
+                    return false;
                 }
-                backoff();
-            }
+            });
+        } catch (ConditionTimeoutException e) {
+            throw lastRefusal.get() != null ? lastRefusal.get() : e;
         }
+        return result.get();
     }
 
-    private static void backoff() {
-        // a short pause between tries, as a real client's backoff; not a wait for a condition
-        try {
-            Thread.sleep(50);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+    private int nextRunning(AtomicInteger next) {
+        for (int tries = 0; tries < nodes.length; tries++) {
+            int i = Math.floorMod(next.incrementAndGet(), nodes.length);
+            if (nodes[i] != null) {
+                return i;
+            }
         }
+        throw new IllegalStateException("no node of region " + region + " is running");
     }
 
     @Override
