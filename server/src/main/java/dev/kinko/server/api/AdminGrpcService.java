@@ -188,7 +188,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
 
     @Override
     public void putRegionLink(PutRegionLinkRequest r, StreamObserver<PutRegionLinkResponse> out) {
-        onLeader(AdminServiceGrpc.getPutRegionLinkMethod(), r, out, () -> {
+        forwarder.onLeader(AdminServiceGrpc.getPutRegionLinkMethod(), r, out, () -> {
             RegionStatusView.checkLink(r.getRegion(), r.getAddressesList());
             return services.replication().putLink(r.getRegion(), r.getAddressesList())
                     .thenApply(x -> PutRegionLinkResponse.getDefaultInstance());
@@ -197,13 +197,13 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
 
     @Override
     public void deleteRegionLink(DeleteRegionLinkRequest r, StreamObserver<DeleteRegionLinkResponse> out) {
-        onLeader(AdminServiceGrpc.getDeleteRegionLinkMethod(), r, out, () ->
+        forwarder.onLeader(AdminServiceGrpc.getDeleteRegionLinkMethod(), r, out, () ->
                 services.replication().deleteLink(r.getRegion()).thenApply(x -> DeleteRegionLinkResponse.getDefaultInstance()));
     }
 
     @Override
     public void promoteRegion(PromoteRegionRequest r, StreamObserver<PromoteRegionResponse> out) {
-        onLeader(AdminServiceGrpc.getPromoteRegionMethod(), r, out, () ->
+        forwarder.onLeader(AdminServiceGrpc.getPromoteRegionMethod(), r, out, () ->
                 services.replication().promote().thenApply(res -> PromoteRegionResponse.newBuilder()
                         .setPromotedSecrets(res.getCount())
                         .addAllSources(RegionStatusView.of(services, System.currentTimeMillis()).getSourcesList())
@@ -212,7 +212,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
 
     @Override
     public void replicateRegion(ReplicateRegionRequest r, StreamObserver<ReplicateRegionResponse> out) {
-        onLeader(AdminServiceGrpc.getReplicateRegionMethod(), r, out, () -> {
+        forwarder.onLeader(AdminServiceGrpc.getReplicateRegionMethod(), r, out, () -> {
             dev.kinko.server.domain.Validation.regions(java.util.List.of(r.getRegion()));
             return services.replication().replicateRegion(r.getRegion(), r.getForceOverwriteReplicaSecrets())
                     .thenApply(res -> ReplicateRegionResponse.newBuilder().setSecrets(res.getCount()).build());
@@ -222,28 +222,6 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
     @Override
     public void listUnshippedChanges(ListUnshippedChangesRequest r, StreamObserver<ListUnshippedChangesResponse> out) {
         call(out, () -> RegionStatusView.unshipped(services.state(), r.getRegion()));
-    }
-
-    private <Q, R> void onLeader(io.grpc.MethodDescriptor<Q, R> method, Q request, StreamObserver<R> out,
-                                 java.util.function.Supplier<CompletableFuture<R>> action) {
-        if (!raft.isLeaderReady()) {
-            forwarder.forward(method, request, out);
-            return;
-        }
-        CompletableFuture<R> result;
-        try {
-            result = action.get();
-        } catch (RuntimeException e) {
-            result = CompletableFuture.failedFuture(e);
-        }
-        result.whenComplete((value, error) -> {
-            if (error != null) {
-                out.onError(ErrorMapper.toStatus(error));
-            } else {
-                out.onNext(value);
-                out.onCompleted();
-            }
-        });
     }
 
     private interface AdminAction<T> {

@@ -50,7 +50,7 @@ public final class ApiServer implements Closeable {
                         services.writer(), services.replication(), forwarder, readers), LeaderForwarder.interceptor()))
                 .addService(ServerInterceptors.intercept(new AdminGrpcService(services, forwarder),
                         LeaderForwarder.interceptor()))
-                .addService(ServerInterceptors.intercept(new ReplicationGrpcService(raft, services.receiver(), forwarder),
+                .addService(ServerInterceptors.intercept(new ReplicationGrpcService(services.receiver(), forwarder),
                         LeaderForwarder.interceptor()))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())

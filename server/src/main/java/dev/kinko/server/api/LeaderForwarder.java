@@ -22,6 +22,8 @@ import io.grpc.stub.StreamObserver;
 import java.io.Closeable;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -52,6 +54,34 @@ final class LeaderForwarder implements Closeable {
                         : Contexts.interceptCall(Context.current().withValue(FORWARDED_BY, by), call, headers, next);
             }
         };
+    }
+
+    /** Runs {@code action} here when this node leads (and is ready), or forwards the call to the leader. */
+    <Q, R> void onLeader(MethodDescriptor<Q, R> method, Q request, StreamObserver<R> out,
+                         Supplier<CompletableFuture<R>> action) {
+        if (!raft.isLeaderReady()) {
+            forward(method, request, out);
+            return;
+        }
+        CompletableFuture<R> result;
+        try {
+            result = action.get();
+        } catch (RuntimeException e) {
+            result = CompletableFuture.failedFuture(e);
+        }
+        reply(result, out);
+    }
+
+    /** Sends the outcome of {@code result} to the caller, a failure as a status with its reason. */
+    static <R> void reply(CompletableFuture<R> result, StreamObserver<R> out) {
+        result.whenComplete((value, error) -> {
+            if (error != null) {
+                out.onError(ErrorMapper.toStatus(error));
+            } else {
+                out.onNext(value);
+                out.onCompleted();
+            }
+        });
     }
 
     <Q, R> void forward(MethodDescriptor<Q, R> method, Q request, StreamObserver<R> response) {

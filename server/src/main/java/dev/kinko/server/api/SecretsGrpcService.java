@@ -208,7 +208,7 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
             out.onError(ErrorMapper.toStatus(e));
             return;
         }
-        reader.ready(consistency).thenApplyAsync(v -> read.get(), readers).whenComplete((value, error) -> reply(value, error, out));
+        LeaderForwarder.reply(reader.ready(consistency).thenApplyAsync(v -> read.get(), readers), out);
     }
 
     /**
@@ -227,21 +227,6 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
             forwarder.forward(method, request, out);
             return;
         }
-        CompletableFuture<R> result;
-        try {
-            result = onLeader.get();
-        } catch (RuntimeException e) {
-            result = CompletableFuture.failedFuture(e);
-        }
-        result.whenComplete((value, error) -> reply(value, error, out));
-    }
-
-    private static <R> void reply(R value, Throwable error, StreamObserver<R> out) {
-        if (error != null) {
-            out.onError(ErrorMapper.toStatus(error));
-        } else {
-            out.onNext(value);
-            out.onCompleted();
-        }
+        forwarder.onLeader(method, request, out, onLeader);
     }
 }
