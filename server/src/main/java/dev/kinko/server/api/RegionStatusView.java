@@ -1,6 +1,5 @@
 package dev.kinko.server.api;
 
-import com.google.protobuf.Timestamp;
 import dev.kinko.proto.raft.v1.JournalRecord;
 import dev.kinko.proto.raft.v1.LinkRecord;
 import dev.kinko.proto.raft.v1.SourceRecord;
@@ -14,6 +13,7 @@ import dev.kinko.server.domain.KinkoException;
 import dev.kinko.server.domain.Reason;
 import dev.kinko.server.domain.StateQueries;
 import dev.kinko.server.domain.Validation;
+import dev.kinko.server.frontend.Records;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -38,7 +38,7 @@ final class RegionStatusView {
                     .setJournalHead(head).setLagSequences(Math.max(0, head - l.getWatermark()))
                     .setLastError(services.shipping().lastError(l.getRegion()));
             if (l.getAckedMillis() > 0) {
-                s.setLastAcknowledged(timestamp(l.getAckedMillis()));
+                s.setLastAcknowledged(Records.timestamp(l.getAckedMillis()));
             }
             if (head > l.getWatermark()) {
                 List<JournalRecord> oldest = state.journal(l.getWatermark() + 1, 1);
@@ -47,7 +47,7 @@ final class RegionStatusView {
                 }
             }
             if (l.getFenced()) {
-                s.setState(LinkState.LINK_STATE_FENCED).setPromoted(timestamp(l.getPromotedMillis()))
+                s.setState(LinkState.LINK_STATE_FENCED).setPromoted(Records.timestamp(l.getPromotedMillis()))
                         .setPromotedEpoch(l.getEpoch());
             } else if (now - l.getAckedMillis() < CONNECTED_WITHIN_MS) {
                 s.setState(LinkState.LINK_STATE_CONNECTED);
@@ -60,7 +60,7 @@ final class RegionStatusView {
             SourceRegionStatus.Builder s = SourceRegionStatus.newBuilder().setRegion(src.getRegion())
                     .setEpoch(src.getEpoch()).setAppliedSeq(src.getAppliedSeq()).setPromoted(src.getPromoted());
             if (src.getPromoted()) {
-                s.setPromotedDate(timestamp(src.getPromotedMillis()));
+                s.setPromotedDate(Records.timestamp(src.getPromotedMillis()));
             }
             out.addSources(s);
         }
@@ -89,7 +89,7 @@ final class RegionStatusView {
                     String name = r.hasSecret() ? r.getSecret().getName()
                             : state.secretById(r.getSecretId()).map(s -> s.getName()).orElse("");
                     out.addChanges(UnshippedChange.newBuilder().setSeq(r.getSeq()).setSecretId(r.getSecretId())
-                            .setName(name).setChanged(timestamp(r.getTimestampMillis()))
+                            .setName(name).setChanged(Records.timestamp(r.getTimestampMillis()))
                             .addAllVersionIds(r.getVersionIdsList()));
                 }
             }
@@ -98,10 +98,5 @@ final class RegionStatusView {
             }
             from = page.get(page.size() - 1).getSeq() + 1;
         }
-    }
-
-    private static Timestamp timestamp(long millis) {
-        return Timestamp.newBuilder().setSeconds(Math.floorDiv(millis, 1000))
-                .setNanos((int) Math.floorMod(millis, 1000) * 1_000_000).build();
     }
 }

@@ -1,10 +1,12 @@
 package dev.kinko.server.crypto;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
@@ -62,8 +64,15 @@ public final class MasterKeyFile {
             byte[] key = Aead.randomKey();
             Files.writeString(tmp, HEADER + Base64.getEncoder().encodeToString(key) + "\n", StandardCharsets.US_ASCII);
             java.util.Arrays.fill(key, (byte) 0);
+            // durable before anything is sealed with it: a key lost to a power cut loses the data
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
             // Several nodes of a local region may race to create one shared file: the first link wins.
             Files.createLink(file, tmp);
+            try (FileChannel dirChannel = FileChannel.open(dir, StandardOpenOption.READ)) {
+                dirChannel.force(true);
+            }
         } catch (FileAlreadyExistsException e) {
             // another node created it first; use theirs
         } finally {

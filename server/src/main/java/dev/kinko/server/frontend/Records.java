@@ -11,10 +11,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** Stored records as the public messages clients see. */
-final class Records {
+public final class Records {
     private Records() {}
 
-    static Timestamp timestamp(long millis) {
+    public static Timestamp timestamp(long millis) {
         return Timestamp.newBuilder().setSeconds(Math.floorDiv(millis, 1000))
                 .setNanos((int) Math.floorMod(millis, 1000) * 1_000_000).build();
     }
