@@ -1,22 +1,51 @@
 package dev.kinko.cli;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageOrBuilder;
+import com.google.protobuf.util.JsonFormat;
 import dev.kinko.client.KinkoClient;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** A command that talks to a region: it gets a client for the target and the output stream. */
+/**
+ * A command that talks to a region: it gets a client for the target, the
+ * output stream and the output format.
+ */
 abstract class ClientCommand implements Callable<Integer> {
+    enum Output { table, json }
+
+    private static final JsonFormat.Printer JSON = JsonFormat.printer().preservingProtoFieldNames()
+            .alwaysPrintFieldsWithNoPresence();
+
     @Mixin
     Target target;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
+            description = "table (for people) or json (stable and complete, for scripts; default: ${DEFAULT-VALUE}).")
+    Output output;
 
     @Spec
     CommandSpec spec;
 
     PrintWriter out() {
         return spec.commandLine().getOut();
+    }
+
+    boolean json() {
+        return output == Output.json;
+    }
+
+    /** The whole response as JSON with the .proto field names, one object. */
+    void printJson(MessageOrBuilder message) {
+        try {
+            out().println(JSON.print(message));
+        } catch (InvalidProtocolBufferException e) {
+            throw new CliException("cannot print the response as JSON: " + e.getMessage());
+        }
     }
 
     @Override

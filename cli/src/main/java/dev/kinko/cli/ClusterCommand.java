@@ -9,11 +9,26 @@ import java.io.PrintWriter;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import dev.kinko.proto.v1.AddMemberRequest;
+import dev.kinko.proto.v1.AddMemberResponse;
+import dev.kinko.proto.v1.RemoveMemberRequest;
+import dev.kinko.proto.v1.RemoveMemberResponse;
+import dev.kinko.proto.v1.RewrapDataKeysRequest;
+import dev.kinko.proto.v1.RewrapDataKeysResponse;
+import dev.kinko.proto.v1.RotateRegionKeyRequest;
+import dev.kinko.proto.v1.RotateRegionKeyResponse;
+import dev.kinko.proto.v1.TakeSnapshotRequest;
+import dev.kinko.proto.v1.TakeSnapshotResponse;
+import dev.kinko.proto.v1.TransferLeadershipRequest;
+import dev.kinko.proto.v1.TransferLeadershipResponse;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /** {@code kinko cluster ...}: the Raft members of one region. */
 @Command(name = "cluster", description = "Operate the nodes of one region.", mixinStandardHelpOptions = true,
-        subcommands = {ClusterCommand.Status.class})
+        subcommands = {ClusterCommand.Status.class, ClusterCommand.Members.class, ClusterCommand.TransferLeader.class,
+                ClusterCommand.Snapshot.class, ClusterCommand.RotateKey.class})
 final class ClusterCommand {
 
     @Command(name = "status", description = "Members, roles, leader, term, commit and applied index per node.")
@@ -21,6 +36,10 @@ final class ClusterCommand {
         @Override
         void run(KinkoClient client) {
             GetClusterStatusResponse s = client.admin(a -> a.getClusterStatus(GetClusterStatusRequest.getDefaultInstance()));
+            if (json()) {
+                printJson(s);
+                return;
+            }
             PrintWriter out = out();
             out.println("region " + s.getRegion() + "  leader " + (s.getLeaderId().isEmpty() ? "(none)" : s.getLeaderId())
                     + "  term " + s.getTerm() + "  region key v" + s.getRegionKeyVersion());
@@ -35,6 +54,94 @@ final class ClusterCommand {
                         n.getSnapshotIndex(), (m == null ? "" : m.getClientAddress())
                                 + (n.getError().isEmpty() ? "" : "  (" + n.getError() + ")"));
             }
+        }
+    }
+
+    @Command(name = "members", description = "Add or remove a member of this region's Raft group.",
+            mixinStandardHelpOptions = true, subcommands = {Members.Add.class, Members.Remove.class})
+    static final class Members {
+        @Command(name = "add", description = "Add a node (start it first with the new member list).")
+        static final class Add extends ClientCommand {
+            @Option(names = "--id", required = true, paramLabel = "NODE")
+            String id;
+
+            @Option(names = "--raft", required = true, paramLabel = "HOST:PORT")
+            String raft;
+
+            @Option(names = "--client", required = true, paramLabel = "HOST:PORT")
+            String clientAddress;
+
+            @Override
+            void run(KinkoClient client) {
+                AddMemberResponse r = client.admin(a -> a.addMember(AddMemberRequest.newBuilder().setMember(
+                        Member.newBuilder().setNodeId(id).setRaftAddress(raft).setClientAddress(clientAddress)).build()));
+                if (json()) {
+                    printJson(r);
+                    return;
+                }
+                out().println("members: " + r.getMembersList().stream().map(Member::getNodeId).toList());
+            }
+        }
+
+        @Command(name = "remove", description = "Remove a node from the group.")
+        static final class Remove extends ClientCommand {
+            @Parameters(paramLabel = "NODE")
+            String id;
+
+            @Override
+            void run(KinkoClient client) {
+                RemoveMemberResponse r = client.admin(a -> a.removeMember(RemoveMemberRequest.newBuilder().setNodeId(id).build()));
+                if (json()) {
+                    printJson(r);
+                    return;
+                }
+                out().println("members: " + r.getMembersList().stream().map(Member::getNodeId).toList());
+            }
+        }
+    }
+
+    @Command(name = "transfer-leader", description = "Move leadership to a node (any other node when --to is absent).")
+    static final class TransferLeader extends ClientCommand {
+        @Option(names = "--to", paramLabel = "NODE")
+        String to;
+
+        @Override
+        void run(KinkoClient client) {
+            TransferLeadershipResponse r = client.admin(a -> a.transferLeadership(TransferLeadershipRequest.newBuilder()
+                    .setNodeId(to == null ? "" : to).build()));
+            if (json()) {
+                printJson(r);
+                return;
+            }
+            out().println("leader is now " + r.getLeaderId());
+        }
+    }
+
+    @Command(name = "snapshot", description = "Take a snapshot (a RocksDB checkpoint) on the node reached.")
+    static final class Snapshot extends ClientCommand {
+        @Override
+        void run(KinkoClient client) {
+            TakeSnapshotResponse r = client.admin(a -> a.takeSnapshot(TakeSnapshotRequest.getDefaultInstance()));
+            if (json()) {
+                printJson(r);
+                return;
+            }
+            out().println("snapshot at index " + r.getSnapshotIndex());
+        }
+    }
+
+    @Command(name = "rotate-key", description = "Add a region key version, then re-wrap every data key under it.")
+    static final class RotateKey extends ClientCommand {
+        @Override
+        void run(KinkoClient client) {
+            RotateRegionKeyResponse rotated = client.admin(a -> a.rotateRegionKey(RotateRegionKeyRequest.getDefaultInstance()));
+            RewrapDataKeysResponse rewrapped = client.admin(a -> a.rewrapDataKeys(RewrapDataKeysRequest.getDefaultInstance()));
+            if (json()) {
+                printJson(rewrapped);
+                return;
+            }
+            out().println("region key version " + rotated.getKeyVersion() + "; " + rewrapped.getRewrapped()
+                    + " data keys re-wrapped");
         }
     }
 }

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "kinko", mixinStandardHelpOptions = true, versionProvider = KinkoCli.Version.class,
         description = "Kinko: a self-hosted secret store with cross-region replication.",
         subcommands = {SecretCommand.class, RegionCommand.class, ClusterCommand.class, ServerCommand.class, DevCommand.class,
-                CommandLine.HelpCommand.class})
+                CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class})
 public final class KinkoCli {
     public static final int EXIT_ERROR = 1;
     public static final int EXIT_USAGE = 2;

@@ -29,6 +29,10 @@ final class RegionCommand {
         @Override
         void run(KinkoClient client) {
             GetRegionStatusResponse s = client.admin(a -> a.getRegionStatus(GetRegionStatusRequest.getDefaultInstance()));
+            if (json()) {
+                printJson(s);
+                return;
+            }
             PrintWriter out = out();
             boolean replica = s.getSourcesList().stream().anyMatch(x -> !x.getPromoted());
             String role = s.getLinksCount() > 0 ? "primary" + (replica ? " and replica" : "") : replica ? "replica" : "standalone";
@@ -54,6 +58,10 @@ final class RegionCommand {
         @Override
         void run(KinkoClient client) {
             PromoteRegionResponse r = client.admin(a -> a.promoteRegion(PromoteRegionRequest.getDefaultInstance()));
+            if (json()) {
+                printJson(r);
+                return;
+            }
             out().println("promoted: " + r.getPromotedSecrets() + " secrets are standalone and writable here");
             r.getSourcesList().forEach(s -> out().println("fenced " + s.getRegion() + " at epoch " + s.getEpoch()));
         }
@@ -99,6 +107,10 @@ final class RegionCommand {
         void run(KinkoClient client) {
             ListUnshippedChangesResponse r = client.admin(a -> a.listUnshippedChanges(
                     ListUnshippedChangesRequest.newBuilder().setRegion(region).build()));
+            if (json()) {
+                printJson(r);
+                return;
+            }
             out().println(r.getChangesCount() + " changes never reached " + region + " (it applied up to "
                     + r.getReplicaAppliedSeq() + ")");
             for (UnshippedChange c : r.getChangesList()) {

@@ -60,6 +60,10 @@ final class SecretCommand {
                 r.setDescription(description);
             }
             var created = client.createSecret(r.build());
+            if (json()) {
+                printJson(created);
+                return;
+            }
             out().println("created " + created.getName() + " (version " + created.getVersionId() + ")");
         }
     }
@@ -91,6 +95,10 @@ final class SecretCommand {
                 r.setConsistency(ReadConsistency.READ_CONSISTENCY_LOCAL);
             }
             GetSecretValueResponse got = client.secrets(s -> s.getSecretValue(r.build()));
+            if (json()) {
+                printJson(got);
+                return;
+            }
             if (got.hasSecretBinary()) {
                 out().flush();
                 System.out.write(got.getSecretBinary().toByteArray());
@@ -114,6 +122,10 @@ final class SecretCommand {
         void run(KinkoClient client) {
             var put = client.putSecretValue(PutSecretValueRequest.newBuilder().setSecretId(name)
                     .setSecretString(value.read()).build());
+            if (json()) {
+                printJson(put);
+                return;
+            }
             out().println("stored version " + put.getVersionId() + " of " + put.getName()
                     + " " + put.getVersionStagesList());
         }
@@ -126,8 +138,13 @@ final class SecretCommand {
 
         @Override
         void run(KinkoClient client) {
-            SecretMetadata m = client.secrets(s -> s.describeSecret(DescribeSecretRequest.newBuilder()
-                    .setSecretId(name).build())).getSecret();
+            var described = client.secrets(s -> s.describeSecret(DescribeSecretRequest.newBuilder()
+                    .setSecretId(name).build()));
+            if (json()) {
+                printJson(described);
+                return;
+            }
+            SecretMetadata m = described.getSecret();
             PrintWriter out = out();
             out.println("Name:           " + m.getName());
             out.println("Id:             " + m.getId());
@@ -164,6 +181,7 @@ final class SecretCommand {
 
         @Override
         void run(KinkoClient client) {
+            ListSecretsResponse.Builder all = ListSecretsResponse.newBuilder();
             String token = "";
             do {
                 ListSecretsRequest.Builder r = ListSecretsRequest.newBuilder().setPageToken(token)
@@ -172,11 +190,15 @@ final class SecretCommand {
                     r.setNamePrefix(prefix);
                 }
                 ListSecretsResponse page = client.secrets(s -> s.listSecrets(r.build()));
-                for (SecretMetadata m : page.getSecretsList()) {
+                all.addAllSecrets(page.getSecretsList());
+                for (SecretMetadata m : json() ? List.<SecretMetadata>of() : page.getSecretsList()) {
                     out().println(m.getName() + (m.hasDeletedDate() ? "  (deletion " + Formats.time(m.getDeletedDate()) + ")" : ""));
                 }
                 token = page.getNextPageToken();
             } while (!token.isEmpty());
+            if (json()) {
+                printJson(all);
+            }
         }
     }
 
@@ -187,18 +209,23 @@ final class SecretCommand {
 
         @Override
         void run(KinkoClient client) {
+            ListSecretVersionIdsResponse.Builder all = ListSecretVersionIdsResponse.newBuilder();
             String token = "";
             do {
                 String page = token;
                 ListSecretVersionIdsResponse r = client.secrets(s -> s.listSecretVersionIds(
                         ListSecretVersionIdsRequest.newBuilder().setSecretId(name).setIncludeDeprecated(true)
                                 .setPageToken(page).build()));
-                for (SecretVersionInfo v : r.getVersionsList()) {
+                all.setId(r.getId()).setName(r.getName()).addAllVersions(r.getVersionsList());
+                for (SecretVersionInfo v : json() ? List.<SecretVersionInfo>of() : r.getVersionsList()) {
                     out().println(v.getVersionId() + "  " + Formats.time(v.getCreatedDate()) + "  "
                             + (v.getVersionStagesCount() == 0 ? "(deprecated)" : String.join(",", v.getVersionStagesList())));
                 }
                 token = r.getNextPageToken();
             } while (!token.isEmpty());
+            if (json()) {
+                printJson(all);
+            }
         }
     }
 
@@ -227,6 +254,10 @@ final class SecretCommand {
                 r.setRecoveryWindowInDays(window.days);
             }
             DeleteSecretResponse d = client.secrets(s -> s.deleteSecret(r.build()));
+            if (json()) {
+                printJson(d);
+                return;
+            }
             out().println(r.getForceDeleteWithoutRecovery() ? "deleted " + d.getName()
                     : "scheduled " + d.getName() + " for deletion on " + Formats.time(d.getDeletionDate())
                             + "; 'kinko secret restore " + d.getName() + "' undoes it");
@@ -248,6 +279,10 @@ final class SecretCommand {
         void run(KinkoClient client) {
             var r = client.secrets(s -> s.replicateSecretToRegions(ReplicateSecretToRegionsRequest.newBuilder()
                     .setSecretId(name).addAllAddReplicaRegions(regions).setForceOverwriteReplicaSecret(force).build()));
+            if (json()) {
+                printJson(r);
+                return;
+            }
             r.getReplicationStatusList().forEach(st -> out().println(st.getRegion() + "  " + Formats.state(st.getStatus())
                     + "  " + st.getStatusMessage()));
         }
@@ -291,6 +326,10 @@ final class SecretCommand {
         @Override
         void run(KinkoClient client) {
             var r = client.secrets(s -> s.restoreSecret(RestoreSecretRequest.newBuilder().setSecretId(name).build()));
+            if (json()) {
+                printJson(r);
+                return;
+            }
             out().println("restored " + r.getName());
         }
     }

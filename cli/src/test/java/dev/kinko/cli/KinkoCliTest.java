@@ -2,6 +2,13 @@ package dev.kinko.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kinko.proto.v1.DescribeSecretResponse;
+import dev.kinko.proto.v1.GetClusterStatusResponse;
+import dev.kinko.proto.v1.GetRegionStatusResponse;
+import dev.kinko.proto.v1.GetSecretValueResponse;
+import dev.kinko.proto.v1.ListSecretVersionIdsResponse;
+import dev.kinko.proto.v1.ListSecretsResponse;
+import dev.kinko.proto.v1.TakeSnapshotResponse;
 import dev.kinko.server.testing.TestRegion;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -37,7 +44,8 @@ class KinkoCliTest {
         System.arraycopy(args, 0, withAddr, 0, args.length);
         withAddr[args.length] = "--addr";
         withAddr[args.length + 1] = region.addresses();
-        boolean needsAddr = args.length >= 2 && (args[0].equals("secret") || args[0].equals("cluster"));
+        boolean needsAddr = args.length >= 2 && (args[0].equals("secret") || args[0].equals("cluster")
+                || args[0].equals("region"));
         int code = KinkoCli.run(needsAddr ? withAddr : args, new PrintWriter(out, true), new PrintWriter(err, true));
         return new Result(code, out.toString(), err.toString());
     }
@@ -107,6 +115,48 @@ class KinkoCliTest {
         assertThat(kinko("secret", "delete", "x", "--force", "--recovery-days", "7").code()).isEqualTo(KinkoCli.EXIT_USAGE);
         assertThat(kinko("no-such-command").code()).isEqualTo(KinkoCli.EXIT_USAGE);
         assertThat(kinko("--help").code()).isZero();
+    }
+
+    @Test
+    void jsonOutputOfEveryReadCommandParsesAsItsResponse() throws Exception {
+        assertThat(kinko("secret", "create", "json/one", "--value", "j1").code()).isZero();
+        assertThat(kinko("secret", "put", "json/one", "--value", "j2").code()).isZero();
+        parse(kinko("secret", "get", "json/one", "-o", "json"), GetSecretValueResponse.newBuilder());
+        assertThat(parse(kinko("secret", "get", "json/one", "--output", "json"), GetSecretValueResponse.newBuilder())
+                .getSecretString()).isEqualTo("j2");
+        assertThat(parse(kinko("secret", "describe", "json/one", "--output", "json"), DescribeSecretResponse.newBuilder())
+                .getSecret().getVersionsCount()).isEqualTo(2);
+        assertThat(parse(kinko("secret", "list", "--prefix", "json/", "--output", "json"), ListSecretsResponse.newBuilder())
+                .getSecretsCount()).isEqualTo(1);
+        assertThat(parse(kinko("secret", "versions", "json/one", "--output", "json"),
+                ListSecretVersionIdsResponse.newBuilder()).getVersionsCount()).isEqualTo(2);
+        assertThat(parse(kinko("cluster", "status", "--output", "json"), GetClusterStatusResponse.newBuilder())
+                .getNodesCount()).isEqualTo(3);
+        assertThat(parse(kinko("region", "status", "--output", "json"), GetRegionStatusResponse.newBuilder())
+                .getRegion()).isEqualTo("tokyo");
+        assertThat(kinko("secret", "get", "json/one", "--output", "yaml").code()).isEqualTo(KinkoCli.EXIT_USAGE);
+    }
+
+    @Test
+    void clusterOperations() throws Exception {
+        assertThat(parse(kinko("cluster", "snapshot", "--output", "json"), TakeSnapshotResponse.newBuilder())
+                .getSnapshotIndex()).isPositive();
+        Result rotated = kinko("cluster", "rotate-key");
+        assertThat(rotated.code()).isZero();
+        assertThat(rotated.out()).contains("region key version");
+        Result transferred = kinko("cluster", "transfer-leader");
+        assertThat(transferred.code()).isZero();
+        assertThat(transferred.out()).startsWith("leader is now tokyo-");
+        Result badMember = kinko("cluster", "members", "remove", "tokyo-9");
+        assertThat(badMember.code()).isEqualTo(KinkoCli.EXIT_ERROR);
+        assertThat(badMember.err()).contains("INVALID_MEMBER");
+        assertThat(kinko("generate-completion").out()).contains("kinko");
+    }
+
+    private static <B extends com.google.protobuf.Message.Builder> B parse(Result r, B builder) throws Exception {
+        assertThat(r.code()).as(r.err()).isZero();
+        com.google.protobuf.util.JsonFormat.parser().merge(r.out(), builder);
+        return builder;
     }
 
     @Test
