@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
 /**
  * {@code kinko dev}: a local deployment on loopback, each node its own
  * process. Region number r (0-based, in --regions order) has client ports
- * CLIENT+100r .. CLIENT+100r+2 and Raft ports 1000 above them.
+ * CLIENT+100r .. CLIENT+100r+2, Raft ports 1000 above them and metrics ports 2000 above.
  */
 @Command(name = "dev", mixinStandardHelpOptions = true,
         description = "Start a local deployment (3 nodes per region) and keep it running until Ctrl-C.")
@@ -30,6 +30,7 @@ final class DevCommand implements Callable<Integer> {
     static final int NODES_PER_REGION = 3;
     static final int DEFAULT_CLIENT_PORT = 8101;
     static final int RAFT_PORT_OFFSET = 1000;
+    static final int METRICS_PORT_OFFSET = 2000;
     static final Duration READY_WITHIN = Duration.ofSeconds(120);
 
     @Option(names = "--data", paramLabel = "DIR", defaultValue = ".kinko-dev",
@@ -127,6 +128,7 @@ final class DevCommand implements Callable<Integer> {
                 + "key_file: " + dir.resolve(region + ".key") + "\n"
                 + "listen_host: 127.0.0.1\n"
                 + "client_port: " + (clientPort + 100 * r + n) + "\n"
+                + "metrics_port: " + (clientPort + 100 * r + n + METRICS_PORT_OFFSET) + "\n"
                 + "peers:\n" + peers
                 + links;
         Path config = dir.resolve(nodeId + ".yaml");

@@ -12,6 +12,7 @@ import dev.kinko.server.crypto.MasterKeyFile;
 import dev.kinko.server.crypto.TransportKeys;
 import dev.kinko.server.domain.CommandApplier;
 import dev.kinko.server.frontend.Proposer;
+import dev.kinko.server.metrics.NodeMetrics;
 import dev.kinko.server.frontend.ReplicationWriter;
 import dev.kinko.server.frontend.SecretReader;
 import dev.kinko.server.frontend.SecretWriter;
@@ -42,10 +43,12 @@ public final class KinkoNode implements Closeable {
     private final ApiServer api;
     private final ScheduledExecutorService housekeeping;
     private final ShippingSupervisor shipping;
+    private final NodeMetrics metrics;
 
     private KinkoNode(NodeConfig config, RaftNode raft, GroupCommitter committer, ApiServer api,
-                      ScheduledExecutorService housekeeping, ShippingSupervisor shipping) {
+                      ScheduledExecutorService housekeeping, ShippingSupervisor shipping, NodeMetrics metrics) {
         this.shipping = shipping;
+        this.metrics = metrics;
         this.config = config;
         this.raft = raft;
         this.committer = committer;
@@ -80,11 +83,17 @@ public final class KinkoNode implements Closeable {
         config.links().forEach(l -> links.put(l.region(), l.addresses()));
         ShippingSupervisor shipping = new ShippingSupervisor(config.region(), raft, state, cipher, replication, signal,
                 config.shippingSettings(), links);
+        NodeMetrics metrics = new NodeMetrics(raft, state, shipping);
         ApiServer api;
         try {
+            if (config.metricsPort() != null) {
+                int port = metrics.serve(config.host(), config.metricsPort());
+                LOG.info("metrics on http://{}:{}/metrics", config.host(), port);
+            }
             api = ApiServer.start(config.host(), config.effectiveClientPort(), new NodeServices(raft, state, reader,
-                    writer, replication, receiver, keyring, shipping));
+                    writer, replication, receiver, keyring, shipping, metrics.registry()));
         } catch (IOException e) {
+            metrics.close();
             shipping.close();
             committer.close();
             raft.close();
@@ -98,7 +107,7 @@ public final class KinkoNode implements Closeable {
         long every = config.purgeInterval().toMillis();
         housekeeping.scheduleWithFixedDelay(() -> purge(raft, writer), every, every, TimeUnit.MILLISECONDS);
         LOG.info("node {} of region {} serving on {}:{}", config.nodeId(), config.region(), config.host(), api.port());
-        return new KinkoNode(config, raft, committer, api, housekeeping, shipping);
+        return new KinkoNode(config, raft, committer, api, housekeeping, shipping, metrics);
     }
 
     /** Only the leader purges, by its own clock; the purge itself is a replicated command. */
@@ -135,6 +144,7 @@ public final class KinkoNode implements Closeable {
     @Override
     public void close() throws IOException {
         housekeeping.shutdownNow();
+        metrics.close();
         shipping.close();
         api.close();
         committer.close();

@@ -1,6 +1,7 @@
 package dev.kinko.server.api;
 
 import dev.kinko.server.consensus.RaftNode;
+import dev.kinko.server.metrics.RpcMetricsInterceptor;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -46,6 +47,7 @@ public final class ApiServer implements Closeable {
         HealthStatusManager health = new HealthStatusManager();
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), InsecureServerCredentials.create())
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+                .intercept(new RpcMetricsInterceptor(services.metrics()))
                 .addService(ServerInterceptors.intercept(new SecretsGrpcService(raft, services.reader(),
                         services.writer(), services.replication(), forwarder, readers), LeaderForwarder.interceptor()))
                 .addService(ServerInterceptors.intercept(new AdminGrpcService(services, forwarder),

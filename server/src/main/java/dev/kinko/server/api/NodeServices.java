@@ -8,6 +8,7 @@ import dev.kinko.server.frontend.SecretReader;
 import dev.kinko.server.frontend.SecretWriter;
 import dev.kinko.server.replication.ReplicaReceiver;
 import dev.kinko.server.replication.ShippingSupervisor;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /** What the gRPC services of one node work with. */
 public record NodeServices(
@@ -18,4 +19,5 @@ public record NodeServices(
         ReplicationWriter replication,
         ReplicaReceiver receiver,
         Keyring keyring,
-        ShippingSupervisor shipping) {}
+        ShippingSupervisor shipping,
+        MeterRegistry metrics) {}

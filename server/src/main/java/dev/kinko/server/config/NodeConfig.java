@@ -29,7 +29,8 @@ public record NodeConfig(
         Raft raft,
         Integer purgeIntervalSeconds,
         List<Link> links,
-        Long maxJournalLag) {
+        Long maxJournalLag,
+        Integer metricsPort) {
 
     public static final String DEFAULT_LISTEN_HOST = "127.0.0.1";
     public static final int DEFAULT_PURGE_INTERVAL_SECONDS = 60;

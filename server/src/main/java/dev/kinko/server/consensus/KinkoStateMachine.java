@@ -43,6 +43,7 @@ public final class KinkoStateMachine extends BaseStateMachine {
     private final AtomicLong replaysSkipped = new AtomicLong();
     private final AtomicLong entriesApplied = new AtomicLong();
     private volatile Runnable onApplied = () -> { };
+    private volatile java.util.function.Consumer<java.time.Duration> onSnapshot = d -> { };
 
     /** Creates the state machine once the node knows its directories. */
     public interface Factory {
@@ -68,6 +69,11 @@ public final class KinkoStateMachine extends BaseStateMachine {
     /** Called on the apply thread after every entry (keep it cheap): wakes the shippers. */
     public void onApplied(Runnable listener) {
         this.onApplied = listener;
+    }
+
+    /** Called with each snapshot's duration (the metrics). */
+    public void onSnapshot(java.util.function.Consumer<java.time.Duration> listener) {
+        this.onSnapshot = listener;
     }
 
     /** Entries applied to RocksDB by this process (replays skipped are not counted). */
@@ -168,7 +174,9 @@ public final class KinkoStateMachine extends BaseStateMachine {
             // Ratis survives a failed snapshot only as an IOException (e.g. a full disk)
             throw new IOException("snapshot at " + last + " failed: " + e.getMessage(), e);
         }
-        LOG.info("snapshot taken at {} in {} ms", last, (System.nanoTime() - started) / 1_000_000);
+        java.time.Duration took = java.time.Duration.ofNanos(System.nanoTime() - started);
+        onSnapshot.accept(took);
+        LOG.info("snapshot taken at {} in {} ms", last, took.toMillis());
         return last.getIndex();
     }
 

@@ -13,9 +13,17 @@ public final class ReplicationLag {
     static final long MAX_TRACKED_MILLIS = 3_600_000;
 
     private final Recorder recorder = new Recorder(MAX_TRACKED_MILLIS, 3);
+    private volatile java.util.function.LongConsumer observer = ms -> { };
 
     void record(long lagMillis) {
-        recorder.recordValue(Math.max(0, Math.min(lagMillis, MAX_TRACKED_MILLIS)));
+        long ms = Math.max(0, Math.min(lagMillis, MAX_TRACKED_MILLIS));
+        recorder.recordValue(ms);
+        observer.accept(ms);
+    }
+
+    /** Also hands every recorded lag to {@code observer} (the metrics). */
+    public void observe(java.util.function.LongConsumer observer) {
+        this.observer = observer;
     }
 
     /** The lags recorded since the previous call. */

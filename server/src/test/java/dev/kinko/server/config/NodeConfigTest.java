@@ -23,6 +23,11 @@ class NodeConfigTest {
         assertThat(c.keyFile()).isEqualTo(Path.of("/etc/kinko/tokyo.key"));
         assertThat(c.effectiveClientPort()).isEqualTo(8101);
         assertThat(c.members()).hasSize(3);
+        assertThat(c.metricsPort()).isEqualTo(10101);
+        assertThat(c.links()).singleElement().satisfies(l -> {
+            assertThat(l.region()).isEqualTo("osaka");
+            assertThat(l.addresses()).hasSize(3);
+        });
         assertThat(c.raftSettings()).isEqualTo(RaftSettings.defaults());
         assertThat(c.purgeInterval().toSeconds()).isEqualTo(NodeConfig.DEFAULT_PURGE_INTERVAL_SECONDS);
     }

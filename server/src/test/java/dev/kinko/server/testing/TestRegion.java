@@ -58,7 +58,8 @@ public final class TestRegion implements AutoCloseable {
         }
         for (int i = 0; i < size; i++) {
             configs.add(new NodeConfig(peers.get(i).id(), region, root.resolve(peers.get(i).id()),
-                    root.resolve(region + ".key"), "127.0.0.1", 0, peers, raft, purgeSeconds, links, maxJournalLag));
+                    root.resolve(region + ".key"), "127.0.0.1", 0, peers, raft, purgeSeconds, links, maxJournalLag,
+                    Ports.free()));
         }
     }
 
@@ -150,6 +151,11 @@ public final class TestRegion implements AutoCloseable {
 
     public Path dataDir(int i) {
         return configs.get(i).dataDir();
+    }
+
+    /** The node's Prometheus endpoint. */
+    public String metricsUrl(int i) {
+        return "http://127.0.0.1:" + configs.get(i).metricsPort() + "/metrics";
     }
 
     public Path root() {

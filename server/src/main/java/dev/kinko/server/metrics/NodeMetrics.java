@@ -1,0 +1,132 @@
+package dev.kinko.server.metrics;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.kinko.proto.raft.v1.JournalRecord;
+import dev.kinko.proto.raft.v1.LinkRecord;
+import dev.kinko.server.consensus.RaftNode;
+import dev.kinko.server.domain.StateQueries;
+import dev.kinko.server.replication.ShippingSupervisor;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A node's metrics in Prometheus text format over HTTP ({@code GET /metrics}):
+ * RPCs by method and code with latency histograms, Raft role, term, commit
+ * and applied index, snapshots, and per link the replication lag (sequences,
+ * seconds, and a histogram), watermark, journal size and link state.
+ */
+public final class NodeMetrics implements Closeable {
+    /** A link counts as connected while the destination acknowledged within this. */
+    static final long CONNECTED_WITHIN_MS = 5_000;
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Set<String> linkGauges = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService discovery;
+    private HttpServer http;
+
+    public NodeMetrics(RaftNode raft, StateQueries state, ShippingSupervisor shipping) {
+        registry.config().commonTags("region", raft.region(), "node", raft.nodeId());
+        Gauge.builder("kinko_raft_leader", () -> raft.view().role().equals("LEADER") ? 1 : 0)
+                .description("1 while this node leads its region").register(registry);
+        Gauge.builder("kinko_raft_term", () -> raft.view().term()).register(registry);
+        Gauge.builder("kinko_raft_commit_index", () -> raft.view().commitIndex()).register(registry);
+        Gauge.builder("kinko_raft_applied_index", () -> raft.view().appliedIndex()).register(registry);
+        Gauge.builder("kinko_raft_snapshot_index", () -> raft.view().snapshotIndex()).register(registry);
+        Gauge.builder("kinko_raft_has_leader", () -> raft.view().leaderId().isEmpty() ? 0 : 1).register(registry);
+        Gauge.builder("kinko_journal_records", () -> Math.max(0, state.journalHead() - state.journalStart() + 1))
+                .description("journal records kept for replica regions").register(registry);
+        Timer snapshots = Timer.builder("kinko_snapshot_duration").description("snapshots taken and how long they took")
+                .register(registry);
+        raft.stateMachine().onSnapshot(snapshots::record);
+        discovery = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "kinko-metrics-" + raft.nodeId());
+            t.setDaemon(true);
+            return t;
+        });
+        discovery.scheduleWithFixedDelay(() -> registerLinks(state, shipping), 0, 1, TimeUnit.SECONDS);
+    }
+
+    /** Links appear at run time: each gets its gauges and lag histogram once seen. */
+    private void registerLinks(StateQueries state, ShippingSupervisor shipping) {
+        try {
+            for (LinkRecord l : state.links()) {
+                String link = l.getRegion();
+                if (!linkGauges.add(link)) {
+                    continue;
+                }
+                Gauge.builder("kinko_replication_lag_sequences", () -> state.link(link)
+                        .map(x -> Math.max(0, state.journalHead() - x.getWatermark())).orElse(0L))
+                        .tag("link", link).register(registry);
+                Gauge.builder("kinko_replication_lag_seconds", () -> lagSeconds(state, link))
+                        .tag("link", link).register(registry);
+                Gauge.builder("kinko_replication_watermark", () -> state.link(link).map(LinkRecord::getWatermark).orElse(0L))
+                        .tag("link", link).register(registry);
+                for (String s : List.of("connected", "disconnected", "fenced")) {
+                    Gauge.builder("kinko_replication_link_state", () -> linkState(state, link).equals(s) ? 1 : 0)
+                            .tag("link", link).tag("state", s).register(registry);
+                }
+                Timer lag = Timer.builder("kinko_replication_delay").tag("link", link).publishPercentileHistogram()
+                        .description("time from a change applied here to its acknowledgement by the replica region")
+                        .register(registry);
+                shipping.lag(link).observe(ms -> lag.record(Duration.ofMillis(ms)));
+            }
+        } catch (RuntimeException e) {
+            // storage closing or not ready: the next round registers what it can
+        }
+    }
+
+    private static double lagSeconds(StateQueries state, String link) {
+        return state.link(link).map(l -> {
+            List<JournalRecord> oldest = state.journal(l.getWatermark() + 1, 1);
+            return oldest.isEmpty() ? 0.0 : Math.max(0, System.currentTimeMillis() - oldest.get(0).getTimestampMillis()) / 1000.0;
+        }).orElse(0.0);
+    }
+
+    private static String linkState(StateQueries state, String link) {
+        return state.link(link).map(l -> l.getFenced() ? "fenced"
+                : System.currentTimeMillis() - l.getAckedMillis() < CONNECTED_WITHIN_MS ? "connected" : "disconnected")
+                .orElse("disconnected");
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** Serves {@code /metrics} on {@code host:port}; returns the bound port. */
+    public int serve(String host, int port) throws IOException {
+        http = HttpServer.create(new InetSocketAddress(host, port), 0);
+        http.createContext("/metrics", exchange -> {
+            byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        http.start();
+        return http.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        discovery.shutdownNow();
+        if (http != null) {
+            http.stop(0);
+        }
+        registry.close();
+    }
+}
