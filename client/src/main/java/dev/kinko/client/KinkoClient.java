@@ -41,6 +41,7 @@ import dev.kinko.proto.v1.UpdateSecretRequest;
 import dev.kinko.proto.v1.UpdateSecretResponse;
 import dev.kinko.proto.v1.UpdateSecretVersionStageRequest;
 import dev.kinko.proto.v1.UpdateSecretVersionStageResponse;
+import io.grpc.ClientInterceptor;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -118,10 +119,11 @@ public final class KinkoClient implements AutoCloseable {
         final List<ManagedChannel> channels = new ArrayList<>();
         private int preferred;
 
-        Region(String name, List<String> addresses) {
+        Region(String name, List<String> addresses, List<ClientInterceptor> interceptors) {
             this.name = name;
             for (String address : addresses) {
-                channels.add(Grpc.newChannelBuilder(address, InsecureChannelCredentials.create()).build());
+                channels.add(Grpc.newChannelBuilder(address, InsecureChannelCredentials.create())
+                        .intercept(interceptors).build());
             }
         }
 
@@ -143,9 +145,9 @@ public final class KinkoClient implements AutoCloseable {
     private KinkoClient(Builder b) {
         List<Region> rs = new ArrayList<>();
         if (b.regions.isEmpty()) {
-            rs.add(new Region(null, b.addresses));
+            rs.add(new Region(null, b.addresses, b.interceptors));
         } else {
-            b.regions.forEach((name, addresses) -> rs.add(new Region(name, addresses)));
+            b.regions.forEach((name, addresses) -> rs.add(new Region(name, addresses, b.interceptors)));
         }
         this.regions = Collections.unmodifiableList(rs);
         this.deadline = b.deadline;
@@ -176,6 +178,7 @@ public final class KinkoClient implements AutoCloseable {
         private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
         private Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
         private Executor executor;
+        private final List<ClientInterceptor> interceptors = new ArrayList<>();
 
         /** The node addresses (host:port) of the one, unnamed region this client talks to. */
         public Builder addresses(List<String> addresses) {
@@ -228,6 +231,12 @@ public final class KinkoClient implements AutoCloseable {
         /** Where the {@code ...Async} methods run their calls; by default a pool the client owns. */
         public Builder executor(Executor executor) {
             this.executor = executor;
+            return this;
+        }
+
+        /** Interceptors on every channel (headers, metrics, ...). */
+        public Builder interceptor(ClientInterceptor interceptor) {
+            interceptors.add(interceptor);
             return this;
         }
 
