@@ -37,6 +37,8 @@ public final class SecretCache {
     private final int maxEntries;
     private final Clock clock;
     private final Map<Key, Entry> entries;
+    private final java.util.concurrent.atomic.AtomicLong refreshes = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong refreshFailures = new java.util.concurrent.atomic.AtomicLong();
 
     private record Key(String name, String stage) {
     }
@@ -131,6 +133,16 @@ public final class SecretCache {
         return maxEntries;
     }
 
+    /** Background refreshes that succeeded so far. */
+    public long refreshes() {
+        return refreshes.get();
+    }
+
+    /** Background refreshes that failed so far (the last good value was kept). */
+    public long refreshFailures() {
+        return refreshFailures.get();
+    }
+
     /** How long after a failed refresh the next one is tried. */
     public Duration retryDelay() {
         return ttl.compareTo(MAX_RETRY_DELAY) < 0 ? ttl : MAX_RETRY_DELAY;
@@ -181,10 +193,12 @@ public final class SecretCache {
             synchronized (entries) {
                 entry.refreshing = false;
                 if (failure == null) {
+                    refreshes.incrementAndGet();
                     entry.value = value;
                     entry.fetchedAt = clock.instant();
                     entry.retryAt = null;
                 } else {
+                    refreshFailures.incrementAndGet();
                     entry.retryAt = clock.instant().plus(retryDelay());
                 }
             }
