@@ -515,8 +515,8 @@ public final class KinkoClient implements AutoCloseable {
             Region primary = primaryOf(secretId);
             try {
                 return inPrimary(primary, secretId, call);
-            } catch (ReplicaReadOnlyException | SecretNotFoundException e) {
-                // the secret moved (promotion, stop-replication, re-creation) since we looked: look again once
+            } catch (ReplicaReadOnlyException | SecretNotFoundException | PrimaryRegionUnavailableException e) {
+                // the secret may have moved (promotion, stop-replication, re-creation) since we looked: look again once
                 forget(secretId);
                 if (!cached || round > 0) {
                     throw e;

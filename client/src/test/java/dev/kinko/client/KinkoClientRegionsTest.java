@@ -13,6 +13,7 @@ import dev.kinko.proto.v1.GetRandomPasswordRequest;
 import dev.kinko.proto.v1.GetSecretValueRequest;
 import dev.kinko.proto.v1.ListSecretVersionIdsRequest;
 import dev.kinko.proto.v1.ListSecretsRequest;
+import dev.kinko.proto.v1.PromoteRegionRequest;
 import dev.kinko.proto.v1.PutSecretValueRequest;
 import dev.kinko.proto.v1.RestoreSecretRequest;
 import dev.kinko.proto.v1.SecretMetadata;
@@ -253,6 +254,15 @@ class KinkoClientRegionsTest {
                     .isInstanceOf(PrimaryRegionUnavailableException.class)
                     .hasMessageContaining("primary region tokyo");
             assertThat(fresh.getSecretValue(get("failover/db")).getSecretString()).isEqualTo("t1");
+
+            // an operator promotes osaka: the client's remembered primary (tokyo) is looked up again
+            fresh.admin("osaka", a -> a.promoteRegion(PromoteRegionRequest.getDefaultInstance()));
+            await().atMost(TestRegion.SETTLE).untilAsserted(() -> assertThat(fresh.describeSecret(
+                    DescribeSecretRequest.newBuilder().setSecretId("failover/db").build()).getSecret()
+                    .getPrimaryRegion()).isEqualTo("osaka"));
+            fresh.putSecretValue(PutSecretValueRequest.newBuilder().setSecretId("failover/db").setSecretString("o2")
+                    .build());
+            assertThat(fresh.getSecretValue(get("failover/db")).getSecretString()).isEqualTo("o2");
         }
     }
 }
