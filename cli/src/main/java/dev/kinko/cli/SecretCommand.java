@@ -1,7 +1,14 @@
 package dev.kinko.cli;
 
 import dev.kinko.client.KinkoClient;
+import dev.kinko.proto.v1.BatchGetSecretValueRequest;
 import dev.kinko.proto.v1.CreateSecretRequest;
+import dev.kinko.proto.v1.GetRandomPasswordRequest;
+import dev.kinko.proto.v1.TagResourceRequest;
+import dev.kinko.proto.v1.UntagResourceRequest;
+import dev.kinko.proto.v1.UpdateSecretRequest;
+import dev.kinko.proto.v1.UpdateSecretResponse;
+import dev.kinko.proto.v1.UpdateSecretVersionStageRequest;
 import dev.kinko.proto.v1.DeleteSecretRequest;
 import dev.kinko.proto.v1.DeleteSecretResponse;
 import dev.kinko.proto.v1.DescribeSecretRequest;
@@ -35,7 +42,9 @@ import picocli.CommandLine.Parameters;
         subcommands = {SecretCommand.Create.class, SecretCommand.Get.class, SecretCommand.Put.class,
                 SecretCommand.Describe.class, SecretCommand.ListSecrets.class, SecretCommand.Versions.class,
                 SecretCommand.Delete.class, SecretCommand.Restore.class, SecretCommand.Replicate.class,
-                SecretCommand.RemoveRegion.class, SecretCommand.StopReplication.class})
+                SecretCommand.RemoveRegion.class, SecretCommand.StopReplication.class, SecretCommand.Update.class,
+                SecretCommand.Stage.class, SecretCommand.Tag.class, SecretCommand.Untag.class,
+                SecretCommand.RandomPassword.class, SecretCommand.GetMany.class})
 final class SecretCommand {
 
     @Command(name = "create", description = "Create a secret with its first value.")
@@ -331,6 +340,170 @@ final class SecretCommand {
                 return;
             }
             out().println("restored " + r.getName());
+        }
+    }
+
+    @Command(name = "update", description = "Change a secret's description, or store a new CURRENT value, or both.")
+    static final class Update extends ClientCommand {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--description", paramLabel = "D")
+        String description;
+
+        @ArgGroup(multiplicity = "0..1")
+        ValueSource value;
+
+        @Override
+        void run(KinkoClient client) {
+            UpdateSecretRequest.Builder r = UpdateSecretRequest.newBuilder().setSecretId(name);
+            if (description != null) {
+                r.setDescription(description);
+            }
+            if (value != null) {
+                r.setSecretString(value.read());
+            }
+            UpdateSecretResponse u = client.updateSecret(r.build());
+            if (json()) {
+                printJson(u);
+                return;
+            }
+            out().println("updated " + u.getName() + (u.getVersionId().isEmpty() ? "" : " (version " + u.getVersionId() + ")"));
+        }
+    }
+
+    @Command(name = "stage", description = "Move a stage label from one version to another (e.g. CURRENT after a rotation).")
+    static final class Stage extends ClientCommand {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--label", required = true, paramLabel = "LABEL")
+        String label;
+
+        @Option(names = "--from", paramLabel = "VERSION_ID", description = "The version that holds the label now.")
+        String from;
+
+        @Option(names = "--to", paramLabel = "VERSION_ID", description = "The version that gets it (absent: only remove).")
+        String to;
+
+        @Override
+        void run(KinkoClient client) {
+            UpdateSecretVersionStageRequest.Builder r = UpdateSecretVersionStageRequest.newBuilder().setSecretId(name)
+                    .setVersionStage(label);
+            if (from != null) {
+                r.setRemoveFromVersionId(from);
+            }
+            if (to != null) {
+                r.setMoveToVersionId(to);
+            }
+            var moved = client.secrets(s -> s.updateSecretVersionStage(r.build()));
+            if (json()) {
+                printJson(moved);
+                return;
+            }
+            out().println("moved " + label + " of " + moved.getName());
+        }
+    }
+
+    @Command(name = "tag", description = "Add or change tags: KEY=VALUE...")
+    static final class Tag extends ClientCommand {
+        @Parameters(paramLabel = "NAME", index = "0")
+        String name;
+
+        @Parameters(paramLabel = "KEY=VALUE", index = "1..*", arity = "1..*")
+        java.util.Map<String, String> tags;
+
+        @Override
+        void run(KinkoClient client) {
+            TagResourceRequest.Builder r = TagResourceRequest.newBuilder().setSecretId(name);
+            tags.forEach((k, v) -> r.addTags(dev.kinko.proto.v1.Tag.newBuilder().setKey(k).setValue(v)));
+            var tagged = client.secrets(s -> s.tagResource(r.build()));
+            if (json()) {
+                printJson(tagged);
+                return;
+            }
+            out().println("tagged " + name);
+        }
+    }
+
+    @Command(name = "untag", description = "Remove tags by key.")
+    static final class Untag extends ClientCommand {
+        @Parameters(paramLabel = "NAME", index = "0")
+        String name;
+
+        @Parameters(paramLabel = "KEY", index = "1..*", arity = "1..*")
+        List<String> keys;
+
+        @Override
+        void run(KinkoClient client) {
+            var untagged = client.secrets(s -> s.untagResource(UntagResourceRequest.newBuilder().setSecretId(name)
+                    .addAllTagKeys(keys).build()));
+            if (json()) {
+                printJson(untagged);
+                return;
+            }
+            out().println("untagged " + name);
+        }
+    }
+
+    @Command(name = "random-password", description = "Print a random password (nothing is stored).")
+    static final class RandomPassword extends ClientCommand {
+        @Option(names = "--length", paramLabel = "N", defaultValue = "32")
+        int length;
+
+        @Option(names = "--exclude-characters", paramLabel = "CHARS")
+        String exclude;
+
+        @Option(names = "--exclude-numbers")
+        boolean noNumbers;
+
+        @Option(names = "--exclude-punctuation")
+        boolean noPunctuation;
+
+        @Option(names = "--exclude-uppercase")
+        boolean noUppercase;
+
+        @Option(names = "--exclude-lowercase")
+        boolean noLowercase;
+
+        @Option(names = "--include-space")
+        boolean space;
+
+        @Option(names = "--no-require-each-included-type", negatable = false)
+        boolean noRequireEach;
+
+        @Override
+        void run(KinkoClient client) {
+            GetRandomPasswordRequest.Builder r = GetRandomPasswordRequest.newBuilder().setPasswordLength(length)
+                    .setExcludeNumbers(noNumbers).setExcludePunctuation(noPunctuation).setExcludeUppercase(noUppercase)
+                    .setExcludeLowercase(noLowercase).setIncludeSpace(space).setRequireEachIncludedType(!noRequireEach);
+            if (exclude != null) {
+                r.setExcludeCharacters(exclude);
+            }
+            var p = client.secrets(s -> s.getRandomPassword(r.build()));
+            if (json()) {
+                printJson(p);
+                return;
+            }
+            out().println(p.getRandomPassword());
+        }
+    }
+
+    @Command(name = "get-many", description = "Read the CURRENT values of up to 20 secrets at once.")
+    static final class GetMany extends ClientCommand {
+        @Parameters(paramLabel = "NAME", arity = "1..*")
+        List<String> names;
+
+        @Override
+        void run(KinkoClient client) {
+            var r = client.secrets(s -> s.batchGetSecretValue(BatchGetSecretValueRequest.newBuilder()
+                    .addAllSecretIds(names).build()));
+            if (json()) {
+                printJson(r);
+                return;
+            }
+            r.getSecretValuesList().forEach(v -> out().println(v.getName() + "\t" + v.getSecretString()));
+            r.getErrorsList().forEach(e -> out().println(e.getSecretId() + "\t" + e.getReason() + ": " + e.getMessage()));
         }
     }
 }

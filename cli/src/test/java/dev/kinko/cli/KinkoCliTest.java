@@ -138,6 +138,30 @@ class KinkoCliTest {
     }
 
     @Test
+    void updateStageTagsPasswordsAndBatchReads() {
+        assertThat(kinko("secret", "create", "more/one", "--value", "a").code()).isZero();
+        assertThat(kinko("secret", "update", "more/one", "--description", "described").code()).isZero();
+        assertThat(kinko("secret", "describe", "more/one").out()).contains("described");
+        assertThat(kinko("secret", "update", "more/one", "--value", "b").out()).contains("version");
+        String current = kinko("secret", "versions", "more/one").out().lines()
+                .filter(l -> l.contains("CURRENT")).findFirst().orElseThrow().split(" ")[0];
+        String previous = kinko("secret", "versions", "more/one").out().lines()
+                .filter(l -> l.contains("PREVIOUS")).findFirst().orElseThrow().split(" ")[0];
+        assertThat(kinko("secret", "stage", "more/one", "--label", "CURRENT", "--from", current, "--to", previous).code())
+                .isZero();
+        assertThat(kinko("secret", "get", "more/one").out()).isEqualTo("a" + System.lineSeparator());
+        assertThat(kinko("secret", "tag", "more/one", "team=payments", "env=prod").code()).isZero();
+        assertThat(kinko("secret", "untag", "more/one", "env").code()).isZero();
+        assertThat(kinko("secret", "describe", "more/one").out()).contains("Tag:            team=payments")
+                .doesNotContain("env=prod");
+        String password = kinko("secret", "random-password", "--length", "40", "--exclude-punctuation").out().trim();
+        assertThat(password).hasSize(40).matches("[A-Za-z0-9]+");
+        Result many = kinko("secret", "get-many", "more/one", "more/none");
+        assertThat(many.out()).contains("more/one\ta").contains("more/none\tSECRET_NOT_FOUND");
+        assertThat(kinko("secret", "random-password", "--length", "5000").err()).contains("INVALID_PASSWORD_OPTIONS");
+    }
+
+    @Test
     void clusterOperations() throws Exception {
         assertThat(parse(kinko("cluster", "snapshot", "--output", "json"), TakeSnapshotResponse.newBuilder())
                 .getSnapshotIndex()).isPositive();
