@@ -32,12 +32,15 @@ class MetricsTest {
              TestRegion tokyo = TestRegion.builder("tokyo", dir).link(osaka).start()) {
             tokyo.withRetry(s -> s.createSecret(CreateSecretRequest.newBuilder().setName("metrics/db")
                     .setSecretString("v0").addAddReplicaRegions("osaka").build()));
+            int leader = tokyo.awaitLeader();
+            // a link's metrics exist once the node has seen the link
+            await().atMost(TestRegion.SETTLE).ignoreExceptions().until(() -> scrape(tokyo.metricsUrl(leader))
+                    .contains("kinko_replication_delay_seconds_count{link=\"osaka\""));
             for (int i = 1; i <= 20; i++) {
                 String value = "v" + i;
                 tokyo.withRetry(s -> s.putSecretValue(PutSecretValueRequest.newBuilder().setSecretId("metrics/db")
                         .setSecretString(value).build()));
             }
-            int leader = tokyo.awaitLeader();
             await().atMost(TestRegion.SETTLE).ignoreExceptions().untilAsserted(() -> {
                 String body = scrape(tokyo.metricsUrl(leader));
                 assertThat(body).contains("kinko_replication_lag_sequences{link=\"osaka\"")
