@@ -200,13 +200,14 @@ final class SecretCommand {
                 }
                 ListSecretsResponse page = client.secrets(s -> s.listSecrets(r.build()));
                 all.addAllSecrets(page.getSecretsList());
-                for (SecretMetadata m : json() ? List.<SecretMetadata>of() : page.getSecretsList()) {
-                    out().println(m.getName() + (m.hasDeletedDate() ? "  (deletion " + Formats.time(m.getDeletedDate()) + ")" : ""));
-                }
                 token = page.getNextPageToken();
             } while (!token.isEmpty());
             if (json()) {
                 printJson(all);
+                return;
+            }
+            for (SecretMetadata m : all.getSecretsList()) {
+                out().println(m.getName() + (m.hasDeletedDate() ? "  (deletion " + Formats.time(m.getDeletedDate()) + ")" : ""));
             }
         }
     }
@@ -226,14 +227,15 @@ final class SecretCommand {
                         ListSecretVersionIdsRequest.newBuilder().setSecretId(name).setIncludeDeprecated(true)
                                 .setPageToken(page).build()));
                 all.setId(r.getId()).setName(r.getName()).addAllVersions(r.getVersionsList());
-                for (SecretVersionInfo v : json() ? List.<SecretVersionInfo>of() : r.getVersionsList()) {
-                    out().println(v.getVersionId() + "  " + Formats.time(v.getCreatedDate()) + "  "
-                            + (v.getVersionStagesCount() == 0 ? "(deprecated)" : String.join(",", v.getVersionStagesList())));
-                }
                 token = r.getNextPageToken();
             } while (!token.isEmpty());
             if (json()) {
                 printJson(all);
+                return;
+            }
+            for (SecretVersionInfo v : all.getVersionsList()) {
+                out().println(v.getVersionId() + "  " + Formats.time(v.getCreatedDate()) + "  "
+                        + (v.getVersionStagesCount() == 0 ? "(deprecated)" : String.join(",", v.getVersionStagesList())));
             }
         }
     }
