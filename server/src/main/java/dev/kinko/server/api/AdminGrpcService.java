@@ -183,7 +183,8 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
 
     @Override
     public void getRegionStatus(GetRegionStatusRequest r, StreamObserver<GetRegionStatusResponse> out) {
-        call(out, () -> RegionStatusView.of(services, System.currentTimeMillis()));
+        // after the read index, like any read: a status asked right after a promotion shows it
+        LeaderForwarder.reply(raft.readBarrier().thenApplyAsync(v -> RegionStatusView.of(services, System.currentTimeMillis())), out);
     }
 
     @Override
@@ -221,7 +222,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
 
     @Override
     public void listUnshippedChanges(ListUnshippedChangesRequest r, StreamObserver<ListUnshippedChangesResponse> out) {
-        call(out, () -> RegionStatusView.unshipped(services.state(), r.getRegion()));
+        LeaderForwarder.reply(raft.readBarrier().thenApplyAsync(v -> RegionStatusView.unshipped(services.state(), r.getRegion())), out);
     }
 
     private interface AdminAction<T> {
