@@ -1,5 +1,10 @@
 package dev.kinko.server.api;
 
+import dev.kinko.server.backup.Backups;
+import io.grpc.stub.ServerCallStreamObserver;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+
 import dev.kinko.proto.v1.AddMemberRequest;
 import dev.kinko.proto.v1.DeleteRegionLinkRequest;
 import dev.kinko.proto.v1.DeleteRegionLinkResponse;
@@ -28,6 +33,8 @@ import dev.kinko.proto.v1.RewrapDataKeysRequest;
 import dev.kinko.proto.v1.RewrapDataKeysResponse;
 import dev.kinko.proto.v1.RotateRegionKeyRequest;
 import dev.kinko.proto.v1.RotateRegionKeyResponse;
+import dev.kinko.proto.v1.BackupChunk;
+import dev.kinko.proto.v1.BackupRequest;
 import dev.kinko.proto.v1.TakeSnapshotRequest;
 import dev.kinko.proto.v1.TakeSnapshotResponse;
 import dev.kinko.proto.v1.TransferLeadershipRequest;
@@ -156,6 +163,20 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
     @Override
     public void takeSnapshot(TakeSnapshotRequest r, StreamObserver<TakeSnapshotResponse> out) {
         call(out, () -> TakeSnapshotResponse.newBuilder().setSnapshotIndex(admin(raft::takeSnapshot)).build());
+    }
+
+    @Override
+    public void backup(BackupRequest r, StreamObserver<BackupChunk> out) {
+        // after the read index: the backup holds every write acknowledged before the call
+        CompletableFuture<Path> file = raft.readBarrier().thenApplyAsync(v -> {
+            try {
+                return Backups.create(raft.stateMachine().storage(), raft.stateMachine().scratchDir(), raft.region(),
+                        raft.nodeId(), System.currentTimeMillis());
+            } catch (IOException e) {
+                throw new KinkoException(Reason.ADMIN_FAILED, "backup failed: " + e.getMessage());
+            }
+        });
+        BackupSender.send(file, (ServerCallStreamObserver<BackupChunk>) out);
     }
 
     @Override

@@ -61,6 +61,11 @@ public final class KinkoStateMachine extends BaseStateMachine {
         return storage;
     }
 
+    /** Scratch space beside the snapshots (same file system), emptied at every start. */
+    public java.nio.file.Path scratchDir() {
+        return snapshots.getTmpDir().toPath();
+    }
+
     /** Entries seen again after a restart and skipped because RocksDB already held them. */
     public long replaysSkipped() {
         return replaysSkipped.get();

@@ -41,6 +41,11 @@ public final class Keyring {
         });
     }
 
+    /** Unwraps every region key version: fails when the master key is not the one that wrapped them. */
+    public void verifyAll() {
+        records.get().forEach(r -> key(r.getVersion()));
+    }
+
     /** A new random region key version, wrapped by the master key, ready to be proposed. */
     public RegionKeyRecord newVersion(int version, long nowMillis) {
         byte[] key = Aead.randomKey();

@@ -2,12 +2,14 @@ package dev.kinko.server.storage;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** Removing a directory with everything below it. */
+/** Removing a directory with everything below it; fsyncing a file or directory. */
 public final class FileTrees {
     private FileTrees() {}
 
@@ -25,6 +27,13 @@ public final class FileTrees {
             });
         } catch (UncheckedIOException e) {
             throw e.getCause();
+        }
+    }
+
+    /** Forces a file's content, or a directory's entries, to disk. */
+    public static void fsync(Path path) throws IOException {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            ch.force(true);
         }
     }
 }

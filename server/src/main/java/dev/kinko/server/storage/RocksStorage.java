@@ -6,11 +6,9 @@ import dev.kinko.proto.raft.v1.SecretRecord;
 import dev.kinko.server.domain.StateQueries;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -63,6 +61,8 @@ public final class RocksStorage extends RecordReader implements StateQueries, Au
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private Db db;
     private volatile Applied applied;
+    /** Orders a checkpoint with commits, so the index it reports is the one it holds. */
+    private final Object commitOrder = new Object();
 
     private RocksStorage(Path dir) throws RocksDBException {
         this.dir = dir;
@@ -106,8 +106,10 @@ public final class RocksStorage extends RecordReader implements StateQueries, Au
         read(d -> {
             try {
                 wb.put(d.handle(Family.META), APPLIED, ByteBuffer.allocate(16).putLong(term).putLong(index).array());
-                d.rocks.write(d.writeOptions, wb);
-                applied = new Applied(term, index);
+                synchronized (commitOrder) {
+                    d.rocks.write(d.writeOptions, wb);
+                    applied = new Applied(term, index);
+                }
                 return null;
             } catch (RocksDBException e) {
                 throw new StorageException("RocksDB write failed: " + e.getMessage(), e);
@@ -117,12 +119,17 @@ public final class RocksStorage extends RecordReader implements StateQueries, Au
         });
     }
 
-    /** A consistent copy of the database in {@code target} (which must not exist). */
-    public void checkpoint(Path target) {
-        read(d -> {
+    /**
+     * A consistent copy of the database in {@code target} (which must not exist); returns the
+     * Raft entry it holds everything up to.
+     */
+    public Applied checkpoint(Path target) {
+        return read(d -> {
             try (Checkpoint cp = Checkpoint.create(d.rocks)) {
-                cp.createCheckpoint(target.toString());
-                return null;
+                synchronized (commitOrder) {
+                    cp.createCheckpoint(target.toString());
+                    return applied;
+                }
             } catch (RocksDBException e) {
                 throw new StorageException("checkpoint to " + target + " failed: " + e.getMessage(), e);
             }
@@ -151,17 +158,17 @@ public final class RocksStorage extends RecordReader implements StateQueries, Au
                 } else {
                     Files.copy(f, staging.resolve(name));
                 }
-                fsync(staging.resolve(name));
+                FileTrees.fsync(staging.resolve(name));
             }
         }
-        fsync(staging);
+        FileTrees.fsync(staging);
         lock.writeLock().lock();
         try {
             closeDb();
             FileTrees.delete(old);
             Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
             Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
-            fsync(dir.toAbsolutePath().getParent());
+            FileTrees.fsync(dir.toAbsolutePath().getParent());
             db = new Db(dir);
             applied = readApplied();
             FileTrees.delete(old);
@@ -189,12 +196,6 @@ public final class RocksStorage extends RecordReader implements StateQueries, Au
 
     private static Path sibling(Path dir, String suffix) {
         return dir.resolveSibling(dir.getFileName() + suffix);
-    }
-
-    private static void fsync(Path path) throws IOException {
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
     }
 
     @Override

@@ -16,7 +16,7 @@ class NodeConfigTest {
 
     @Test
     void theExampleConfigUnderOpsLoads() throws IOException {
-        NodeConfig c = NodeConfig.load(Path.of("../ops/config/tokyo-1.yaml"));
+        NodeConfig c = NodeConfig.load(Path.of("../ops/config/tokyo/tokyo-1.yaml"));
         assertThat(c.nodeId()).isEqualTo("tokyo-1");
         assertThat(c.region()).isEqualTo("tokyo");
         assertThat(c.dataDir()).isEqualTo(Path.of("/var/lib/kinko/tokyo-1"));

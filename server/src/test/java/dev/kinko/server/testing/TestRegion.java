@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import dev.kinko.proto.v1.AdminServiceGrpc;
 import dev.kinko.proto.v1.SecretsServiceGrpc;
 import dev.kinko.server.KinkoNode;
+import dev.kinko.server.backup.BackupRestore;
 import dev.kinko.server.config.NodeConfig;
 import dev.kinko.server.storage.FileTrees;
 import io.grpc.Grpc;
@@ -80,6 +81,8 @@ public final class TestRegion implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private final List<NodeConfig.Link> links = new ArrayList<>();
         private Long maxJournalLag;
+        private Path restoreFrom;
+        private Path keyFrom;
 
         Builder(String region, Path root) {
             this.region = region;
@@ -119,9 +122,19 @@ public final class TestRegion implements AutoCloseable {
             return this;
         }
 
+        /** Before any node starts, restore every node from a backup, with a copy of the backup's region key file. */
+        public Builder restoreFrom(Path backup, Path keyFile) {
+            this.restoreFrom = backup;
+            this.keyFrom = keyFile;
+            return this;
+        }
+
         public TestRegion start() {
             TestRegion r = new TestRegion(region, root.resolve(region), size, raft, purgeSeconds, clock, links,
                     maxJournalLag);
+            if (restoreFrom != null) {
+                r.restore(restoreFrom, keyFrom);
+            }
             for (int i = 0; i < size; i++) {
                 r.startNode(i);
             }
@@ -130,6 +143,18 @@ public final class TestRegion implements AutoCloseable {
             await().atMost(SETTLE).until(() -> links.stream().allMatch(l ->
                     r.node(r.awaitLeader()).raft().stateMachine().storage().link(l.region()).isPresent()));
             return r;
+        }
+    }
+
+    private void restore(Path backup, Path keyFile) {
+        try {
+            Files.createDirectories(config(0).keyFile().getParent());
+            Files.copy(keyFile, config(0).keyFile());
+            for (NodeConfig c : configs) {
+                BackupRestore.restore(backup, c);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

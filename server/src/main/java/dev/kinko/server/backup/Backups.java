@@ -1,0 +1,39 @@
+package dev.kinko.server.backup;
+
+import dev.kinko.server.storage.FileTrees;
+import dev.kinko.server.storage.RocksStorage;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+
+/** Making a backup file of a node's live state. */
+public final class Backups {
+    private Backups() {}
+
+    /**
+     * Checkpoints {@code storage} and writes it as a backup file in {@code scratch}; the caller
+     * sends the file and deletes it. The checkpoint holds everything applied up to the index
+     * the manifest names, and nothing after it.
+     */
+    public static Path create(RocksStorage storage, Path scratch, String region, String nodeId, long nowMillis)
+            throws IOException {
+        Files.createDirectories(scratch);
+        String name = "backup-" + UUID.randomUUID();
+        Path checkpoint = scratch.resolve(name);
+        Path file = scratch.resolve(name + ".kinko-backup");
+        try {
+            RocksStorage.Applied at = storage.checkpoint(checkpoint);
+            try (OutputStream out = Files.newOutputStream(file)) {
+                BackupArchive.write(checkpoint, region, nodeId, at.term(), at.index(), nowMillis, out);
+            }
+            return file;
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(file);
+            throw e;
+        } finally {
+            FileTrees.delete(checkpoint);
+        }
+    }
+}
