@@ -48,6 +48,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -80,6 +81,10 @@ import java.util.function.Supplier;
  *       preferred region and fail over to the next one when a region is unreachable
  *       ({@code UNAVAILABLE} or {@code DEADLINE_EXCEEDED} after its node retries); a replica
  *       region serves reads;</li>
+ *   <li>a region found unreachable rests for a cool-off ({@link Builder#regionCoolOff}): reads
+ *       try it last, so they do not each pay its retries; then one read probes it, and if it
+ *       answers it is preferred again. When every region rests, reads still try them all in
+ *       order of preference;</li>
  *   <li>writes on an existing secret go to the secret's primary region, found with a describe
  *       in any reachable region and remembered per secret; when the primary region is
  *       unreachable the write fails with {@link PrimaryRegionUnavailableException};</li>
@@ -94,6 +99,8 @@ public final class KinkoClient implements AutoCloseable {
     public static final int DEFAULT_MAX_ATTEMPTS = 8;
     public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofMillis(50);
     public static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
+    /** How long reads try an unreachable region last before one read probes it again. */
+    public static final Duration DEFAULT_REGION_COOL_OFF = Duration.ofSeconds(10);
     /** How many secrets' primary regions the client remembers. */
     public static final int PRIMARY_REGION_CACHE_SIZE = 10_000;
     private static final Set<Status.Code> RETRYABLE = Set.of(Status.Code.UNAVAILABLE, Status.Code.ABORTED);
@@ -103,6 +110,7 @@ public final class KinkoClient implements AutoCloseable {
     private final Duration deadline;
     private final int maxAttempts;
     private final Duration initialBackoff;
+    private final RegionHealth health;
     private final Executor executor;
     private final ExecutorService ownedExecutor;
     /** Secret id as the caller gave it -> name of its primary region; LRU-bounded. */
@@ -125,6 +133,11 @@ public final class KinkoClient implements AutoCloseable {
                 channels.add(Grpc.newChannelBuilder(address, InsecureChannelCredentials.create())
                         .intercept(interceptors).build());
             }
+        }
+
+        /** A region back from a rest is probed now, not when the channels' own reconnect backoff ends. */
+        void reconnectNow() {
+            channels.forEach(ManagedChannel::resetConnectBackoff);
         }
 
         synchronized int preferred() {
@@ -153,6 +166,7 @@ public final class KinkoClient implements AutoCloseable {
         this.deadline = b.deadline;
         this.maxAttempts = b.maxAttempts;
         this.initialBackoff = b.initialBackoff;
+        this.health = new RegionHealth(b.regionCoolOff, b.clock);
         if (b.executor != null) {
             this.executor = b.executor;
             this.ownedExecutor = null;
@@ -177,6 +191,8 @@ public final class KinkoClient implements AutoCloseable {
         private Duration deadline = DEFAULT_DEADLINE;
         private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
         private Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
+        private Duration regionCoolOff = DEFAULT_REGION_COOL_OFF;
+        private Clock clock = Clock.systemUTC();
         private Executor executor;
         private final List<ClientInterceptor> interceptors = new ArrayList<>();
 
@@ -228,6 +244,21 @@ public final class KinkoClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long reads try a region last after it was found unreachable, before one read probes
+         * it again ({@link #DEFAULT_REGION_COOL_OFF}); zero tries every region in order every time.
+         */
+        public Builder regionCoolOff(Duration coolOff) {
+            this.regionCoolOff = coolOff;
+            return this;
+        }
+
+        /** The clock that times region cool-offs. */
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
         /** Where the {@code ...Async} methods run their calls; by default a pool the client owns. */
         public Builder executor(Executor executor) {
             this.executor = executor;
@@ -249,6 +280,12 @@ public final class KinkoClient implements AutoCloseable {
             }
             if (maxAttempts < 1) {
                 throw new IllegalArgumentException("maxAttempts must be at least 1");
+            }
+            if (regionCoolOff == null || regionCoolOff.isNegative()) {
+                throw new IllegalArgumentException("the region cool-off must be zero or positive");
+            }
+            if (clock == null) {
+                throw new IllegalArgumentException("no clock given");
             }
             return new KinkoClient(this);
         }
@@ -489,10 +526,10 @@ public final class KinkoClient implements AutoCloseable {
         return CompletableFuture.supplyAsync(call, executor);
     }
 
-    /** A read: the first reachable region in order of preference answers. */
+    /** A read: the first reachable region in read order answers. */
     private <T> T read(Function<SecretsServiceBlockingStub, T> call) {
         StatusRuntimeException unreachable = null;
-        for (Region r : regions) {
+        for (Region r : readOrder()) {
             try {
                 return inRegion(r, call);
             } catch (StatusRuntimeException e) {
@@ -503,6 +540,11 @@ public final class KinkoClient implements AutoCloseable {
             }
         }
         throw translate(unreachable);
+    }
+
+    /** The regions in the order a read tries them (see {@link ReadOrder}). */
+    private Iterable<Region> readOrder() {
+        return () -> new ReadOrder(regions, health);
     }
 
     /** A write on an existing secret: sent to its primary region. */
@@ -539,14 +581,14 @@ public final class KinkoClient implements AutoCloseable {
         }
     }
 
-    /** The secret's primary region: remembered, or found with a describe in the first region that has the secret. */
+    /** The secret's primary region: remembered, or found with a describe in the first region (in read order) that has it. */
     private Region primaryOf(String secretId) {
         String name = cachedPrimary(secretId).orElse(null);
         if (name == null) {
             StatusRuntimeException notFound = null;
             StatusRuntimeException unreachable = null;
             DescribeSecretRequest describe = DescribeSecretRequest.newBuilder().setSecretId(secretId).build();
-            for (Region r : regions) {
+            for (Region r : readOrder()) {
                 try {
                     name = inRegion(r, s -> s.describeSecret(describe)).getSecret().getPrimaryRegion();
                     break;
@@ -617,8 +659,25 @@ public final class KinkoClient implements AutoCloseable {
                 .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)));
     }
 
-    /** Tries the region's nodes in turn; throws the last status when out of attempts or not retryable. */
+    /** Runs the call across the region's nodes and tells the region health whether the region answered. */
     private <T> T withRetries(Region region, Function<ManagedChannel, T> call) {
+        T result;
+        try {
+            result = acrossNodes(region, call);
+        } catch (StatusRuntimeException e) {
+            if (UNREACHABLE.contains(e.getStatus().getCode())) {
+                health.markDown(region.label());
+            } else {
+                health.markUp(region.label()); // a refusal is an answer
+            }
+            throw e;
+        }
+        health.markUp(region.label());
+        return result;
+    }
+
+    /** Tries the region's nodes in turn; throws the last status when out of attempts or not retryable. */
+    private <T> T acrossNodes(Region region, Function<ManagedChannel, T> call) {
         long backoff = initialBackoff.toMillis();
         for (int attempt = 1; ; attempt++) {
             int node = region.preferred();

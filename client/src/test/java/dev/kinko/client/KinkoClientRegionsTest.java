@@ -37,6 +37,10 @@ import org.junit.jupiter.api.io.TempDir;
 /** The client against two real 3-node regions: tokyo (primary, linked to osaka) and osaka. */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KinkoClientRegionsTest {
+    static final int ATTEMPTS = 4;
+    static final String GET = "GetSecretValue";
+    static final String DESCRIBE = "DescribeSecret";
+
     @TempDir
     static Path dir;
     static TestRegion osaka;
@@ -55,7 +59,11 @@ class KinkoClientRegionsTest {
     }
 
     static KinkoClient client(TestRegion... preferred) {
-        KinkoClient.Builder b = KinkoClient.builder().deadline(Duration.ofSeconds(5)).retry(4, Duration.ofMillis(20));
+        return client(KinkoClient.builder(), preferred);
+    }
+
+    static KinkoClient client(KinkoClient.Builder b, TestRegion... preferred) {
+        b.deadline(Duration.ofSeconds(5)).retry(ATTEMPTS, Duration.ofMillis(20));
         for (TestRegion r : preferred) {
             b.region(r.name(), List.of(r.addresses().split(",")));
         }
@@ -207,6 +215,97 @@ class KinkoClientRegionsTest {
             assertThat(String.valueOf(e.getMessage())).doesNotContain(value);
             assertThat(e.toString()).doesNotContain(value);
         }
+    }
+
+    static DescribeSecretRequest describe(String name) {
+        return DescribeSecretRequest.newBuilder().setSecretId(name).build();
+    }
+
+    /** Stops tokyo and starts it again. */
+    @Test
+    @Order(90)
+    void aDownRegionRestsForTheCoolOffThenOneReadProbesItAndItIsPreferredAgain() {
+        Duration coolOff = Duration.ofSeconds(10);
+        MutableClock clock = new MutableClock();
+        CallCounter calls = new CallCounter();
+        tokyo.withRetry(s -> s.createSecret(CreateSecretRequest.newBuilder().setName("rest/db")
+                .setClientRequestToken(KinkoClient.newToken()).setSecretString("t1").addAddReplicaRegions("osaka")
+                .build()));
+        awaitValueIn(osaka, "rest/db", "t1");
+        try (KinkoClient c = client(KinkoClient.builder().clock(clock).regionCoolOff(coolOff).interceptor(calls),
+                tokyo, osaka)) {
+            restsThenIsPreferredAgain(c, clock, coolOff, calls);
+        } finally {
+            startStoppedNodes(tokyo); // the tests after this one need tokyo, even when this one failed half-way
+        }
+    }
+
+    static void startStoppedNodes(TestRegion region) {
+        for (int i = 0; i < region.size(); i++) {
+            if (!region.running(i)) {
+                region.startNode(i);
+            }
+        }
+        region.awaitLeader();
+    }
+
+    private static void restsThenIsPreferredAgain(KinkoClient c, MutableClock clock, Duration coolOff,
+                                                  CallCounter calls) {
+        assertThat(c.describeSecret(describe("rest/db")).getSecret().getReplica()).isFalse(); // tokyo answers
+        int describesToTokyo = calls.count(DESCRIBE, tokyo.addresses());
+
+        for (int i = 0; i < tokyo.size(); i++) {
+            tokyo.stopNode(i);
+        }
+
+        // the first read pays tokyo's retries, then osaka answers
+        assertThat(c.getSecretValue(get("rest/db")).getSecretString()).isEqualTo("t1");
+        assertThat(calls.count(GET, tokyo.addresses())).isEqualTo(ATTEMPTS);
+        assertThat(calls.count(GET, osaka.addresses())).isEqualTo(1);
+
+        // tokyo rests: the next reads go straight to osaka, none reaches tokyo
+        for (int i = 0; i < 3; i++) {
+            assertThat(c.getSecretValue(get("rest/db")).getSecretString()).isEqualTo("t1");
+        }
+        assertThat(c.describeSecret(describe("rest/db")).getSecret().getReplica()).isTrue(); // osaka answered
+        assertThat(calls.count(GET, osaka.addresses())).isEqualTo(4);
+        assertThat(calls.count(GET, tokyo.addresses())).isEqualTo(ATTEMPTS);
+        assertThat(calls.count(DESCRIBE, tokyo.addresses())).isEqualTo(describesToTokyo);
+
+        // a write still goes to the primary region, resting or not (its primary is looked up in osaka)
+        assertThatThrownBy(() -> c.putSecretValue(PutSecretValueRequest.newBuilder().setSecretId("rest/db")
+                .setSecretString("t2").build()))
+                .isInstanceOf(PrimaryRegionUnavailableException.class).hasMessageContaining("tokyo");
+        assertThat(calls.count("PutSecretValue", tokyo.addresses())).isEqualTo(ATTEMPTS);
+        assertThat(calls.count(DESCRIBE, tokyo.addresses())).isEqualTo(describesToTokyo);
+
+        // one nanosecond before the cool-off ends tokyo still rests
+        clock.advance(coolOff.minusNanos(1));
+        assertThat(c.getSecretValue(get("rest/db")).getSecretString()).isEqualTo("t1");
+        assertThat(calls.count(GET, tokyo.addresses())).isEqualTo(ATTEMPTS);
+
+        // when it ends, one read probes tokyo (still down: it pays the retries once more, osaka answers)
+        clock.advance(Duration.ofNanos(1));
+        assertThat(c.getSecretValue(get("rest/db")).getSecretString()).isEqualTo("t1");
+        assertThat(calls.count(GET, tokyo.addresses())).isEqualTo(2 * ATTEMPTS);
+        assertThat(c.getSecretValue(get("rest/db")).getSecretString()).isEqualTo("t1");
+        assertThat(calls.count(GET, tokyo.addresses())).isEqualTo(2 * ATTEMPTS); // resting again
+
+        startStoppedNodes(tokyo);
+        // after each cool-off a read probes tokyo, until tokyo answers (its nodes may need a moment)
+        await().atMost(TestRegion.SETTLE).pollInterval(Duration.ofMillis(100)).until(() -> {
+            clock.advance(coolOff);
+            return !c.describeSecret(describe("rest/db")).getSecret().getReplica();
+        });
+
+        // tokyo is preferred again: reads go to it, none to osaka
+        int toOsaka = calls.count(GET, osaka.addresses());
+        int fromTokyo = calls.count(GET, tokyo.addresses());
+        for (int i = 0; i < 3; i++) {
+            assertThat(c.getSecretValue(get("rest/db")).getSecretString()).isEqualTo("t1");
+        }
+        assertThat(calls.count(GET, tokyo.addresses())).isGreaterThanOrEqualTo(fromTokyo + 3);
+        assertThat(calls.count(GET, osaka.addresses())).isEqualTo(toOsaka);
     }
 
     /** Last: it stops tokyo. */
