@@ -1,6 +1,7 @@
 package dev.kinko.cli;
 
 import dev.kinko.client.KinkoClient;
+import dev.kinko.server.backup.BackupManifest;
 import dev.kinko.proto.v1.GetClusterStatusRequest;
 import dev.kinko.proto.v1.GetClusterStatusResponse;
 import dev.kinko.proto.v1.Member;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Parameters;
 /** {@code kinko cluster ...}: the Raft members of one region. */
 @Command(name = "cluster", description = "Operate the nodes of one region.", mixinStandardHelpOptions = true,
         subcommands = {ClusterCommand.Status.class, ClusterCommand.Members.class, ClusterCommand.TransferLeader.class,
-                ClusterCommand.Snapshot.class, ClusterCommand.RotateKey.class})
+                ClusterCommand.Snapshot.class, RestoreCommand.class, ClusterCommand.RotateKey.class})
 final class ClusterCommand {
 
     @Command(name = "status", description = "Members, roles, leader, term, commit and applied index per node.")
@@ -117,16 +118,35 @@ final class ClusterCommand {
         }
     }
 
-    @Command(name = "snapshot", description = "Take a snapshot (a RocksDB checkpoint) on the node reached.")
+    @Command(name = "snapshot", description = {"Take a snapshot (a RocksDB checkpoint) on the node reached;",
+            "with --out, download a backup of the region instead: consistent (everything acknowledged before the",
+            "call) and still encrypted (keep the region's key file apart from it). Restore: 'kinko cluster restore'."})
     static final class Snapshot extends ClientCommand {
+        @Option(names = "--out", paramLabel = "FILE", description = "Write a backup of the region to this new file.")
+        java.nio.file.Path backupFile;
+
         @Override
-        void run(KinkoClient client) {
+        void run(KinkoClient client) throws Exception {
+            if (backupFile != null) {
+                backup(client);
+                return;
+            }
             TakeSnapshotResponse r = client.admin(a -> a.takeSnapshot(TakeSnapshotRequest.getDefaultInstance()));
             if (json()) {
                 printJson(r);
                 return;
             }
             out().println("snapshot at index " + r.getSnapshotIndex());
+        }
+
+        private void backup(KinkoClient client) throws Exception {
+            BackupManifest m = BackupDownload.to(client, backupFile);
+            if (json()) {
+                out().println(BackupDownload.summaryJson(m, "file", backupFile.toString()));
+                return;
+            }
+            out().printf("backup of region %s at index %d (from %s, %d files, %d bytes) written to %s%n",
+                    m.region(), m.index(), m.nodeId(), m.files().size(), m.totalBytes(), backupFile);
         }
     }
 

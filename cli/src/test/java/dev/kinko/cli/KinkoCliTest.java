@@ -45,7 +45,7 @@ class KinkoCliTest {
         withAddr[args.length] = "--addr";
         withAddr[args.length + 1] = region.addresses();
         boolean needsAddr = args.length >= 2 && (args[0].equals("secret") || args[0].equals("cluster")
-                || args[0].equals("region"));
+                || args[0].equals("region")) && !(args[0].equals("cluster") && args[1].equals("restore"));
         int code = KinkoCli.run(needsAddr ? withAddr : args, new PrintWriter(out, true), new PrintWriter(err, true));
         return new Result(code, out.toString(), err.toString());
     }
@@ -84,7 +84,8 @@ class KinkoCliTest {
         assertThat(refused.code()).isEqualTo(KinkoCli.EXIT_ERROR);
         assertThat(refused.err().lines()).hasSize(1);
         assertThat(refused.err()).contains("SCHEDULED_FOR_DELETION");
-        assertThat(kinko("secret", "restore", "cli/db/password").code()).isZero();
+        Result restoredSecret = kinko("secret", "restore", "cli/db/password");
+        assertThat(restoredSecret.code()).as(restoredSecret.err()).isZero();
         assertThat(kinko("secret", "delete", "cli/db/password", "--force").code()).isZero();
         assertThat(kinko("secret", "get", "cli/db/password").err()).contains("SECRET_NOT_FOUND");
     }
@@ -175,6 +176,38 @@ class KinkoCliTest {
         assertThat(badMember.code()).isEqualTo(KinkoCli.EXIT_ERROR);
         assertThat(badMember.err()).contains("INVALID_MEMBER");
         assertThat(kinko("generate-completion").out()).contains("kinko");
+    }
+
+    @Test
+    void backupAndRestoreThroughTheCli() throws Exception {
+        assertThat(kinko("secret", "create", "cli/backup/one", "--value", "kept").code()).isZero();
+        Path backup = dir.resolve("tokyo.kinko-backup");
+        Result saved = kinko("cluster", "snapshot", "--out", backup.toString(), "-o", "json");
+        assertThat(saved.code()).as(saved.err()).isZero();
+        var summary = new com.fasterxml.jackson.databind.ObjectMapper().readTree(saved.out());
+        assertThat(summary.get("region").asText()).isEqualTo("tokyo");
+        assertThat(summary.get("index").asLong()).isPositive();
+        assertThat(backup).isRegularFile();
+        assertThat(backup.resolveSibling(backup.getFileName() + ".partial")).doesNotExist();
+        // never over an existing file
+        Result again = kinko("cluster", "snapshot", "--out", backup.toString());
+        assertThat(again.code()).isEqualTo(KinkoCli.EXIT_ERROR);
+        assertThat(again.err()).contains("exists");
+
+        Path node = dir.resolve("restored-1");
+        java.nio.file.Files.createDirectories(node);
+        java.nio.file.Files.copy(region.config(0).keyFile(), node.resolve("tokyo.key"));
+        Path config = node.resolve("node.yaml");
+        java.nio.file.Files.writeString(config, String.join("\n", "node_id: tokyo-1", "region: tokyo",
+                "data_dir: " + node.resolve("data"), "key_file: " + node.resolve("tokyo.key"), "client_port: 1",
+                "peers:", "  - id: tokyo-1", "    raft_address: 127.0.0.1:2", "    client_address: 127.0.0.1:1", ""));
+        Result restored = kinko("cluster", "restore", backup.toString(), "--config", config.toString());
+        assertThat(restored.code()).as(restored.err()).isZero();
+        assertThat(restored.out()).startsWith("restored node tokyo-1 of region tokyo from the backup at index "
+                + summary.get("index").asLong());
+        Result twice = kinko("cluster", "restore", backup.toString(), "--config", config.toString());
+        assertThat(twice.code()).isEqualTo(KinkoCli.EXIT_ERROR);
+        assertThat(twice.err()).startsWith("kinko: DATA_DIR_NOT_EMPTY: ").doesNotContain("\n\t");
     }
 
     private static <B extends com.google.protobuf.Message.Builder> B parse(Result r, B builder) throws Exception {
