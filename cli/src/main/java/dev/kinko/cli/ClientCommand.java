@@ -1,10 +1,16 @@
 package dev.kinko.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
 import dev.kinko.client.KinkoClient;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,6 +24,7 @@ import picocli.CommandLine.Spec;
 abstract class ClientCommand implements Callable<Integer> {
     enum Output { table, json }
 
+    private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final JsonFormat.Printer JSON = JsonFormat.printer().preservingProtoFieldNames()
             .alwaysPrintFieldsWithNoPresence();
 
@@ -44,6 +51,24 @@ abstract class ClientCommand implements Callable<Integer> {
         try {
             out().println(JSON.print(message));
         } catch (InvalidProtocolBufferException e) {
+            throw new CliException("cannot print the response as JSON: " + e.getMessage());
+        }
+    }
+
+    /**
+     * One JSON object made of plain fields and a list of messages, each printed as
+     * {@link #printJson(MessageOrBuilder)} prints it (e.g. {"region": ..., "links": [...]}).
+     */
+    void printJson(Map<String, String> fields, String listField, List<? extends MessageOrBuilder> items) {
+        try {
+            ObjectNode o = MAPPER.createObjectNode();
+            fields.forEach(o::put);
+            ArrayNode list = o.putArray(listField);
+            for (MessageOrBuilder item : items) {
+                list.add(MAPPER.readTree(JSON.print(item)));
+            }
+            out().println(MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(o));
+        } catch (IOException e) {
             throw new CliException("cannot print the response as JSON: " + e.getMessage());
         }
     }

@@ -3,6 +3,8 @@ package dev.kinko.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.util.JsonFormat;
+import dev.kinko.proto.v1.GetRegionStatusResponse;
 import dev.kinko.server.testing.TestRegion;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -70,5 +72,66 @@ class ReplicationCliTest {
             assertThat(again.code()).isEqualTo(1);
             assertThat(again.err()).contains("NOT_A_REPLICA_REGION");
         }
+    }
+
+    @Test
+    void regionLinksListAddAndRemove() throws Exception {
+        try (TestRegion osaka = TestRegion.start("osaka", dir);
+             TestRegion tokyo = TestRegion.builder("tokyo", dir).link(osaka).start()) {
+            Result list = kinko(tokyo, "region", "links", "list");
+            assertThat(list.code()).as(list.err()).isZero();
+            assertThat(list.out().lines().findFirst().orElseThrow()).startsWith("REGION").contains("WATERMARK");
+            assertThat(list.out().lines().skip(1)).singleElement().satisfies(line -> assertThat(line)
+                    .startsWith("osaka ").endsWith(osaka.addresses()));
+
+            GetRegionStatusResponse.Builder json = GetRegionStatusResponse.newBuilder();
+            Result listJson = kinko(tokyo, "region", "links", "list", "-o", "json");
+            assertThat(listJson.code()).as(listJson.err()).isZero();
+            JsonFormat.parser().merge(listJson.out(), json);
+            assertThat(json.getRegion()).isEqualTo("tokyo");
+            assertThat(json.getLinksList()).singleElement().satisfies(l -> {
+                assertThat(l.getRegion()).isEqualTo("osaka");
+                assertThat(l.getAddressesList()).containsExactly(osaka.addresses().split(","));
+            });
+            assertThat(kinko(osaka, "region", "links", "list").out()).isEqualTo("region osaka has no links\n");
+
+            Result unknown = kinko(tokyo, "region", "links", "remove", "kyoto");
+            assertThat(unknown.code()).isEqualTo(KinkoCli.EXIT_ERROR);
+            assertThat(unknown.err().lines()).containsExactly("kinko: UNKNOWN_REGION: there is no link to region kyoto");
+
+            // 'link' (the first shape) and 'links add' change the same link
+            Result linked = kinko(tokyo, "region", "link", "--region", "kyoto", "--to", "127.0.0.1:1,127.0.0.1:2");
+            assertThat(linked.code()).as(linked.err()).isZero();
+            assertThat(linked.out()).isEqualTo("linked to kyoto\n");
+            assertThat(linkLine(tokyo, "kyoto")).endsWith("127.0.0.1:1,127.0.0.1:2");
+            Result added = kinko(tokyo, "region", "links", "add", "kyoto", "--addresses", "127.0.0.1:3,127.0.0.1:4,127.0.0.1:5");
+            assertThat(added.code()).as(added.err()).isZero();
+            assertThat(added.out()).isEqualTo("linked to kyoto\n");
+            assertThat(linkLine(tokyo, "kyoto")).endsWith("127.0.0.1:3,127.0.0.1:4,127.0.0.1:5");
+            Result removed = kinko(tokyo, "region", "links", "remove", "kyoto");
+            assertThat(removed.code()).as(removed.err()).isZero();
+            assertThat(removed.out()).isEqualTo("removed the link to kyoto\n");
+            assertThat(kinko(tokyo, "region", "links", "list").out()).doesNotContain("kyoto").contains("osaka");
+
+            Result self = kinko(tokyo, "region", "links", "add", "tokyo", "--addresses", "127.0.0.1:1");
+            assertThat(self.code()).isEqualTo(KinkoCli.EXIT_ERROR);
+            assertThat(self.err()).startsWith("kinko: INVALID_LINK: ");
+            assertThat(kinko(tokyo, "region", "links", "add", "kyoto").code()).isEqualTo(KinkoCli.EXIT_USAGE);
+
+            // a link that a secret still replicates over stays
+            assertThat(kinko(tokyo, "secret", "create", "cli/linked", "--value", "v", "--replica-region", "osaka").code())
+                    .isZero();
+            Result inUse = kinko(tokyo, "region", "links", "remove", "osaka");
+            assertThat(inUse.code()).isEqualTo(KinkoCli.EXIT_ERROR);
+            assertThat(inUse.err().lines()).singleElement().satisfies(line -> assertThat(line)
+                    .startsWith("kinko: LINK_IN_USE: secret cli/linked is replicated to region osaka"));
+            assertThat(kinko(tokyo, "region", "links", "list").out()).contains("osaka");
+        }
+    }
+
+    private static String linkLine(TestRegion region, String to) {
+        Result list = kinko(region, "region", "links", "list");
+        assertThat(list.code()).as(list.err()).isZero();
+        return list.out().lines().filter(l -> l.startsWith(to + " ")).findFirst().orElseThrow();
     }
 }
