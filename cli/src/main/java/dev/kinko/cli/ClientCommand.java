@@ -35,6 +35,9 @@ abstract class ClientCommand implements Callable<Integer> {
             description = "table (for people) or json (stable and complete, for scripts; default: ${DEFAULT-VALUE}).")
     Output output;
 
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
     @Spec
     CommandSpec spec;
 

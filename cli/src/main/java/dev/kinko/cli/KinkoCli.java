@@ -2,8 +2,12 @@ package dev.kinko.cli;
 
 import dev.kinko.client.KinkoException;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.ArgGroupSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * The {@code kinko} command. Exit codes: 0 success, 1 error (one line on
@@ -28,7 +32,7 @@ public final class KinkoCli {
         cli.setErr(err);
         cli.setExitCodeExceptionMapper(e -> EXIT_ERROR);
         cli.setParameterExceptionHandler((ex, a) -> {
-            err.println("kinko: " + ex.getMessage());
+            err.println("kinko: " + usageMessage(ex, a));
             err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
             return EXIT_USAGE;
         });
@@ -37,6 +41,42 @@ public final class KinkoCli {
             return EXIT_ERROR;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * A usage error as one line: picocli's message, but "give only one of ..." for an exclusive
+     * group with subgroups (picocli prints their whole synopsis, and the arguments given), and
+     * never the argument of --value (picocli quotes arguments it refuses).
+     */
+    static String usageMessage(CommandLine.ParameterException ex, String[] args) {
+        String message = ex.getMessage();
+        if (ex instanceof CommandLine.MutuallyExclusiveArgsException
+                || ex instanceof CommandLine.MaxValuesExceededException && message.startsWith("Error: expected only one match")) {
+            for (ArgGroupSpec group : ex.getCommandLine().getCommandSpec().argGroups()) {
+                String said = message;
+                if (group.exclusive() && !group.subgroups().isEmpty() && (said.contains(group.synopsis())
+                        || group.subgroups().stream().anyMatch(g -> said.contains(g.synopsis())))) {
+                    List<String> names = new ArrayList<>();
+                    group.options().forEach(o -> names.add(o.longestName()));
+                    group.subgroups().forEach(g -> g.options().stream().filter(OptionSpec::required).findFirst()
+                            .ifPresent(o -> names.add(o.longestName())));
+                    message = "Error: give only one of " + String.join(", ", names);
+                }
+            }
+        }
+        for (int i = 0; i < args.length; i++) {
+            String value = null;
+            if (args[i].equals(ValueSource.VALUE_OPTION) && i + 1 < args.length) {
+                value = args[i + 1];
+            } else if (args[i].startsWith(ValueSource.VALUE_OPTION + "=")) {
+                value = args[i].substring(ValueSource.VALUE_OPTION.length() + 1);
+            }
+            if (value != null && !value.isEmpty()) {
+                message = message.replace(ValueSource.VALUE_OPTION + "=" + value, ValueSource.VALUE_OPTION + "=(hidden)")
+                        .replace("'" + value + "'", "'(hidden)'");
+            }
+        }
+        return message.replace('\n', ' ');
     }
 
     static String oneLine(Throwable e) {

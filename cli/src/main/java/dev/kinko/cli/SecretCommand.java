@@ -3,7 +3,6 @@ package dev.kinko.cli;
 import dev.kinko.client.KinkoClient;
 import dev.kinko.proto.v1.BatchGetSecretValueRequest;
 import dev.kinko.proto.v1.CreateSecretRequest;
-import dev.kinko.proto.v1.GetRandomPasswordRequest;
 import dev.kinko.proto.v1.TagResourceRequest;
 import dev.kinko.proto.v1.UntagResourceRequest;
 import dev.kinko.proto.v1.UpdateSecretRequest;
@@ -33,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -49,13 +49,13 @@ final class SecretCommand {
 
     @Command(name = "create", description = "Create a secret with its first value.")
     static final class Create extends ClientCommand {
-        @Parameters(paramLabel = "NAME")
+        @Parameters(paramLabel = "NAME", description = "The new secret's name, e.g. prod/db/password.")
         String name;
 
-        @ArgGroup(multiplicity = "1")
+        @ArgGroup(exclusive = true, multiplicity = "1", heading = ValueSource.HEADING)
         ValueSource value;
 
-        @Option(names = "--description", paramLabel = "D")
+        @Option(names = "--description", paramLabel = "D", description = "What the secret is for (never the value).")
         String description;
 
         @Option(names = "--replica-region", paramLabel = "R", description = "Replicate to region R (repeatable).")
@@ -63,7 +63,7 @@ final class SecretCommand {
 
         @Override
         void run(KinkoClient client) {
-            CreateSecretRequest.Builder r = CreateSecretRequest.newBuilder().setName(name).setSecretString(value.read())
+            CreateSecretRequest.Builder r = CreateSecretRequest.newBuilder().setName(name).setSecretString(value.read(client))
                     .addAllAddReplicaRegions(replicaRegions);
             if (description != null) {
                 r.setDescription(description);
@@ -79,7 +79,7 @@ final class SecretCommand {
 
     @Command(name = "get", description = "Print a secret's value (CURRENT unless told otherwise), then a newline.")
     static final class Get extends ClientCommand {
-        @Parameters(paramLabel = "NAME")
+        @Parameters(paramLabel = "NAME", description = "The secret, by name or id.")
         String name;
 
         @Option(names = "--version-id", paramLabel = "ID")
@@ -121,16 +121,16 @@ final class SecretCommand {
 
     @Command(name = "put", description = "Store a new value; it becomes CURRENT.")
     static final class Put extends ClientCommand {
-        @Parameters(paramLabel = "NAME")
+        @Parameters(paramLabel = "NAME", description = "The secret, by name or id.")
         String name;
 
-        @ArgGroup(multiplicity = "1")
+        @ArgGroup(exclusive = true, multiplicity = "1", heading = ValueSource.HEADING)
         ValueSource value;
 
         @Override
         void run(KinkoClient client) {
             var put = client.putSecretValue(PutSecretValueRequest.newBuilder().setSecretId(name)
-                    .setSecretString(value.read()).build());
+                    .setSecretString(value.read(client)).build());
             if (json()) {
                 printJson(put);
                 return;
@@ -142,7 +142,7 @@ final class SecretCommand {
 
     @Command(name = "describe", description = "Show a secret's metadata, versions and labels (never its value).")
     static final class Describe extends ClientCommand {
-        @Parameters(paramLabel = "NAME")
+        @Parameters(paramLabel = "NAME", description = "The secret, by name or id.")
         String name;
 
         @Override
@@ -214,7 +214,7 @@ final class SecretCommand {
 
     @Command(name = "versions", description = "List a secret's versions with their labels.")
     static final class Versions extends ClientCommand {
-        @Parameters(paramLabel = "NAME")
+        @Parameters(paramLabel = "NAME", description = "The secret, by name or id.")
         String name;
 
         @Override
@@ -242,7 +242,7 @@ final class SecretCommand {
 
     @Command(name = "delete", description = "Schedule a secret for deletion (7-30 days, default 30), or delete it at once with --force.")
     static final class Delete extends ClientCommand {
-        @Parameters(paramLabel = "NAME")
+        @Parameters(paramLabel = "NAME", description = "The secret, by name or id.")
         String name;
 
         @ArgGroup(exclusive = true)
@@ -277,7 +277,7 @@ final class SecretCommand {
 
     @Command(name = "replicate", description = "Replicate a secret to another region (called in its primary region).")
     static final class Replicate extends ClientCommand {
-        @Parameters(paramLabel = "NAME")
+        @Parameters(paramLabel = "NAME", description = "The secret, by name or id.")
         String name;
 
         @Option(names = "--region", paramLabel = "R", required = true, description = "Replica region (repeatable).")
@@ -301,7 +301,7 @@ final class SecretCommand {
 
     @Command(name = "remove-region", description = "Stop replicating a secret to a region; the replica there becomes standalone.")
     static final class RemoveRegion extends ClientCommand {
-        @Parameters(paramLabel = "NAME")
+        @Parameters(paramLabel = "NAME", description = "The secret, by name or id.")
         String name;
 
         @Option(names = "--region", paramLabel = "R", required = true, description = "Region to remove (repeatable).")
@@ -318,7 +318,7 @@ final class SecretCommand {
     @Command(name = "stop-replication",
             description = "In a replica region: make this replica a standalone, writable secret.")
     static final class StopReplication extends ClientCommand {
-        @Parameters(paramLabel = "NAME")
+        @Parameters(paramLabel = "NAME", description = "The secret, by name or id.")
         String name;
 
         @Override
@@ -331,7 +331,7 @@ final class SecretCommand {
 
     @Command(name = "restore", description = "Cancel a scheduled deletion.")
     static final class Restore extends ClientCommand {
-        @Parameters(paramLabel = "NAME")
+        @Parameters(paramLabel = "NAME", description = "The secret, by name or id.")
         String name;
 
         @Override
@@ -347,13 +347,14 @@ final class SecretCommand {
 
     @Command(name = "update", description = "Change a secret's description, or store a new CURRENT value, or both.")
     static final class Update extends ClientCommand {
-        @Parameters(paramLabel = "NAME")
+        @Parameters(paramLabel = "NAME", description = "The secret, by name or id.")
         String name;
 
-        @Option(names = "--description", paramLabel = "D")
+        @Option(names = "--description", paramLabel = "D", description = "What the secret is for (never the value).")
         String description;
 
-        @ArgGroup(multiplicity = "0..1")
+        @ArgGroup(exclusive = true, multiplicity = "0..1",
+                heading = "A new CURRENT value (at most one of):%n")
         ValueSource value;
 
         @Override
@@ -363,7 +364,7 @@ final class SecretCommand {
                 r.setDescription(description);
             }
             if (value != null) {
-                r.setSecretString(value.read());
+                r.setSecretString(value.read(client));
             }
             UpdateSecretResponse u = client.updateSecret(r.build());
             if (json()) {
@@ -376,7 +377,7 @@ final class SecretCommand {
 
     @Command(name = "stage", description = "Move a stage label from one version to another (e.g. CURRENT after a rotation).")
     static final class Stage extends ClientCommand {
-        @Parameters(paramLabel = "NAME")
+        @Parameters(paramLabel = "NAME", description = "The secret, by name or id.")
         String name;
 
         @Option(names = "--label", required = true, paramLabel = "LABEL")
@@ -409,7 +410,7 @@ final class SecretCommand {
 
     @Command(name = "tag", description = "Add or change tags: KEY=VALUE...")
     static final class Tag extends ClientCommand {
-        @Parameters(paramLabel = "NAME", index = "0")
+        @Parameters(paramLabel = "NAME", index = "0", description = "The secret, by name or id.")
         String name;
 
         @Parameters(paramLabel = "KEY=VALUE", index = "1..*", arity = "1..*")
@@ -430,7 +431,7 @@ final class SecretCommand {
 
     @Command(name = "untag", description = "Remove tags by key.")
     static final class Untag extends ClientCommand {
-        @Parameters(paramLabel = "NAME", index = "0")
+        @Parameters(paramLabel = "NAME", index = "0", description = "The secret, by name or id.")
         String name;
 
         @Parameters(paramLabel = "KEY", index = "1..*", arity = "1..*")
@@ -448,41 +449,15 @@ final class SecretCommand {
         }
     }
 
-    @Command(name = "random-password", description = "Print a random password (nothing is stored).")
+    @Command(name = "random-password", description = {"Print a random password (nothing is stored).",
+            "To store one instead, see --generate-password of 'kinko secret create' and 'put'."})
     static final class RandomPassword extends ClientCommand {
-        @Option(names = "--length", paramLabel = "N", defaultValue = "32")
-        int length;
-
-        @Option(names = "--exclude-characters", paramLabel = "CHARS")
-        String exclude;
-
-        @Option(names = "--exclude-numbers")
-        boolean noNumbers;
-
-        @Option(names = "--exclude-punctuation")
-        boolean noPunctuation;
-
-        @Option(names = "--exclude-uppercase")
-        boolean noUppercase;
-
-        @Option(names = "--exclude-lowercase")
-        boolean noLowercase;
-
-        @Option(names = "--include-space")
-        boolean space;
-
-        @Option(names = "--no-require-each-included-type", negatable = false)
-        boolean noRequireEach;
+        @Mixin
+        PasswordOptions options;
 
         @Override
         void run(KinkoClient client) {
-            GetRandomPasswordRequest.Builder r = GetRandomPasswordRequest.newBuilder().setPasswordLength(length)
-                    .setExcludeNumbers(noNumbers).setExcludePunctuation(noPunctuation).setExcludeUppercase(noUppercase)
-                    .setExcludeLowercase(noLowercase).setIncludeSpace(space).setRequireEachIncludedType(!noRequireEach);
-            if (exclude != null) {
-                r.setExcludeCharacters(exclude);
-            }
-            var p = client.secrets(s -> s.getRandomPassword(r.build()));
+            var p = client.secrets(s -> s.getRandomPassword(options.request()));
             if (json()) {
                 printJson(p);
                 return;
@@ -493,7 +468,7 @@ final class SecretCommand {
 
     @Command(name = "get-many", description = "Read the CURRENT values of up to 20 secrets at once.")
     static final class GetMany extends ClientCommand {
-        @Parameters(paramLabel = "NAME", arity = "1..*")
+        @Parameters(paramLabel = "NAME", arity = "1..*", description = "Secrets, by name or id (up to 20).")
         List<String> names;
 
         @Override

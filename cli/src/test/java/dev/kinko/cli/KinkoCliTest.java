@@ -163,6 +163,116 @@ class KinkoCliTest {
     }
 
     @Test
+    void generatePasswordStoresAServerMadeValueAndNeverPrintsIt() throws Exception {
+        Result created = kinko("secret", "create", "gen/one", "--generate-password", "--length", "40");
+        assertThat(created.code()).as(created.err()).isZero();
+        assertThat(created.out()).startsWith("created gen/one (version ");
+        String first = kinko("secret", "get", "gen/one").out().strip();
+        assertThat(first).hasSize(40);
+        assertThat(created.out()).doesNotContain(first);
+
+        Result put = kinko("secret", "put", "gen/one", "--generate-password", "--length", "20", "--exclude-punctuation",
+                "-o", "json");
+        assertThat(put.code()).as(put.err()).isZero();
+        String second = kinko("secret", "get", "gen/one").out().strip();
+        assertThat(second).hasSize(20).matches("[A-Za-z0-9]+");
+        assertThat(put.out()).doesNotContain(second);
+        assertThat(parse(put, dev.kinko.proto.v1.PutSecretValueResponse.newBuilder()).getVersionStagesList())
+                .contains("CURRENT");
+
+        Result updated = kinko("secret", "update", "gen/one", "--generate-password");
+        assertThat(updated.code()).as(updated.err()).isZero();
+        String third = kinko("secret", "get", "gen/one").out().strip();
+        assertThat(third).hasSize(PasswordOptions.DEFAULT_LENGTH).isNotEqualTo(second);
+        assertThat(updated.out()).startsWith("updated gen/one (version ").doesNotContain(third);
+
+        // the server's rules on the options, as for random-password
+        Result tooLong = kinko("secret", "create", "gen/two", "--generate-password", "--length", "5000");
+        assertThat(tooLong.code()).isEqualTo(KinkoCli.EXIT_ERROR);
+        assertThat(tooLong.err()).contains("INVALID_PASSWORD_OPTIONS");
+        assertThat(kinko("secret", "get", "gen/two").err()).contains("SECRET_NOT_FOUND");
+    }
+
+    @Test
+    void generatePasswordExcludesTheOtherValueSources() {
+        Result both = kinko("secret", "create", "gen/x", "--generate-password", "--value", "s3cret-v");
+        assertThat(both.code()).isEqualTo(KinkoCli.EXIT_USAGE);
+        assertThat(both.err().lines().findFirst().orElseThrow())
+                .isEqualTo("kinko: Error: give only one of --value, --value-file, --generate-password");
+        assertThat(both.err()).doesNotContain("s3cret");
+        assertThat(kinko("secret", "create", "gen/x", "--value", "v", "--length", "40").code())
+                .isEqualTo(KinkoCli.EXIT_USAGE);
+        assertThat(kinko("secret", "put", "gen/x", "--value-file", "-", "--generate-password").code())
+                .isEqualTo(KinkoCli.EXIT_USAGE);
+        assertThat(kinko("secret", "update", "gen/x", "--generate-password", "--value", "v").code())
+                .isEqualTo(KinkoCli.EXIT_USAGE);
+        Result shapeOnly = kinko("secret", "create", "gen/x", "--length", "40");
+        assertThat(shapeOnly.code()).isEqualTo(KinkoCli.EXIT_USAGE);
+        assertThat(shapeOnly.err()).contains("--generate-password");
+        assertThat(kinko("secret", "get", "gen/x").err()).contains("SECRET_NOT_FOUND");
+    }
+
+    @Test
+    void usageErrorsNeverRepeatTheValue() {
+        for (String[] args : java.util.List.of(
+                new String[] {"secret", "create", "u/x", "--value", "s3cret-1", "--value", "s3cret-2"},
+                new String[] {"secret", "create", "u/x", "--value=s3cret-1", "--value=s3cret-2"},
+                new String[] {"secret", "put", "u/x", "--value", "s3cret-1", "--generate-password"},
+                new String[] {"secret", "get", "u/x", "--value", "s3cret-1"},
+                new String[] {"secret", "get", "u/x", "--value=s3cret-1"})) {
+            Result r = kinko(args);
+            assertThat(r.code()).as(String.join(" ", args)).isEqualTo(KinkoCli.EXIT_USAGE);
+            assertThat(r.err()).as(String.join(" ", args)).startsWith("kinko: ").doesNotContain("s3cret");
+        }
+    }
+
+    @Test
+    void helpOfEveryGroupAndCommand() {
+        Result top = bare("--help");
+        assertThat(top.code()).isZero();
+        assertThat(top.out()).contains("secret").contains("region").contains("cluster").contains("server").contains("dev");
+        Result region = bare("region", "--help");
+        assertThat(region.code()).isZero();
+        assertThat(region.out()).contains("links").contains("promote").contains("failback");
+        assertThat(bare("region", "links", "--help").out()).contains("list").contains("add").contains("remove");
+        Result create = bare("secret", "create", "--help");
+        assertThat(create.code()).isZero();
+        assertThat(create.out()).contains("--generate-password").contains("--value-file").contains("--length")
+                .contains("The value (exactly one of)");
+        // every command answers --help with exit 0, the leaves that talk to a region too
+        java.util.List<String[]> paths = new java.util.ArrayList<>();
+        collect(new picocli.CommandLine(new KinkoCli()), new java.util.ArrayList<>(), paths);
+        assertThat(paths).hasSizeGreaterThan(30);
+        for (String[] path : paths) {
+            String[] args = java.util.Arrays.copyOf(path, path.length + 1);
+            args[path.length] = "--help";
+            Result help = bare(args);
+            assertThat(help.code()).as(String.join(" ", args) + ": " + help.err()).isZero();
+            assertThat(help.out()).as(String.join(" ", args)).startsWith("Usage: kinko");
+        }
+    }
+
+    /** A command line as typed, with no --addr added. */
+    static Result bare(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = KinkoCli.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    private static void collect(picocli.CommandLine c, java.util.List<String> path, java.util.List<String[]> into) {
+        c.getSubcommands().forEach((name, sub) -> {
+            if (name.equals("help") || name.equals("generate-completion")) {
+                return;
+            }
+            java.util.List<String> p = new java.util.ArrayList<>(path);
+            p.add(name);
+            into.add(p.toArray(String[]::new));
+            collect(sub, p, into);
+        });
+    }
+
+    @Test
     void clusterOperations() throws Exception {
         assertThat(parse(kinko("cluster", "snapshot", "--output", "json"), TakeSnapshotResponse.newBuilder())
                 .getSnapshotIndex()).isPositive();
