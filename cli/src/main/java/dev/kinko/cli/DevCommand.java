@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -37,13 +38,16 @@ final class DevCommand implements Callable<Integer> {
             description = "Where nodes keep their data, keys, configs and logs; reused when it exists (default: ${DEFAULT-VALUE}).")
     Path data;
 
-    @Option(names = "--regions", paramLabel = "R[,R...]", split = ",", defaultValue = "tokyo,osaka",
+    @Option(names = "--regions", paramLabel = "R", split = ",", defaultValue = "tokyo,osaka",
             description = "Regions to start; the first is linked to the others as their primary (default: ${DEFAULT-VALUE}).")
     List<String> regions;
 
     @Option(names = "--client-port", paramLabel = "PORT", defaultValue = "" + DEFAULT_CLIENT_PORT,
             description = "First client port of the first region (default: ${DEFAULT-VALUE}).")
     int clientPort;
+
+    @Mixin
+    LogOptions logs;
 
     @Spec
     CommandSpec spec;
@@ -52,6 +56,7 @@ final class DevCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        logs.apply();
         PrintWriter out = spec.commandLine().getOut();
         Path dir = data.toAbsolutePath().normalize();
         Files.createDirectories(dir.resolve("logs"));
@@ -137,15 +142,22 @@ final class DevCommand implements Callable<Integer> {
     }
 
     private Process launch(Path dir, String nodeId, Path config) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = List.of(java, "-XX:TieredStopAtLevel=1", "-Xmx512m",
-                "-cp", System.getProperty("java.class.path"), KinkoCli.class.getName(),
-                "server", "--config", config.toString(), "--parent-pid", String.valueOf(ProcessHandle.current().pid()));
+        List<String> command = nodeCommand(config);
         Path log = dir.resolve("logs").resolve(nodeId + ".log");
         return new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
+    }
+
+    /** The command line of one node process: this JVM's class path, 'kinko server', the log options. */
+    List<String> nodeCommand(Path config) {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-Xmx512m",
+                "-cp", System.getProperty("java.class.path"), KinkoCli.class.getName(),
+                "server", "--config", config.toString(), "--parent-pid", String.valueOf(ProcessHandle.current().pid())));
+        command.addAll(logs.args());
+        return command;
     }
 
     private void awaitReady(Path dir, String region, String addresses) throws InterruptedException {

@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code kinko server --config node.yaml}: runs one node until SIGTERM. */
@@ -15,11 +16,15 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", required = true, description = "The node's YAML configuration.")
     Path config;
 
+    @Mixin
+    LogOptions logs;
+
     @Option(names = "--parent-pid", hidden = true, description = "Exit when this process ends (kinko dev).")
     Long parentPid;
 
     @Override
     public Integer call() throws Exception {
+        logs.apply();
         KinkoNode node = KinkoNode.start(NodeConfig.load(config));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
