@@ -69,7 +69,7 @@ public final class CommandApplier {
                 case OP_NOT_SET -> refused(Reason.INTERNAL, "empty command");
             };
         } catch (KinkoException e) {
-            return refused(e.reason(), e.getMessage());
+            return refused(e.reason(), e.getMessage()).toBuilder().putAllErrorDetails(e.details()).build();
         }
     }
 

@@ -8,6 +8,8 @@ import java.util.Map;
  * (they become {@code google.rpc.ErrorInfo} metadata).
  */
 public final class KinkoException extends RuntimeException {
+    /** Detail of REGION_PROMOTED and REPLICA_GAP: the source sequence the replica region has applied. */
+    public static final String APPLIED_SEQ = "applied_seq";
     private final Reason reason;
     private final Map<String, String> details;
 

@@ -46,6 +46,8 @@ public enum Reason {
     NOT_A_REPLICA_REGION(Kind.FAILED_PRECONDITION),
     HAS_REPLICAS(Kind.FAILED_PRECONDITION),
     REGION_PROMOTED(Kind.FAILED_PRECONDITION),
+    /** A replica region holds less of a source's journal than the source thinks (it was restored). */
+    REPLICA_GAP(Kind.FAILED_PRECONDITION),
     LINK_IN_USE(Kind.FAILED_PRECONDITION),
     INVALID_LINK(Kind.INVALID_ARGUMENT),
     INTERNAL(Kind.INTERNAL);

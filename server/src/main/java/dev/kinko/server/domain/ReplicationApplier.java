@@ -158,6 +158,12 @@ final class ReplicationApplier {
         SourceRecord source = state.source(cmd.getSourceRegion())
                 .orElse(SourceRecord.newBuilder().setRegion(cmd.getSourceRegion()).build());
         checkNotFenced(source, cmd.getEpoch());
+        if (!cmd.getReseed() && cmd.getFirstSeq() > source.getAppliedSeq() + 1) {
+            throw new KinkoException(Reason.REPLICA_GAP, "region " + region + " has applied region "
+                    + cmd.getSourceRegion() + "'s journal up to sequence " + source.getAppliedSeq()
+                    + ", the batch starts at " + cmd.getFirstSeq(),
+                    java.util.Map.of(KinkoException.APPLIED_SEQ, Long.toString(source.getAppliedSeq())));
+        }
         SourceRecord.Builder src = source.toBuilder().setEpoch(Math.max(source.getEpoch(), cmd.getEpoch()));
         List<ReplicaOutcome> outcomes = new ArrayList<>();
         for (ReplicaChange change : cmd.getChangesList()) {
@@ -179,7 +185,10 @@ final class ReplicationApplier {
                 }
             }
         }
-        if (!cmd.getReseed() || cmd.getReseedComplete()) {
+        if (cmd.getReseedComplete()) {
+            // a full copy defines what is here, also when the source's journal went back (restored from a backup)
+            src.setAppliedSeq(cmd.getLastSeq());
+        } else if (!cmd.getReseed()) {
             src.setAppliedSeq(Math.max(source.getAppliedSeq(), cmd.getLastSeq()));
         }
         // stopped here: the primary keeps hearing it until it journals the detach
@@ -317,6 +326,9 @@ final class ReplicationApplier {
         }
         if (cmd.getAckedMillis() > link.getAckedMillis()) {
             b.setAckedMillis(cmd.getAckedMillis());
+        }
+        if (cmd.getReseeded()) {
+            b.setReseedRequired(false);
         }
         if (cmd.getFenced()) {
             b.setFenced(true).setEpoch(Math.max(link.getEpoch(), cmd.getPromotedEpoch()))

@@ -16,7 +16,7 @@ final class Results {
             } catch (IllegalArgumentException e) {
                 reason = Reason.INTERNAL;
             }
-            throw new KinkoException(reason, result.getErrorMessage());
+            throw new KinkoException(reason, result.getErrorMessage(), result.getErrorDetailsMap());
         }
         return result;
     }

@@ -58,12 +58,12 @@ public final class ReplicaReceiver {
                     + ") and no longer accepts changes from region " + r.getSourceRegion(),
                     Map.of("epoch", String.valueOf(source.getEpoch()),
                             "promoted_millis", String.valueOf(source.getPromotedMillis()),
-                            "applied_seq", String.valueOf(source.getAppliedSeq())));
+                            KinkoException.APPLIED_SEQ, String.valueOf(source.getAppliedSeq())));
         }
         return secrets.ensureRegionKey().thenCompose(v -> {
             ApplyReplicationCommand.Builder cmd = ApplyReplicationCommand.newBuilder()
                     .setSourceRegion(r.getSourceRegion()).setEpoch(r.getEpoch()).setLastSeq(r.getLastSeq())
-                    .setReseed(r.getReseed()).setReseedComplete(r.getReseedComplete())
+                    .setReseed(r.getReseed()).setReseedComplete(r.getReseedComplete()).setFirstSeq(r.getFirstSeq())
                     .addAllReseedIds(r.getReseedIdsList());
             TransportKeys.Opening opening = r.getChangesList().stream().anyMatch(c -> c.getValuesCount() > 0)
                     ? transportKeys.opening(r.getTransportKeyVersion(), r.getEphemeralPublicKey().toByteArray()) : null;

@@ -20,6 +20,7 @@ import dev.kinko.server.api.ErrorMapper;
 import dev.kinko.server.consensus.RaftNode;
 import dev.kinko.server.crypto.EnvelopeCipher;
 import dev.kinko.server.crypto.TransportKeys;
+import dev.kinko.server.domain.KinkoException;
 import dev.kinko.server.domain.Reason;
 import dev.kinko.server.domain.StateQueries;
 import dev.kinko.server.frontend.ReplicationWriter;
@@ -121,7 +122,8 @@ final class Shipper implements Runnable {
                     if (destinationInfo == null) {
                         destinationInfo = stub().getRegionInfo(GetRegionInfoRequest.getDefaultInstance());
                     }
-                    if (cursor < state.journalStart() && cursor <= state.journalHead()) {
+                    if (link.get().getReseedRequired()
+                            || (cursor < state.journalStart() && cursor <= state.journalHead())) {
                         cursor = reseed(link.get()) + 1;
                         continue;
                     }
@@ -133,7 +135,7 @@ final class Shipper implements Runnable {
                     }
                     long lastSeq = idle ? cursor - 1 : scanned.get(scanned.size() - 1).getSeq();
                     List<JournalRecord> mine = scanned.stream().filter(r -> r.getRegionsList().contains(destination)).toList();
-                    ApplyReplicationBatchResponse ack = send(link.get(), mine, lastSeq, false, false, List.of());
+                    ApplyReplicationBatchResponse ack = send(link.get(), mine, cursor, lastSeq, false, false, List.of());
                     long acked = System.currentTimeMillis();
                     lastContact = acked;
                     for (JournalRecord r : mine) {
@@ -148,6 +150,13 @@ final class Shipper implements Runnable {
                     ErrorInfo info = ErrorMapper.errorInfo(e);
                     if (info.getReason().equals(Reason.REGION_PROMOTED.name())) {
                         fenced(info);
+                        continue;
+                    }
+                    if (info.getReason().equals(Reason.REPLICA_GAP.name())) {
+                        // the replica region was restored from a backup: go back to what it has
+                        cursor = Long.parseLong(info.getMetadataOrDefault(KinkoException.APPLIED_SEQ, "0")) + 1;
+                        LOG.warn("region {} has applied only up to sequence {}; shipping again from there",
+                                destination, cursor - 1);
                         continue;
                     }
                     lastError = e.getStatus().getCode() + ": " + e.getStatus().getDescription();
@@ -215,7 +224,7 @@ final class Shipper implements Runnable {
         Map<String, String> m = info.getMetadataMap();
         long epoch = Long.parseLong(m.getOrDefault("epoch", "0"));
         long promoted = Long.parseLong(m.getOrDefault("promoted_millis", "0"));
-        long applied = Long.parseLong(m.getOrDefault("applied_seq", "0"));
+        long applied = Long.parseLong(m.getOrDefault(KinkoException.APPLIED_SEQ, "0"));
         LOG.warn("region {} was promoted (epoch {}); shipping stops, {} journal records were not applied there",
                 destination, epoch, Math.max(0, state.journalHead() - applied));
         lastError = "region " + destination + " was promoted";
@@ -240,23 +249,24 @@ final class Shipper implements Runnable {
                     .setSecret(s.toBuilder().clearReplicas())
                     .addAllVersionIds(s.getVersionsList().stream().map(v -> v.getVersionId()).toList()).build());
             if (pending.size() == RESEED_BATCH_SECRETS) {
-                send(link, pending, upTo, true, false, List.of());
+                send(link, pending, 0, upTo, true, false, List.of());
                 pending.clear();
             }
         }
-        ApplyReplicationBatchResponse ack = send(link, pending, upTo, true, true, ids);
+        ApplyReplicationBatchResponse ack = send(link, pending, 0, upTo, true, true, ids);
         acknowledge(upTo, ack);
         writer.updateLink(UpdateLinkCommand.newBuilder().setRegion(destination).setWatermark(upTo)
-                .setReseededTo(upTo).build());
+                .setReseededTo(upTo).setReseeded(true).build()).join();
         return upTo;
     }
 
-    private ApplyReplicationBatchResponse send(LinkRecord link, List<JournalRecord> records, long lastSeq,
+    private ApplyReplicationBatchResponse send(LinkRecord link, List<JournalRecord> records, long firstSeq, long lastSeq,
                                                boolean reseed, boolean reseedComplete, List<String> reseedIds) {
         TransportKeys.Sealing sealing = new TransportKeys.Sealing(destinationInfo.getTransportPublicKey().toByteArray());
         ApplyReplicationBatchRequest.Builder request = ApplyReplicationBatchRequest.newBuilder()
                 .setSourceRegion(region)
                 .setEpoch(link.getEpoch())
+                .setFirstSeq(firstSeq)
                 .setLastSeq(lastSeq)
                 .setEphemeralPublicKey(ByteString.copyFrom(sealing.ephemeralPublic()))
                 .setTransportKeyVersion(destinationInfo.getTransportKeyVersion())

@@ -158,6 +158,23 @@ public final class TestRegion implements AutoCloseable {
         }
     }
 
+    /** Downloads a backup through node {@code i}'s AdminService.Backup into {@code file}; returns its size. */
+    public long backup(int i, Path file) {
+        long bytes = 0;
+        try (java.io.OutputStream out = Files.newOutputStream(file)) {
+            java.util.Iterator<dev.kinko.proto.v1.BackupChunk> chunks =
+                    admin(i).backup(dev.kinko.proto.v1.BackupRequest.getDefaultInstance());
+            while (chunks.hasNext()) {
+                com.google.protobuf.ByteString data = chunks.next().getData();
+                data.writeTo(out);
+                bytes += data.size();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes;
+    }
+
     public String name() {
         return region;
     }
