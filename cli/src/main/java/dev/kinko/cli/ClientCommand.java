@@ -76,8 +76,20 @@ abstract class ClientCommand implements Callable<Integer> {
         }
     }
 
+    /** Held so the JUL logger (and its level) is not collected. */
+    private static final java.util.logging.Logger CLIENT_LOGS = java.util.logging.Logger.getLogger("dev.kinko.client");
+
+    /**
+     * The client library reports an unreachable region on its logger (java.util.logging, two
+     * lines on stderr); a command reports its own failure in one line, so only SEVERE gets through.
+     */
+    static void quietClientLogs() {
+        CLIENT_LOGS.setLevel(java.util.logging.Level.SEVERE);
+    }
+
     @Override
     public Integer call() throws Exception {
+        quietClientLogs();
         try (KinkoClient client = target.client()) {
             run(client);
         }

@@ -57,6 +57,7 @@ final class DevCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         logs.apply();
+        ClientCommand.quietClientLogs();
         PrintWriter out = spec.commandLine().getOut();
         Path dir = data.toAbsolutePath().normalize();
         Files.createDirectories(dir.resolve("logs"));

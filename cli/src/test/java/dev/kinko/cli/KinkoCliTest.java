@@ -109,6 +109,34 @@ class KinkoCliTest {
     }
 
     @Test
+    void aRegionThatDoesNotAnswerIsOneLineOfError() {
+        // the client library reports an unreachable region on java.util.logging (stderr): a command keeps it quiet
+        java.util.List<java.util.logging.LogRecord> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                logged.add(r);
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        java.util.logging.Logger clientLogs = java.util.logging.Logger.getLogger("dev.kinko.client");
+        clientLogs.addHandler(handler);
+        try {
+            Result down = bare("secret", "get", "any", "--timeout", "2", "--addr", "127.0.0.1:" + dev.kinko.server.testing.Ports.free());
+            assertThat(down.code()).isEqualTo(KinkoCli.EXIT_ERROR);
+            assertThat(down.err().lines()).singleElement().satisfies(l -> assertThat(l).startsWith("kinko: UNAVAILABLE"));
+            assertThat(logged).isEmpty();
+        } finally {
+            clientLogs.removeHandler(handler);
+        }
+    }
+
+    @Test
     void usageErrorsExitTwo() {
         assertThat(kinko("secret", "get").code()).isEqualTo(KinkoCli.EXIT_USAGE);
         assertThat(kinko("secret", "create", "x").code()).isEqualTo(KinkoCli.EXIT_USAGE);
