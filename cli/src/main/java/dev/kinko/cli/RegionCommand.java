@@ -189,7 +189,7 @@ final class RegionCommand {
                 printJson(r);
                 return;
             }
-            out().println(r.getChangesCount() + " changes never reached " + region + " (it applied up to "
+            out().println(r.getChangesCount() + (r.getChangesCount() == 1 ? " change" : " changes") + " never reached " + region + " (it applied up to "
                     + r.getReplicaAppliedSeq() + ")");
             for (UnshippedChange c : r.getChangesList()) {
                 out().println("  " + c.getSeq() + "  " + Formats.time(c.getChanged()) + "  " + c.getName()
