@@ -3,7 +3,7 @@ package dev.kinko.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kinko.client.KinkoClient;
-import dev.kinko.proto.v1.BackupChunk;
+import dev.kinko.proto.v1.BackupResponse;
 import dev.kinko.proto.v1.BackupRequest;
 import dev.kinko.server.backup.BackupArchive;
 import dev.kinko.server.backup.BackupManifest;
@@ -13,7 +13,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -21,9 +20,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Downloads a region's backup into a file: written beside it as {@code .partial} (started
- * over on a retried attempt), fsynced, checked, then renamed, so the file is either a whole
- * backup or not there.
+ * Downloads a region's backup into a file: written beside it as {@code .partial} (mode 0600,
+ * started over on a retried attempt), fsynced, checked whole, then linked into place, so the
+ * file is either a whole backup or not there.
  */
 final class BackupDownload {
     /** The whole download's deadline (a backup of a large region takes longer than one call's --timeout). */
@@ -55,11 +54,15 @@ final class BackupDownload {
         Path partial = file.resolveSibling(file.getFileName() + ".partial");
         try {
             client.admin(a -> {
-                try (OutputStream out = Files.newOutputStream(partial)) {
-                    Iterator<BackupChunk> chunks = a.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                            .backup(BackupRequest.getDefaultInstance());
-                    while (chunks.hasNext()) {
-                        chunks.next().getData().writeTo(out);
+                try {
+                    Files.deleteIfExists(partial); // a retried attempt starts over
+                    FileTrees.createOwnerOnly(partial);
+                    try (OutputStream out = Files.newOutputStream(partial)) {
+                        Iterator<BackupResponse> chunks = a.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                                .backup(BackupRequest.getDefaultInstance());
+                        while (chunks.hasNext()) {
+                            chunks.next().getData().writeTo(out);
+                        }
                     }
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
@@ -67,8 +70,10 @@ final class BackupDownload {
                 return null;
             });
             FileTrees.fsync(partial);
-            BackupManifest manifest = BackupArchive.readManifest(partial);
-            Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE);
+            BackupManifest manifest = BackupArchive.verify(partial);
+            // a link, not a rename: it fails rather than replace a file that appeared meanwhile
+            Files.createLink(file, partial);
+            FileTrees.fsync(file.toAbsolutePath().getParent());
             return manifest;
         } catch (UncheckedIOException e) {
             throw new IOException("cannot write " + partial + ": " + e.getCause().getMessage(), e.getCause());

@@ -348,6 +348,22 @@ class KinkoCliTest {
         assertThat(twice.err()).startsWith("kinko: DATA_DIR_NOT_EMPTY: ").doesNotContain("\n\t");
     }
 
+    @Test
+    void keygenMakesAPrivateKeyFileAndNeverOverwritesIt() throws Exception {
+        Path key = dir.resolve("keys/osaka.key");
+        Result made = kinko("keygen", key.toString());
+        assertThat(made.code()).as(made.err()).isZero();
+        assertThat(java.nio.file.Files.getPosixFilePermissions(key))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertThat(dev.kinko.server.crypto.MasterKeyFile.load(key)).hasSize(32);
+        String before = java.nio.file.Files.readString(key);
+        Result again = kinko("keygen", key.toString());
+        assertThat(again.code()).isEqualTo(KinkoCli.EXIT_ERROR);
+        assertThat(again.err()).contains("never overwritten");
+        assertThat(java.nio.file.Files.readString(key)).isEqualTo(before);
+        assertThat(made.out() + made.err()).doesNotContain(before.trim().substring("kinko-master-key-v1:".length()));
+    }
+
     private static <B extends com.google.protobuf.Message.Builder> B parse(Result r, B builder) throws Exception {
         assertThat(r.code()).as(r.err()).isZero();
         com.google.protobuf.util.JsonFormat.parser().merge(r.out(), builder);

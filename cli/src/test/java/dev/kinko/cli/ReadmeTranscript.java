@@ -17,6 +17,19 @@ final class ReadmeTranscript {
             return expected.stream().anyMatch(l -> l.startsWith("kinko: "));
         }
 
+        /**
+         * An output line that no README reader should see: a log line or a stack trace leaking into
+         * a command's output, or for a failing step any line beyond the one-line error.
+         */
+        String noise(List<String> output) {
+            for (String line : output) {
+                if (NOISE.matcher(line).find()) {
+                    return line;
+                }
+            }
+            return expectsError() && output.size() > expected.size() ? output.get(output.size() - 1) : null;
+        }
+
         /** The first expected line that the output does not show, in order; null when all match. */
         String firstMissing(List<String> output) {
             int at = 0;
@@ -33,6 +46,9 @@ final class ReadmeTranscript {
             return null;
         }
     }
+
+    private static final Pattern NOISE = Pattern.compile(
+            "^(WARNING|SEVERE|SLF4J|Exception|Caused by|\\tat |\\d{4}-\\d{2}-\\d{2}T.* (WARN|ERROR) |\\d{2}:\\d{2}:\\d{2}.* (WARN|ERROR) )");
 
     private ReadmeTranscript() {}
 

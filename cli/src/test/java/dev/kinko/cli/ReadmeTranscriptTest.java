@@ -41,6 +41,20 @@ class ReadmeTranscriptTest {
     }
 
     @Test
+    void logLinesStackTracesAndExtraErrorLinesAreNoise() {
+        List<ReadmeTranscript.Step> steps = ReadmeTranscript.steps(MARKDOWN, "## Quickstart");
+        ReadmeTranscript.Step get = steps.get(1);
+        assertThat(get.noise(List.of("hunter2"))).isNull();
+        assertThat(get.noise(List.of("2026-11-28T22:06:46.275Z WARN  dev.kinko.client.RegionHealth - region down", "hunter2")))
+                .startsWith("2026-11-28");
+        assertThat(get.noise(List.of("WARNING: something", "hunter2"))).startsWith("WARNING");
+        assertThat(get.noise(List.of("hunter2", "\tat dev.kinko.X.y(X.java:1)"))).startsWith("\tat");
+        ReadmeTranscript.Step refused = steps.get(2);
+        assertThat(refused.noise(List.of("kinko: REPLICA_READ_ONLY: ... primary region is tokyo"))).isNull();
+        assertThat(refused.noise(List.of("kinko: REPLICA_READ_ONLY: primary region is tokyo", "and more"))).isEqualTo("and more");
+    }
+
+    @Test
     void theReadmeQuickstartHasStepsWithExpectedOutput() throws IOException {
         List<ReadmeTranscript.Step> steps = ReadmeTranscript.steps(Files.readString(Path.of("../README.md")), "## Quickstart");
         assertThat(steps).hasSizeGreaterThan(10);

@@ -1,6 +1,7 @@
 package dev.kinko.server.api;
 
 import dev.kinko.server.backup.Backups;
+import io.grpc.Context;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
@@ -33,7 +34,7 @@ import dev.kinko.proto.v1.RewrapDataKeysRequest;
 import dev.kinko.proto.v1.RewrapDataKeysResponse;
 import dev.kinko.proto.v1.RotateRegionKeyRequest;
 import dev.kinko.proto.v1.RotateRegionKeyResponse;
-import dev.kinko.proto.v1.BackupChunk;
+import dev.kinko.proto.v1.BackupResponse;
 import dev.kinko.proto.v1.BackupRequest;
 import dev.kinko.proto.v1.TakeSnapshotRequest;
 import dev.kinko.proto.v1.TakeSnapshotResponse;
@@ -67,6 +68,9 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
     private final SecretWriter writer;
     private final Keyring keyring;
     private final LeaderForwarder forwarder;
+    /** Backups a node makes at once: each needs about the database's size in scratch space. */
+    public static final int MAX_CONCURRENT_BACKUPS = 1;
+    private final java.util.concurrent.Semaphore backupRunning = new java.util.concurrent.Semaphore(MAX_CONCURRENT_BACKUPS);
 
     AdminGrpcService(NodeServices services, LeaderForwarder forwarder) {
         this.services = services;
@@ -166,17 +170,33 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
     }
 
     @Override
-    public void backup(BackupRequest r, StreamObserver<BackupChunk> out) {
+    public void backup(BackupRequest r, StreamObserver<BackupResponse> out) {
+        if (!backupRunning.tryAcquire()) {
+            out.onError(ErrorMapper.status(Reason.OVERLOADED, "a backup is already being made on node " + raft.nodeId()
+                    + "; retry when it is done"));
+            return;
+        }
+        Context call = Context.current();
         // after the read index: the backup holds every write acknowledged before the call
         CompletableFuture<Path> file = raft.readBarrier().thenApplyAsync(v -> {
+            if (call.isCancelled()) {
+                throw new KinkoException(Reason.ADMIN_FAILED, "the caller went away before the backup was made");
+            }
             try {
                 return Backups.create(raft.stateMachine().storage(), raft.stateMachine().scratchDir(), raft.region(),
                         raft.nodeId(), System.currentTimeMillis());
             } catch (IOException e) {
                 throw new KinkoException(Reason.ADMIN_FAILED, "backup failed: " + e.getMessage());
             }
-        });
-        BackupSender.send(file, (ServerCallStreamObserver<BackupChunk>) out);
+        }, AdminGrpcService::backupThread);
+        BackupSender.send(file, (ServerCallStreamObserver<BackupResponse>) out, backupRunning::release);
+    }
+
+    /** Backups do minutes of blocking I/O: on a thread of their own, not a shared pool. */
+    private static void backupThread(Runnable task) {
+        Thread t = new Thread(task, "kinko-backup");
+        t.setDaemon(true);
+        t.start();
     }
 
     @Override

@@ -1,7 +1,7 @@
 package dev.kinko.server.api;
 
 import com.google.protobuf.ByteString;
-import dev.kinko.proto.v1.BackupChunk;
+import dev.kinko.proto.v1.BackupResponse;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,18 +20,24 @@ final class BackupSender {
     static final int CHUNK_BYTES = 1024 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(BackupSender.class);
 
-    private final ServerCallStreamObserver<BackupChunk> out;
+    private final ServerCallStreamObserver<BackupResponse> out;
+    private final Runnable onDone;
+    private boolean cleaned;
     private Path file;
     private InputStream in;
     private boolean finished;
 
-    private BackupSender(ServerCallStreamObserver<BackupChunk> out) {
+    private BackupSender(ServerCallStreamObserver<BackupResponse> out, Runnable onDone) {
         this.out = out;
+        this.onDone = onDone;
     }
 
-    /** Must be called from the RPC method itself: gRPC takes the handlers only then. */
-    static void send(CompletableFuture<Path> backup, ServerCallStreamObserver<BackupChunk> out) {
-        BackupSender sender = new BackupSender(out);
+    /**
+     * Must be called from the RPC method itself: gRPC takes the handlers only then.
+     * {@code onDone} runs once, when the call is over and the file is gone.
+     */
+    static void send(CompletableFuture<Path> backup, ServerCallStreamObserver<BackupResponse> out, Runnable onDone) {
+        BackupSender sender = new BackupSender(out, onDone);
         out.setOnReadyHandler(sender::pump);
         out.setOnCancelHandler(sender::cancelled);
         backup.whenComplete((file, error) -> {
@@ -71,7 +77,7 @@ final class BackupSender {
                     out.onCompleted();
                     return;
                 }
-                out.onNext(BackupChunk.newBuilder().setData(ByteString.copyFrom(chunk)).build());
+                out.onNext(BackupResponse.newBuilder().setData(ByteString.copyFrom(chunk)).build());
             }
         } catch (IOException | RuntimeException e) {
             fail(e);
@@ -79,20 +85,26 @@ final class BackupSender {
     }
 
     private synchronized void fail(Throwable error) {
-        if (finished) {
-            return;
-        }
+        boolean wasFinished = finished; // cancelled: nobody to tell
         finished = true;
         cleanup();
-        out.onError(ErrorMapper.toStatus(error));
+        if (!wasFinished) {
+            out.onError(ErrorMapper.toStatus(error));
+        }
     }
 
     private synchronized void cancelled() {
         finished = true;
-        cleanup();
+        if (file != null || in != null) {
+            cleanup();
+        } // else: start() cleans up when the file arrives
     }
 
     private void cleanup() {
+        if (cleaned) {
+            return;
+        }
+        cleaned = true;
         try {
             if (in != null) {
                 in.close();
@@ -102,6 +114,8 @@ final class BackupSender {
             }
         } catch (IOException e) {
             LOG.warn("cannot remove the backup file {}: {}", file, e.getMessage());
+        } finally {
+            onDone.run();
         }
     }
 }

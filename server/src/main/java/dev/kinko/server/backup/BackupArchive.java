@@ -47,7 +47,7 @@ public final class BackupArchive {
 
     private BackupArchive() {}
 
-    /** Writes the checkpoint in {@code checkpoint} as a backup of {@code region} at (term, index). */
+    /** Writes the checkpoint in {@code checkpoint} as a backup of {@code region} at (term, index); closes {@code out}. */
     public static BackupManifest write(Path checkpoint, String region, String nodeId, long term, long index,
                                        long createdMillis, OutputStream out) throws IOException {
         List<Path> files;
@@ -69,7 +69,7 @@ public final class BackupArchive {
             Files.copy(f, zip);
             zip.closeEntry();
         }
-        zip.finish();
+        zip.close(); // also closes out: the deflater's native memory is freed now
         return manifest;
     }
 
@@ -87,6 +87,17 @@ public final class BackupArchive {
     public static BackupManifest extract(Path backup, Path target) throws IOException {
         Files.createDirectories(target.getParent());
         Files.createDirectory(target);
+        BackupManifest m = read(backup, target);
+        FileTrees.fsync(target);
+        return m;
+    }
+
+    /** Reads the whole backup and checks it as {@link #extract} does, writing nothing. */
+    public static BackupManifest verify(Path backup) throws IOException {
+        return read(backup, null);
+    }
+
+    private static BackupManifest read(Path backup, Path target) throws IOException {
         try (ZipInputStream zip = open(backup)) {
             BackupManifest manifest = manifest(zip);
             Map<String, BackupManifest.FileEntry> expected = new HashMap<>();
@@ -98,18 +109,20 @@ public final class BackupArchive {
                 if (want == null) {
                     throw new BackupException(Reason.BACKUP_CORRUPT, "unexpected entry " + entry.getName());
                 }
-                Path file = target.resolve(name);
                 MessageDigest digest = sha256();
-                long size = Files.copy(new DigestInputStream(zip, digest), file);
+                InputStream content = new DigestInputStream(zip, digest);
+                long size = target == null ? content.transferTo(OutputStream.nullOutputStream())
+                        : Files.copy(content, target.resolve(name));
                 if (size != want.size() || !HexFormat.of().formatHex(digest.digest()).equals(want.sha256())) {
                     throw new BackupException(Reason.BACKUP_CORRUPT, "file " + name + " does not match its checksum");
                 }
-                FileTrees.fsync(file);
+                if (target != null) {
+                    FileTrees.fsync(target.resolve(name));
+                }
             }
             if (!expected.isEmpty()) {
                 throw new BackupException(Reason.BACKUP_CORRUPT, "missing files: " + expected.keySet());
             }
-            FileTrees.fsync(target);
             return manifest;
         } catch (ZipException | EOFException e) {
             throw new BackupException(Reason.BACKUP_CORRUPT, "damaged or truncated backup file: " + e.getMessage(), e);

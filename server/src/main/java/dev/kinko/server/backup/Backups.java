@@ -25,6 +25,7 @@ public final class Backups {
         Path file = scratch.resolve(name + ".kinko-backup");
         try {
             RocksStorage.Applied at = storage.checkpoint(checkpoint);
+            FileTrees.createOwnerOnly(file); // it holds names and wrapped keys: not for other users
             try (OutputStream out = Files.newOutputStream(file)) {
                 BackupArchive.write(checkpoint, region, nodeId, at.term(), at.index(), nowMillis, out);
             }

@@ -1,5 +1,6 @@
 package dev.kinko.server.consensus;
 
+import dev.kinko.server.storage.DataLayout;
 import dev.kinko.server.storage.FileTrees;
 import dev.kinko.server.storage.RocksStorage;
 import java.io.File;
@@ -130,7 +131,7 @@ final class CheckpointSnapshots implements StateMachineStorage {
     }
 
     private static String name(TermIndex ti) {
-        return ti.getTerm() + "_" + ti.getIndex();
+        return DataLayout.checkpointName(ti.getTerm(), ti.getIndex());
     }
 
     private static Optional<TermIndex> parse(String name) {

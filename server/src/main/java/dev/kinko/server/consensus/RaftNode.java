@@ -3,6 +3,7 @@ package dev.kinko.server.consensus;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import dev.kinko.server.storage.DataLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -64,17 +65,14 @@ public final class RaftNode implements Closeable {
         return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("kinko-region:" + region).getBytes(StandardCharsets.UTF_8)));
     }
 
-    /**
-     * Starts the node. Layout under {@code dataDir}: {@code raft/} (Ratis log),
-     * {@code db/} (RocksDB), {@code snapshots/} (checkpoints) and {@code snapshots-tmp/}.
-     */
+    /** Starts the node, its data laid out as {@link DataLayout} says. */
     public static RaftNode start(String region, String selfId, List<RegionMember> members, Path dataDir,
                                  RaftSettings settings, KinkoStateMachine.Factory stateMachines) throws IOException {
         RegionMember self = members.stream().filter(m -> m.nodeId().equals(selfId)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("node " + selfId + " is not among the region's members"));
         RaftProperties props = properties(dataDir, self, settings);
-        KinkoStateMachine sm = stateMachines.create(dataDir.resolve("db"), dataDir.resolve("snapshots"),
-                dataDir.resolve("snapshots-tmp"));
+        DataLayout layout = new DataLayout(dataDir);
+        KinkoStateMachine sm = stateMachines.create(layout.db(), layout.snapshots(), layout.scratch());
         RaftGroupId groupId = groupIdOf(region);
         RaftGroup group = RaftGroup.valueOf(groupId, members.stream().map(RaftNode::peer).toList());
         RaftServer server = RaftServer.newBuilder()
@@ -90,7 +88,7 @@ public final class RaftNode implements Closeable {
 
     private static RaftProperties properties(Path dataDir, RegionMember self, RaftSettings s) {
         RaftProperties p = new RaftProperties();
-        RaftServerConfigKeys.setStorageDir(p, Collections.singletonList(dataDir.resolve("raft").toFile()));
+        RaftServerConfigKeys.setStorageDir(p, Collections.singletonList(new DataLayout(dataDir).raft().toFile()));
         // listen on the Raft address's interface only, not on every interface
         GrpcConfigKeys.Server.setHost(p, self.raftAddress().substring(0, self.raftAddress().lastIndexOf(':')));
         GrpcConfigKeys.Server.setPort(p, port(self.raftAddress()));

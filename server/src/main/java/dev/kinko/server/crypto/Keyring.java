@@ -46,6 +46,13 @@ public final class Keyring {
         records.get().forEach(r -> key(r.getVersion()));
     }
 
+    /** Forgets the master key and every unwrapped region key (a keyring used once, e.g. by a restore). */
+    public void destroy() {
+        java.util.Arrays.fill(masterKey, (byte) 0);
+        unwrapped.values().forEach(k -> java.util.Arrays.fill(k, (byte) 0));
+        unwrapped.clear();
+    }
+
     /** A new random region key version, wrapped by the master key, ready to be proposed. */
     public RegionKeyRecord newVersion(int version, long nowMillis) {
         byte[] key = Aead.randomKey();

@@ -1,12 +1,11 @@
 package dev.kinko.server.crypto;
 
+import dev.kinko.server.storage.FileTrees;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
@@ -30,6 +29,14 @@ public final class MasterKeyFile {
             create(file);
         }
         return load(file);
+    }
+
+    /** Makes a new key file (0600) for an operator to copy to a region's nodes; fails if it exists. */
+    public static void generate(Path file) throws IOException {
+        if (Files.exists(file)) {
+            throw new FileAlreadyExistsException(file + " exists; a key file is never overwritten");
+        }
+        create(file);
     }
 
     public static byte[] load(Path file) throws IOException {
@@ -65,14 +72,10 @@ public final class MasterKeyFile {
             Files.writeString(tmp, HEADER + Base64.getEncoder().encodeToString(key) + "\n", StandardCharsets.US_ASCII);
             java.util.Arrays.fill(key, (byte) 0);
             // durable before anything is sealed with it: a key lost to a power cut loses the data
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
+            FileTrees.fsync(tmp);
             // Several nodes of a local region may race to create one shared file: the first link wins.
             Files.createLink(file, tmp);
-            try (FileChannel dirChannel = FileChannel.open(dir, StandardOpenOption.READ)) {
-                dirChannel.force(true);
-            }
+            FileTrees.fsync(dir);
         } catch (FileAlreadyExistsException e) {
             // another node created it first; use theirs
         } finally {

@@ -157,13 +157,8 @@ final class ReplicationApplier {
     CommandResult apply(ApplyReplicationCommand cmd, long now, StateWriter state) {
         SourceRecord source = state.source(cmd.getSourceRegion())
                 .orElse(SourceRecord.newBuilder().setRegion(cmd.getSourceRegion()).build());
-        checkNotFenced(source, cmd.getEpoch());
-        if (!cmd.getReseed() && cmd.getFirstSeq() > source.getAppliedSeq() + 1) {
-            throw new KinkoException(Reason.REPLICA_GAP, "region " + region + " has applied region "
-                    + cmd.getSourceRegion() + "'s journal up to sequence " + source.getAppliedSeq()
-                    + ", the batch starts at " + cmd.getFirstSeq(),
-                    java.util.Map.of(KinkoException.APPLIED_SEQ, Long.toString(source.getAppliedSeq())));
-        }
+        SourceRules.checkNotFenced(region, source, cmd.getEpoch());
+        SourceRules.checkNoGap(region, source, cmd.getFirstSeq(), cmd.getReseed());
         SourceRecord.Builder src = source.toBuilder().setEpoch(Math.max(source.getEpoch(), cmd.getEpoch()));
         List<ReplicaOutcome> outcomes = new ArrayList<>();
         for (ReplicaChange change : cmd.getChangesList()) {
@@ -198,15 +193,6 @@ final class ReplicationApplier {
         state.putSource(src.build());
         return CommandResult.newBuilder().setAppliedSeq(src.getAppliedSeq()).setEpoch(src.getEpoch())
                 .addAllOutcomes(outcomes).build();
-    }
-
-    static void checkNotFenced(SourceRecord source, long epoch) {
-        if (source.getPromoted() || epoch < source.getEpoch()) {
-            throw new KinkoException(Reason.REGION_PROMOTED, "this region was promoted at "
-                    + java.time.Instant.ofEpochMilli(source.getPromotedMillis()) + " (link epoch " + source.getEpoch()
-                    + "); it no longer accepts changes from region " + source.getRegion()
-                    + "; last applied sequence " + source.getAppliedSeq());
-        }
     }
 
     private ReplicaOutcome applyDetach(ReplicaChange change, String source, SourceRecord.Builder src, long now,
@@ -298,7 +284,10 @@ final class ReplicationApplier {
         if (cmd.getRegion().equals(region)) {
             throw new KinkoException(Reason.INVALID_LINK, "a region cannot link to itself");
         }
-        LinkRecord link = state.link(cmd.getRegion()).orElse(LinkRecord.newBuilder().setRegion(cmd.getRegion()).build());
+        // A new link starts with a full copy: the region may already hold this region's changes under
+        // sequences it would skip as seen (a link removed and added again, or this region restored).
+        LinkRecord link = state.link(cmd.getRegion())
+                .orElse(LinkRecord.newBuilder().setRegion(cmd.getRegion()).setReseedRequired(true).build());
         state.putLink(link.toBuilder().clearAddresses().addAllAddresses(cmd.getAddressesList()).build());
         return CommandResult.getDefaultInstance();
     }
@@ -321,7 +310,7 @@ final class ReplicationApplier {
         LinkRecord link = state.link(cmd.getRegion()).orElseThrow(() ->
                 new KinkoException(Reason.UNKNOWN_REGION, "there is no link to region " + cmd.getRegion()));
         LinkRecord.Builder b = link.toBuilder();
-        if (cmd.getWatermark() > link.getWatermark()) {
+        if (cmd.getWatermark() > link.getWatermark() || cmd.getRewound()) {
             b.setWatermark(cmd.getWatermark());
         }
         if (cmd.getAckedMillis() > link.getAckedMillis()) {

@@ -154,9 +154,12 @@ final class Shipper implements Runnable {
                     }
                     if (info.getReason().equals(Reason.REPLICA_GAP.name())) {
                         // the replica region was restored from a backup: go back to what it has
-                        cursor = Long.parseLong(info.getMetadataOrDefault(KinkoException.APPLIED_SEQ, "0")) + 1;
+                        long applied = Long.parseLong(info.getMetadataOrDefault(KinkoException.APPLIED_SEQ, "0"));
                         LOG.warn("region {} has applied only up to sequence {}; shipping again from there",
-                                destination, cursor - 1);
+                                destination, applied);
+                        writer.updateLink(UpdateLinkCommand.newBuilder().setRegion(destination).setWatermark(applied)
+                                .setRewound(true).build()).join();
+                        cursor = applied + 1;
                         continue;
                     }
                     lastError = e.getStatus().getCode() + ": " + e.getStatus().getDescription();

@@ -6,10 +6,11 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** Removing a directory with everything below it; fsyncing a file or directory. */
+/** Files and directory trees: removing a tree, fsyncing, creating private files. */
 public final class FileTrees {
     private FileTrees() {}
 
@@ -28,6 +29,11 @@ public final class FileTrees {
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
+    }
+
+    /** Creates an empty file only its owner can read and write (0600); fails if it exists. */
+    public static Path createOwnerOnly(Path file) throws IOException {
+        return Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     }
 
     /** Forces a file's content, or a directory's entries, to disk. */

@@ -58,6 +58,37 @@ class BackupArchiveTest {
     }
 
     @Test
+    void anEntryOutsideTheManifestIsRefusedAndNothingIsWrittenOutsideTheTarget() throws IOException {
+        String sha = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"; // SHA-256 of "abc"
+        Map<String, Object> oneFile = manifest(List.of(entry("CURRENT", 3, sha)));
+        Map<String, String> traversal = new LinkedHashMap<>();
+        traversal.put("db/CURRENT", "abc");
+        traversal.put("db/../../escaped", "x");
+        Path target = dir.resolve("t1");
+        assertThatThrownBy(() -> BackupArchive.extract(handMade(oneFile, traversal), target))
+                .isInstanceOf(BackupException.class).hasMessageContaining("unexpected entry");
+        assertThat(dir.resolve("escaped")).doesNotExist();
+        assertThat(dir.getParent().resolve("escaped")).doesNotExist();
+        // and the same archive without it is whole
+        Path whole = handMade(oneFile, Map.of("db/CURRENT", "abc"));
+        assertThat(BackupArchive.verify(whole).files()).hasSize(1);
+    }
+
+    @Test
+    void verifyReadsEverythingAndWritesNothing() throws IOException {
+        Path bad = handMade(manifest(List.of(entry("CURRENT", 3, "00".repeat(32)))), Map.of("db/CURRENT", "abc"));
+        long before;
+        try (var files = Files.list(dir)) {
+            before = files.count();
+        }
+        assertThatThrownBy(() -> BackupArchive.verify(bad)).isInstanceOf(BackupException.class)
+                .extracting(e -> ((BackupException) e).reason()).isEqualTo(BackupException.Reason.BACKUP_CORRUPT);
+        try (var files = Files.list(dir)) {
+            assertThat(files.count()).isEqualTo(before);
+        }
+    }
+
+    @Test
     void fileCountLimitAtTheEdgeAndOnePast() throws IOException {
         List<Map<String, Object>> files = new ArrayList<>();
         for (int i = 0; i < BackupArchive.MAX_FILES; i++) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
+import dev.kinko.proto.v1.BackupRequest;
 import dev.kinko.proto.v1.CreateSecretRequest;
 import dev.kinko.proto.v1.DeleteSecretRequest;
 import dev.kinko.proto.v1.DescribeSecretRequest;
@@ -18,6 +19,7 @@ import dev.kinko.proto.v1.SecretMetadata;
 import dev.kinko.proto.v1.SecretVersionInfo;
 import dev.kinko.proto.v1.Tag;
 import dev.kinko.proto.v1.UpdateSecretVersionStageRequest;
+import dev.kinko.server.api.AdminGrpcService;
 import dev.kinko.server.backup.BackupArchive;
 import dev.kinko.server.backup.BackupException;
 import dev.kinko.server.backup.BackupManifest;
@@ -126,6 +128,56 @@ class BackupRestoreTest {
         List<NodeConfig.Peer> peers = List.of(new NodeConfig.Peer(region + "-1", "127.0.0.1:1", "127.0.0.1:2"));
         return new NodeConfig(region + "-1", region, dir.resolve(dataDir), dir.resolve(keyFile), "127.0.0.1", 0,
                 peers, null, null, List.of(), null, null);
+    }
+
+    @Test
+    void aNodeMakesOneBackupAtATime() throws Exception {
+        try (TestRegion tokyo = TestRegion.start("tokyo", dir.resolve("busy"))) {
+            byte[] noise = new byte[60 * 1024];
+            for (int i = 0; i < 80; i++) { // about 5 MB: more than gRPC's 1 MiB flow-control window
+                new java.util.Random(i).nextBytes(noise);
+                String name = "busy/" + i;
+                ByteString value = ByteString.copyFrom(noise); // random: it does not compress
+                tokyo.withRetry(s -> s.createSecret(CreateSecretRequest.newBuilder().setName(name)
+                        .setSecretBinary(value).build()));
+            }
+            // a caller that reads nothing holds its backup open once gRPC's flow-control window is full
+            java.util.concurrent.CompletableFuture<Void> held = new java.util.concurrent.CompletableFuture<>();
+            java.util.concurrent.atomic.AtomicReference<io.grpc.stub.ClientCallStreamObserver<BackupRequest>> call =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            dev.kinko.proto.v1.AdminServiceGrpc.newStub(tokyo.channel(0)).backup(BackupRequest.getDefaultInstance(),
+                    new io.grpc.stub.ClientResponseObserver<BackupRequest, dev.kinko.proto.v1.BackupResponse>() {
+                        @Override
+                        public void beforeStart(io.grpc.stub.ClientCallStreamObserver<BackupRequest> stream) {
+                            stream.disableAutoRequestWithInitial(1);
+                            call.set(stream);
+                        }
+
+                        @Override
+                        public void onNext(dev.kinko.proto.v1.BackupResponse chunk) {
+                            held.complete(null); // the first chunk: the backup exists and is being sent
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            held.completeExceptionally(t);
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            held.completeExceptionally(new AssertionError("the backup should not fit in one window"));
+                        }
+                    });
+            held.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(AdminGrpcService.MAX_CONCURRENT_BACKUPS).isEqualTo(1);
+            // one past the limit
+            dev.kinko.server.testing.Grpcs.assertRefused(() -> tokyo.admin(0).backup(BackupRequest.getDefaultInstance()).next(),
+                    io.grpc.Status.Code.RESOURCE_EXHAUSTED, "OVERLOADED");
+            call.get().cancel("done", null);
+            // the limit is free again once that call is over
+            await().atMost(TestRegion.SETTLE).ignoreExceptions().untilAsserted(() ->
+                    assertThat(tokyo.backup(0, dir.resolve("after.kinko-backup"))).isPositive());
+        }
     }
 
     private static void assertRestoreFails(Path backup, NodeConfig cfg,

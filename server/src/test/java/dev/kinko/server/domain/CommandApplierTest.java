@@ -641,6 +641,61 @@ class CommandApplierTest {
     }
 
     @Nested
+    class Replication {
+        private Command putLink(String... addresses) {
+            return Command.newBuilder().setTimestampMillis(T0).setPutLink(dev.kinko.proto.raft.v1.PutLinkCommand.newBuilder()
+                    .setRegion("osaka").addAllAddresses(List.of(addresses))).build();
+        }
+
+        private Command updateLink(dev.kinko.proto.raft.v1.UpdateLinkCommand.Builder update) {
+            return Command.newBuilder().setTimestampMillis(T0).setUpdateLink(update.setRegion("osaka")).build();
+        }
+
+        private Command shipped(long firstSeq, long lastSeq, boolean reseed, boolean complete) {
+            return Command.newBuilder().setTimestampMillis(T0).setApplyReplication(
+                    dev.kinko.proto.raft.v1.ApplyReplicationCommand.newBuilder().setSourceRegion("osaka")
+                            .setFirstSeq(firstSeq).setLastSeq(lastSeq).setReseed(reseed).setReseedComplete(complete)).build();
+        }
+
+        @Test
+        void aNewLinkStartsWithAFullCopyAndAChangedOneDoesNot() {
+            ok(putLink("osaka-1:8101"));
+            assertThat(state.link("osaka").orElseThrow().getReseedRequired()).isTrue();
+            ok(updateLink(dev.kinko.proto.raft.v1.UpdateLinkCommand.newBuilder().setWatermark(7).setReseeded(true)));
+            ok(putLink("osaka-9:8101"));
+            assertThat(state.link("osaka").orElseThrow().getReseedRequired()).isFalse();
+            assertThat(state.link("osaka").orElseThrow().getAddressesList()).containsExactly("osaka-9:8101");
+        }
+
+        @Test
+        void aRewoundWatermarkMayGoDownAnOrdinaryOneNever() {
+            ok(putLink("osaka-1:8101"));
+            ok(updateLink(dev.kinko.proto.raft.v1.UpdateLinkCommand.newBuilder().setWatermark(9)));
+            ok(updateLink(dev.kinko.proto.raft.v1.UpdateLinkCommand.newBuilder().setWatermark(4)));
+            assertThat(state.link("osaka").orElseThrow().getWatermark()).isEqualTo(9);
+            ok(updateLink(dev.kinko.proto.raft.v1.UpdateLinkCommand.newBuilder().setWatermark(4).setRewound(true)));
+            assertThat(state.link("osaka").orElseThrow().getWatermark()).isEqualTo(4);
+        }
+
+        @Test
+        void aBatchMustStartAtMostOnePastWhatWasApplied() {
+            assertThat(ok(shipped(1, 5, false, false)).getAppliedSeq()).isEqualTo(5);
+            assertThat(ok(shipped(6, 8, false, false)).getAppliedSeq()).isEqualTo(8); // the edge: applied + 1
+            CommandResult gap = refused(shipped(10, 12, false, false), Reason.REPLICA_GAP); // one past it
+            assertThat(gap.getErrorDetailsMap()).containsEntry(KinkoException.APPLIED_SEQ, "8");
+            assertThat(ok(shipped(3, 8, false, false)).getAppliedSeq()).isEqualTo(8); // shipped again: fine
+        }
+
+        @Test
+        void aCompletedFullCopySetsTheAppliedSequenceEvenBelowTheOldOne() {
+            ok(shipped(1, 20, false, false));
+            ok(shipped(0, 12, true, false));
+            assertThat(ok(shipped(0, 12, true, true)).getAppliedSeq()).isEqualTo(12);
+            assertThat(ok(shipped(13, 14, false, false)).getAppliedSeq()).isEqualTo(14);
+        }
+    }
+
+    @Nested
     class RegionKeys {
         @Test
         void versionsMustFollowTheNewestByOne() {

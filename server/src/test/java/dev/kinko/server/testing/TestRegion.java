@@ -162,7 +162,7 @@ public final class TestRegion implements AutoCloseable {
     public long backup(int i, Path file) {
         long bytes = 0;
         try (java.io.OutputStream out = Files.newOutputStream(file)) {
-            java.util.Iterator<dev.kinko.proto.v1.BackupChunk> chunks =
+            java.util.Iterator<dev.kinko.proto.v1.BackupResponse> chunks =
                     admin(i).backup(dev.kinko.proto.v1.BackupRequest.getDefaultInstance());
             while (chunks.hasNext()) {
                 com.google.protobuf.ByteString data = chunks.next().getData();
