@@ -45,6 +45,8 @@ import io.grpc.ClientInterceptor;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -103,6 +105,8 @@ public final class KinkoClient implements AutoCloseable {
     public static final Duration DEFAULT_REGION_COOL_OFF = Duration.ofSeconds(10);
     /** How many secrets' primary regions the client remembers. */
     public static final int PRIMARY_REGION_CACHE_SIZE = 10_000;
+    /** The header that carries a write's request id (the server's RequestIds). */
+    static final Metadata.Key<String> REQUEST_ID = Metadata.Key.of("kinko-request-id", Metadata.ASCII_STRING_MARSHALLER);
     private static final Set<Status.Code> RETRYABLE = Set.of(Status.Code.UNAVAILABLE, Status.Code.ABORTED);
     private static final Set<Status.Code> UNREACHABLE = Set.of(Status.Code.UNAVAILABLE, Status.Code.DEADLINE_EXCEEDED);
 
@@ -340,10 +344,11 @@ public final class KinkoClient implements AutoCloseable {
         CreateSecretRequest withToken = request.getClientRequestToken().isEmpty()
                 ? request.toBuilder().setClientRequestToken(newToken()).build() : request;
         Region first = regions.get(0);
+        Function<SecretsServiceBlockingStub, CreateSecretResponse> create = once(s -> s.createSecret(withToken));
         if (!multiRegion()) {
-            return secrets(s -> s.createSecret(withToken));
+            return secrets(create);
         }
-        CreateSecretResponse created = inPrimary(first, withToken.getName(), s -> s.createSecret(withToken));
+        CreateSecretResponse created = inPrimary(first, withToken.getName(), create);
         remember(withToken.getName(), first.name);
         remember(created.getId(), first.name);
         return created;
@@ -423,7 +428,7 @@ public final class KinkoClient implements AutoCloseable {
      * standalone secret there. Use {@link #secrets(String, Function)} to pick another region.
      */
     public StopReplicationToReplicaResponse stopReplicationToReplica(StopReplicationToReplicaRequest request) {
-        StopReplicationToReplicaResponse response = secrets(s -> s.stopReplicationToReplica(request));
+        StopReplicationToReplicaResponse response = secrets(once(s -> s.stopReplicationToReplica(request)));
         forget(request.getSecretId());
         return response;
     }
@@ -548,7 +553,8 @@ public final class KinkoClient implements AutoCloseable {
     }
 
     /** A write on an existing secret: sent to its primary region. */
-    private <T> T write(String secretId, Function<SecretsServiceBlockingStub, T> call) {
+    private <T> T write(String secretId, Function<SecretsServiceBlockingStub, T> write) {
+        Function<SecretsServiceBlockingStub, T> call = once(write);
         if (!multiRegion()) {
             return secrets(call);
         }
@@ -565,6 +571,17 @@ public final class KinkoClient implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * The write with one request id on all its attempts (header kinko-request-id): the region
+     * applies it once and answers a retry with the first result, so a retried delete or stage
+     * move does not fail because its first attempt had already done it.
+     */
+    private static <T> Function<SecretsServiceBlockingStub, T> once(Function<SecretsServiceBlockingStub, T> write) {
+        Metadata headers = new Metadata();
+        headers.put(REQUEST_ID, UUID.randomUUID().toString());
+        return s -> write.apply(s.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers)));
     }
 
     /** Runs a call in the region that must take it; an unreachable region is a PrimaryRegionUnavailableException. */

@@ -118,6 +118,7 @@ public final class KinkoNode implements Closeable {
                 if (purged > 0) {
                     LOG.info("purged {} secrets whose recovery window ended", purged);
                 }
+                writer.forgetOldRequests();
             }
         } catch (RuntimeException e) {
             LOG.warn("purge of deleted secrets failed; will retry: {}", e.getMessage());

@@ -49,7 +49,8 @@ public final class ApiServer implements Closeable {
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 .intercept(new RpcMetricsInterceptor(services.metrics()))
                 .addService(ServerInterceptors.intercept(new SecretsGrpcService(raft, services.reader(),
-                        services.writer(), services.replication(), forwarder, readers), LeaderForwarder.interceptor()))
+                        services.writer(), services.replication(), forwarder, readers), LeaderForwarder.interceptor(),
+                        RequestIds.interceptor()))
                 .addService(ServerInterceptors.intercept(new AdminGrpcService(services, forwarder),
                         LeaderForwarder.interceptor()))
                 .addService(ServerInterceptors.intercept(new ReplicationGrpcService(services.receiver(), forwarder),

@@ -100,6 +100,9 @@ final class LeaderForwarder implements Closeable {
                 address -> Grpc.newChannelBuilder(address, InsecureChannelCredentials.create()).build());
         Metadata headers = new Metadata();
         headers.put(FORWARDED, raft.nodeId());
+        if (!RequestIds.current().isEmpty()) {
+            headers.put(RequestIds.HEADER, RequestIds.current()); // the leader deduplicates by it
+        }
         CallOptions options = CallOptions.DEFAULT;
         if (Context.current().getDeadline() != null) {
             options = options.withDeadline(Context.current().getDeadline());

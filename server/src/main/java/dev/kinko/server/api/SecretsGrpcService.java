@@ -118,17 +118,17 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
     @Override
     public void createSecret(CreateSecretRequest r, StreamObserver<CreateSecretResponse> out) {
         write(SecretsServiceGrpc.getCreateSecretMethod(), r, out,
-                () -> writer.create(r, RequestRules.check(r)));
+                () -> writer.create(r, RequestRules.check(r), RequestIds.current()));
     }
 
     @Override
     public void putSecretValue(PutSecretValueRequest r, StreamObserver<PutSecretValueResponse> out) {
-        write(SecretsServiceGrpc.getPutSecretValueMethod(), r, out, () -> writer.put(r, RequestRules.check(r)));
+        write(SecretsServiceGrpc.getPutSecretValueMethod(), r, out, () -> writer.put(r, RequestRules.check(r), RequestIds.current()));
     }
 
     @Override
     public void updateSecret(UpdateSecretRequest r, StreamObserver<UpdateSecretResponse> out) {
-        write(SecretsServiceGrpc.getUpdateSecretMethod(), r, out, () -> writer.update(r, RequestRules.check(r)));
+        write(SecretsServiceGrpc.getUpdateSecretMethod(), r, out, () -> writer.update(r, RequestRules.check(r), RequestIds.current()));
     }
 
     @Override
@@ -136,7 +136,7 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
                                          StreamObserver<UpdateSecretVersionStageResponse> out) {
         write(SecretsServiceGrpc.getUpdateSecretVersionStageMethod(), r, out, () -> {
             RequestRules.check(r);
-            return writer.updateStage(r);
+            return writer.updateStage(r, RequestIds.current());
         });
     }
 
@@ -144,7 +144,7 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
     public void deleteSecret(DeleteSecretRequest r, StreamObserver<DeleteSecretResponse> out) {
         write(SecretsServiceGrpc.getDeleteSecretMethod(), r, out, () -> {
             RequestRules.check(r);
-            return writer.delete(r);
+            return writer.delete(r, RequestIds.current());
         });
     }
 
@@ -152,7 +152,7 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
     public void restoreSecret(RestoreSecretRequest r, StreamObserver<RestoreSecretResponse> out) {
         write(SecretsServiceGrpc.getRestoreSecretMethod(), r, out, () -> {
             RequestRules.check(r);
-            return writer.restore(r);
+            return writer.restore(r, RequestIds.current());
         });
     }
 
@@ -160,7 +160,7 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
     public void tagResource(TagResourceRequest r, StreamObserver<TagResourceResponse> out) {
         write(SecretsServiceGrpc.getTagResourceMethod(), r, out, () -> {
             RequestRules.check(r);
-            return writer.tag(r);
+            return writer.tag(r, RequestIds.current());
         });
     }
 
@@ -168,7 +168,7 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
     public void untagResource(UntagResourceRequest r, StreamObserver<UntagResourceResponse> out) {
         write(SecretsServiceGrpc.getUntagResourceMethod(), r, out, () -> {
             RequestRules.check(r);
-            return writer.untag(r);
+            return writer.untag(r, RequestIds.current());
         });
     }
 
@@ -177,7 +177,7 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
                                          StreamObserver<ReplicateSecretToRegionsResponse> out) {
         write(SecretsServiceGrpc.getReplicateSecretToRegionsMethod(), r, out, () -> {
             RequestRules.check(r);
-            return replication.replicate(r);
+            return replication.replicate(r, RequestIds.current());
         });
     }
 
@@ -186,7 +186,7 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
                                              StreamObserver<RemoveRegionsFromReplicationResponse> out) {
         write(SecretsServiceGrpc.getRemoveRegionsFromReplicationMethod(), r, out, () -> {
             RequestRules.check(r);
-            return replication.removeRegions(r);
+            return replication.removeRegions(r, RequestIds.current());
         });
     }
 
@@ -195,7 +195,7 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
                                          StreamObserver<StopReplicationToReplicaResponse> out) {
         write(SecretsServiceGrpc.getStopReplicationToReplicaMethod(), r, out, () -> {
             RequestRules.check(r);
-            return replication.stop(r);
+            return replication.stop(r, RequestIds.current());
         });
     }
 

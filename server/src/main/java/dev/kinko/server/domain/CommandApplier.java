@@ -1,5 +1,6 @@
 package dev.kinko.server.domain;
 
+import dev.kinko.proto.raft.v1.AppliedRequest;
 import dev.kinko.proto.raft.v1.AddRegionKeyCommand;
 import dev.kinko.proto.raft.v1.Command;
 import dev.kinko.proto.raft.v1.CommandResult;
@@ -35,7 +36,46 @@ public final class CommandApplier {
         this.replication = new ReplicationApplier(region);
     }
 
+    /** Old request ids dropped per ForgetRequests command. */
+    static final int FORGET_BATCH = 10_000;
+
+    /**
+     * Applies a command; one that carries a request id applied before returns that first
+     * result again (a retry of a write whose reply was lost), and a new one is remembered.
+     */
     public CommandResult apply(Command command, StateWriter state) {
+        if (command.getRequestId().isEmpty()) {
+            return applyOnce(command, state);
+        }
+        String op = command.getOpCase().name();
+        Optional<AppliedRequest> seen = state.appliedRequest(command.getRequestId());
+        if (seen.isPresent()) {
+            return seen.get().getOp().equals(op) ? seen.get().getResult() : refused(Reason.IDEMPOTENCY_CONFLICT,
+                    "request id " + command.getRequestId() + " was used for another operation");
+        }
+        CommandResult result = applyOnce(command, state);
+        if (!transientRefusal(result)) { // a retry of a conflict or an overload must get a fresh try
+            state.putAppliedRequest(command.getRequestId(), AppliedRequest.newBuilder().setOp(op)
+                    .setAppliedMillis(command.getTimestampMillis()).setResult(result).build());
+        }
+        return result;
+    }
+
+    private static boolean transientRefusal(CommandResult result) {
+        if (result.getErrorReason().isEmpty()) {
+            return false;
+        }
+        Reason.Kind kind;
+        try {
+            kind = Reason.valueOf(result.getErrorReason()).kind();
+        } catch (IllegalArgumentException e) {
+            return true;
+        }
+        return kind == Reason.Kind.ABORTED || kind == Reason.Kind.UNAVAILABLE
+                || kind == Reason.Kind.RESOURCE_EXHAUSTED || kind == Reason.Kind.INTERNAL;
+    }
+
+    private CommandResult applyOnce(Command command, StateWriter state) {
         try {
             long now = command.getTimestampMillis();
             return switch (command.getOpCase()) {
@@ -66,11 +106,18 @@ public final class CommandApplier {
                 case REPLICA_OUTCOMES -> replication.outcomes(command.getReplicaOutcomes(), now, state);
                 case ADD_TRANSPORT_KEY -> addTransportKey(command.getAddTransportKey(), state);
                 case REPLICATE_REGION -> replication.replicateRegion(command.getReplicateRegion(), now, state);
+                case FORGET_REQUESTS -> forgetRequests(command.getForgetRequests().getAppliedBeforeMillis(), state);
                 case OP_NOT_SET -> refused(Reason.INTERNAL, "empty command");
             };
         } catch (KinkoException e) {
             return refused(e.reason(), e.getMessage()).toBuilder().putAllErrorDetails(e.details()).build();
         }
+    }
+
+    private static CommandResult forgetRequests(long before, StateWriter state) {
+        List<String> old = state.requestsAppliedBefore(before, FORGET_BATCH);
+        old.forEach(state::removeAppliedRequest);
+        return CommandResult.newBuilder().setCount(old.size()).build();
     }
 
     private CommandResult create(CreateSecretCommand cmd, long now, StateWriter state) {

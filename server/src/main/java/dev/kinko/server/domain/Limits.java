@@ -28,4 +28,8 @@ public final class Limits {
     public static final int MAX_REPLICA_REGIONS = 10;
     /** Longest list page token accepted (it holds a secret name). */
     public static final int MAX_PAGE_TOKEN_LENGTH = 1_024;
+    /** A request id (header kinko-request-id): 1-64 letters, digits, '-' or '_'. */
+    public static final int MAX_REQUEST_ID_LENGTH = 64;
+    /** How long a request id's result is kept for retries. */
+    public static final java.time.Duration REQUEST_RETENTION = java.time.Duration.ofHours(1);
 }

@@ -1,5 +1,6 @@
 package dev.kinko.server.domain;
 
+import dev.kinko.proto.raft.v1.AppliedRequest;
 import dev.kinko.proto.raft.v1.LinkRecord;
 import dev.kinko.proto.raft.v1.RegionKeyRecord;
 import dev.kinko.proto.raft.v1.SealedValue;
@@ -34,6 +35,12 @@ public interface StateReader {
     Optional<SourceRecord> source(String region);
 
     List<SourceRecord> sources();
+
+    /** The first result of a request id, while it is kept. */
+    Optional<AppliedRequest> appliedRequest(String requestId);
+
+    /** Request ids applied before {@code millis}, oldest first, at most {@code limit}. */
+    List<String> requestsAppliedBefore(long millis, int limit);
 
     /** Resolves a request's secret_id: a name first, then an id. */
     default Optional<SecretRecord> resolve(String nameOrId) {

@@ -1,5 +1,6 @@
 package dev.kinko.server.domain;
 
+import dev.kinko.proto.raft.v1.AppliedRequest;
 import dev.kinko.proto.raft.v1.JournalRecord;
 import dev.kinko.proto.raft.v1.LinkRecord;
 import dev.kinko.proto.raft.v1.RegionKeyRecord;
@@ -44,4 +45,9 @@ public interface StateWriter extends StateReader {
      * archive, so a forced overwrite by replication never silently drops data.
      */
     void archiveSecret(SecretRecord record, long nowMillis);
+
+    /** Keeps a request id's result for its retries. */
+    void putAppliedRequest(String requestId, AppliedRequest request);
+
+    void removeAppliedRequest(String requestId);
 }

@@ -44,26 +44,26 @@ public final class ReplicationWriter {
         this.proposer = proposer;
     }
 
-    public CompletableFuture<ReplicateSecretToRegionsResponse> replicate(ReplicateSecretToRegionsRequest r) {
+    public CompletableFuture<ReplicateSecretToRegionsResponse> replicate(ReplicateSecretToRegionsRequest r, String requestId) {
         SecretRecord secret = resolve(r.getSecretId());
-        return proposer.submit(proposer.command().setReplicateSecret(ReplicateSecretCommand.newBuilder()
+        return proposer.submit(proposer.command().setRequestId(requestId).setReplicateSecret(ReplicateSecretCommand.newBuilder()
                 .setSecretId(secret.getId()).addAllRegions(r.getAddReplicaRegionsList())
                 .setForceOverwrite(r.getForceOverwriteReplicaSecret())))
                 .thenApply(res -> ReplicateSecretToRegionsResponse.newBuilder().setId(res.getSecretId())
                         .addAllReplicationStatus(statuses(res.getSecretId())).build());
     }
 
-    public CompletableFuture<RemoveRegionsFromReplicationResponse> removeRegions(RemoveRegionsFromReplicationRequest r) {
+    public CompletableFuture<RemoveRegionsFromReplicationResponse> removeRegions(RemoveRegionsFromReplicationRequest r, String requestId) {
         SecretRecord secret = resolve(r.getSecretId());
-        return proposer.submit(proposer.command().setRemoveReplicaRegions(RemoveReplicaRegionsCommand.newBuilder()
+        return proposer.submit(proposer.command().setRequestId(requestId).setRemoveReplicaRegions(RemoveReplicaRegionsCommand.newBuilder()
                 .setSecretId(secret.getId()).addAllRegions(r.getRemoveReplicaRegionsList())))
                 .thenApply(res -> RemoveRegionsFromReplicationResponse.newBuilder().setId(res.getSecretId())
                         .addAllReplicationStatus(statuses(res.getSecretId())).build());
     }
 
-    public CompletableFuture<StopReplicationToReplicaResponse> stop(StopReplicationToReplicaRequest r) {
+    public CompletableFuture<StopReplicationToReplicaResponse> stop(StopReplicationToReplicaRequest r, String requestId) {
         SecretRecord secret = resolve(r.getSecretId());
-        return proposer.submit(proposer.command().setStopReplication(StopReplicationCommand.newBuilder()
+        return proposer.submit(proposer.command().setRequestId(requestId).setStopReplication(StopReplicationCommand.newBuilder()
                 .setSecretId(secret.getId())))
                 .thenApply(res -> StopReplicationToReplicaResponse.newBuilder().setId(res.getSecretId()).build());
     }

@@ -1,5 +1,6 @@
 package dev.kinko.server.frontend;
 
+import dev.kinko.proto.raft.v1.ForgetRequestsCommand;
 import dev.kinko.proto.raft.v1.AddRegionKeyCommand;
 import dev.kinko.proto.raft.v1.Command;
 import dev.kinko.proto.raft.v1.CommandResult;
@@ -36,6 +37,7 @@ import dev.kinko.proto.v1.UpdateSecretVersionStageResponse;
 import dev.kinko.server.crypto.EnvelopeCipher;
 import dev.kinko.server.crypto.Keyring;
 import dev.kinko.server.domain.KinkoException;
+import dev.kinko.server.domain.Limits;
 import dev.kinko.server.domain.Reason;
 import dev.kinko.server.domain.StateQueries;
 import dev.kinko.server.domain.StateQueries.ValueRef;
@@ -72,7 +74,7 @@ public final class SecretWriter {
         this.proposer = proposer;
     }
 
-    public CompletableFuture<CreateSecretResponse> create(CreateSecretRequest r, PlainValue value) {
+    public CompletableFuture<CreateSecretResponse> create(CreateSecretRequest r, PlainValue value, String requestId) {
         String secretId = UUID.randomUUID().toString();
         return withRegionKey(() -> {
             CreateSecretCommand.Builder cmd = CreateSecretCommand.newBuilder()
@@ -85,7 +87,7 @@ public final class SecretWriter {
                 cmd.setVersion(newVersion(secretId, token, value, List.of()));
             }
             cmd.addAllReplicaRegions(r.getAddReplicaRegionsList()).setForceOverwrite(r.getForceOverwriteReplicaSecret());
-            return submit(command().setCreateSecret(cmd)).thenApply(res -> {
+            return submit(command(requestId).setCreateSecret(cmd)).thenApply(res -> {
                 resolveRetry(res, value);
                 return CreateSecretResponse.newBuilder().setId(res.getSecretId()).setName(res.getName())
                         .setVersionId(res.getVersionId()).build();
@@ -93,20 +95,20 @@ public final class SecretWriter {
         });
     }
 
-    public CompletableFuture<PutSecretValueResponse> put(PutSecretValueRequest r, PlainValue value) {
-        return putValue(r.getSecretId(), r.getClientRequestToken(), value, r.getVersionStagesList(), null)
+    public CompletableFuture<PutSecretValueResponse> put(PutSecretValueRequest r, PlainValue value, String requestId) {
+        return putValue(r.getSecretId(), r.getClientRequestToken(), value, r.getVersionStagesList(), null, requestId)
                 .thenApply(res -> PutSecretValueResponse.newBuilder().setId(res.getSecretId()).setName(res.getName())
                         .setVersionId(res.getVersionId()).addAllVersionStages(res.getVersionStagesList()).build());
     }
 
-    public CompletableFuture<UpdateSecretResponse> update(UpdateSecretRequest r, PlainValue value) {
+    public CompletableFuture<UpdateSecretResponse> update(UpdateSecretRequest r, PlainValue value, String requestId) {
         CompletableFuture<CommandResult> result;
         if (value != null) {
             result = putValue(r.getSecretId(), r.getClientRequestToken(), value, List.of(),
-                    r.hasDescription() ? r.getDescription() : null);
+                    r.hasDescription() ? r.getDescription() : null, requestId);
         } else {
             SecretRecord secret = resolve(r.getSecretId());
-            result = submit(command().setUpdateDescription(UpdateDescriptionCommand.newBuilder()
+            result = submit(command(requestId).setUpdateDescription(UpdateDescriptionCommand.newBuilder()
                     .setSecretId(secret.getId()).setDescription(r.getDescription())));
         }
         return result.thenApply(res -> UpdateSecretResponse.newBuilder().setId(res.getSecretId())
@@ -114,7 +116,7 @@ public final class SecretWriter {
     }
 
     private CompletableFuture<CommandResult> putValue(String secretRef, String requestToken, PlainValue value,
-                                                      List<String> stages, String description) {
+                                                      List<String> stages, String description, String requestId) {
         SecretRecord secret = resolve(secretRef);
         String token = token(requestToken);
         return withRegionKey(() -> {
@@ -124,16 +126,16 @@ public final class SecretWriter {
             if (description != null) {
                 cmd.setDescription(description);
             }
-            return submit(command().setPutValue(cmd)).thenApply(res -> {
+            return submit(command(requestId).setPutValue(cmd)).thenApply(res -> {
                 resolveRetry(res, value);
                 return res;
             });
         });
     }
 
-    public CompletableFuture<UpdateSecretVersionStageResponse> updateStage(UpdateSecretVersionStageRequest r) {
+    public CompletableFuture<UpdateSecretVersionStageResponse> updateStage(UpdateSecretVersionStageRequest r, String requestId) {
         SecretRecord secret = resolve(r.getSecretId());
-        return submit(command().setUpdateVersionStage(UpdateVersionStageCommand.newBuilder()
+        return submit(command(requestId).setUpdateVersionStage(UpdateVersionStageCommand.newBuilder()
                 .setSecretId(secret.getId())
                 .setStage(r.getVersionStage())
                 .setRemoveFromVersionId(r.getRemoveFromVersionId())
@@ -142,32 +144,32 @@ public final class SecretWriter {
                         .setName(res.getName()).build());
     }
 
-    public CompletableFuture<DeleteSecretResponse> delete(DeleteSecretRequest r) {
+    public CompletableFuture<DeleteSecretResponse> delete(DeleteSecretRequest r, String requestId) {
         SecretRecord secret = resolve(r.getSecretId());
         Command.Builder cmd = r.getForceDeleteWithoutRecovery()
-                ? command().setForceDelete(ForceDeleteCommand.newBuilder().setSecretId(secret.getId()))
-                : command().setScheduleDeletion(ScheduleDeletionCommand.newBuilder().setSecretId(secret.getId())
+                ? command(requestId).setForceDelete(ForceDeleteCommand.newBuilder().setSecretId(secret.getId()))
+                : command(requestId).setScheduleDeletion(ScheduleDeletionCommand.newBuilder().setSecretId(secret.getId())
                         .setRecoveryWindowDays(Validation.recoveryWindowDays(r.getRecoveryWindowInDays())));
         return submit(cmd).thenApply(res -> DeleteSecretResponse.newBuilder().setId(res.getSecretId())
                 .setName(res.getName()).setDeletionDate(Records.timestamp(res.getDeletionDateMillis())).build());
     }
 
-    public CompletableFuture<RestoreSecretResponse> restore(RestoreSecretRequest r) {
+    public CompletableFuture<RestoreSecretResponse> restore(RestoreSecretRequest r, String requestId) {
         SecretRecord secret = resolve(r.getSecretId());
-        return submit(command().setRestoreSecret(RestoreSecretCommand.newBuilder().setSecretId(secret.getId())))
+        return submit(command(requestId).setRestoreSecret(RestoreSecretCommand.newBuilder().setSecretId(secret.getId())))
                 .thenApply(res -> RestoreSecretResponse.newBuilder().setId(res.getSecretId()).setName(res.getName()).build());
     }
 
-    public CompletableFuture<TagResourceResponse> tag(TagResourceRequest r) {
+    public CompletableFuture<TagResourceResponse> tag(TagResourceRequest r, String requestId) {
         SecretRecord secret = resolve(r.getSecretId());
-        return submit(command().setTagResource(TagResourceCommand.newBuilder().setSecretId(secret.getId())
+        return submit(command(requestId).setTagResource(TagResourceCommand.newBuilder().setSecretId(secret.getId())
                 .putAllTags(Records.tags(r.getTagsList()))))
                 .thenApply(res -> TagResourceResponse.getDefaultInstance());
     }
 
-    public CompletableFuture<UntagResourceResponse> untag(UntagResourceRequest r) {
+    public CompletableFuture<UntagResourceResponse> untag(UntagResourceRequest r, String requestId) {
         SecretRecord secret = resolve(r.getSecretId());
-        return submit(command().setUntagResource(UntagResourceCommand.newBuilder().setSecretId(secret.getId())
+        return submit(command(requestId).setUntagResource(UntagResourceCommand.newBuilder().setSecretId(secret.getId())
                 .addAllKeys(r.getTagKeysList())))
                 .thenApply(res -> UntagResourceResponse.getDefaultInstance());
     }
@@ -208,6 +210,12 @@ public final class SecretWriter {
         }
     }
 
+    /** Proposes dropping the results of requests older than {@link Limits#REQUEST_RETENTION}; returns how many went. */
+    public long forgetOldRequests() {
+        return submit(command().setForgetRequests(ForgetRequestsCommand.newBuilder()
+                .setAppliedBeforeMillis(proposer.now() - Limits.REQUEST_RETENTION.toMillis()))).join().getCount();
+    }
+
     /** Proposes the purge of every secret whose recovery window ended by the leader's clock. */
     public int purgeDueDeletions() {
         List<String> due = state.deletionsDue(proposer.now(), HOUSEKEEPING_BATCH);
@@ -223,6 +231,10 @@ public final class SecretWriter {
 
     private Command.Builder command() {
         return proposer.command();
+    }
+
+    private Command.Builder command(String requestId) {
+        return proposer.command().setRequestId(requestId);
     }
 
     private CompletableFuture<CommandResult> submit(Command.Builder command) {

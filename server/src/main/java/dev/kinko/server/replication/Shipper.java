@@ -31,7 +31,9 @@ import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -239,6 +241,7 @@ final class Shipper implements Runnable {
     private long reseed(LinkRecord link) {
         long upTo = state.journalHead();
         LOG.info("re-seeding region {} from a full copy up to sequence {}", destination, upTo);
+        Set<String> forced = forcedSince(link.getWatermark() + 1, upTo);
         List<String> ids = new ArrayList<>();
         List<JournalRecord> pending = new ArrayList<>();
         for (SecretRecord s : state.allSecrets()) {
@@ -249,6 +252,7 @@ final class Shipper implements Runnable {
             }
             ids.add(s.getId());
             pending.add(JournalRecord.newBuilder().setSeq(upTo).setSecretId(s.getId())
+                    .setForceOverwrite(forced.contains(s.getId()))
                     .setSecret(s.toBuilder().clearReplicas())
                     .addAllVersionIds(s.getVersionsList().stream().map(v -> v.getVersionId()).toList()).build());
             if (pending.size() == RESEED_BATCH_SECRETS) {
@@ -261,6 +265,29 @@ final class Shipper implements Runnable {
         writer.updateLink(UpdateLinkCommand.newBuilder().setRegion(destination).setWatermark(upTo)
                 .setReseededTo(upTo).setReseeded(true).build()).join();
         return upTo;
+    }
+
+    /**
+     * Secrets whose undelivered journal records (up to {@code upTo}) ask the destination to
+     * replace a same-named secret of its own (a failback, a forced retry): the full copy that
+     * stands in for those records must ask it too.
+     */
+    private Set<String> forcedSince(long from, long upTo) {
+        Set<String> forced = new HashSet<>();
+        long cursor = Math.max(from, state.journalStart());
+        while (cursor <= upTo) {
+            List<JournalRecord> page = state.journal(cursor, settings.batchRecords());
+            if (page.isEmpty()) {
+                break;
+            }
+            for (JournalRecord r : page) {
+                if (r.getSeq() <= upTo && r.getForceOverwrite() && r.getRegionsList().contains(destination)) {
+                    forced.add(r.getSecretId());
+                }
+            }
+            cursor = page.get(page.size() - 1).getSeq() + 1;
+        }
+        return forced;
     }
 
     private ApplyReplicationBatchResponse send(LinkRecord link, List<JournalRecord> records, long firstSeq, long lastSeq,

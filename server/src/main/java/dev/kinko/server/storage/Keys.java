@@ -26,17 +26,17 @@ final class Keys {
         return new String[] {s.substring(0, nul), s.substring(nul + 1)};
     }
 
-    /** Big-endian deletion date, then the id: the due purges come first. */
-    static byte[] deletion(long dateMillis, String secretId) {
-        byte[] id = utf8(secretId);
-        return ByteBuffer.allocate(8 + id.length).putLong(dateMillis).put(id).array();
+    /** Big-endian time, then an id: the oldest come first (due purges, old requests). */
+    static byte[] timed(long millis, String id) {
+        byte[] bytes = utf8(id);
+        return ByteBuffer.allocate(8 + bytes.length).putLong(millis).put(bytes).array();
     }
 
-    static long deletionDate(byte[] key) {
+    static long timedMillis(byte[] key) {
         return ByteBuffer.wrap(key).getLong();
     }
 
-    static String deletionId(byte[] key) {
+    static String timedId(byte[] key) {
         return new String(key, 8, key.length - 8, StandardCharsets.UTF_8);
     }
 

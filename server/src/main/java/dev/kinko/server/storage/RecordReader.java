@@ -3,6 +3,7 @@ package dev.kinko.server.storage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
+import dev.kinko.proto.raft.v1.AppliedRequest;
 import dev.kinko.proto.raft.v1.LinkRecord;
 import dev.kinko.proto.raft.v1.RegionKeyRecord;
 import dev.kinko.proto.raft.v1.SealedValue;
@@ -23,6 +24,27 @@ abstract class RecordReader implements StateReader {
 
     /** Every value of a family in key order. */
     abstract List<byte[]> values(Family family);
+
+    /** Walks the committed keys of a family from {@code from}, in order, until the visitor says stop. */
+    abstract void scan(Family family, byte[] from, RocksStorage.Visitor visitor);
+
+    @Override
+    public Optional<AppliedRequest> appliedRequest(String requestId) {
+        return record(Family.REQUESTS, Keys.utf8(requestId), AppliedRequest.parser());
+    }
+
+    @Override
+    public List<String> requestsAppliedBefore(long millis, int limit) {
+        List<String> out = new java.util.ArrayList<>();
+        scan(Family.REQUESTS_BY_TIME, new byte[0], (k, v) -> {
+            if (Keys.timedMillis(k) >= millis || out.size() >= limit) {
+                return false;
+            }
+            out.add(Keys.timedId(k));
+            return true;
+        });
+        return out;
+    }
 
     @Override
     public Optional<SecretRecord> secretById(String id) {

@@ -40,7 +40,8 @@ public final class RocksStorage extends RecordReader implements StateQueries, Au
     enum Family {
         META("default"), SECRETS("secrets"), NAMES("names"), VALUES("values"),
         DELETIONS("deletions"), REGION_KEYS("region-keys"), TRANSPORT_KEYS("transport-keys"),
-        JOURNAL("journal"), LINKS("links"), SOURCES("sources"), ARCHIVE("archive");
+        JOURNAL("journal"), LINKS("links"), SOURCES("sources"), ARCHIVE("archive"),
+        REQUESTS("requests"), REQUESTS_BY_TIME("requests-by-time");
 
         final String cfName;
 
@@ -266,10 +267,10 @@ public final class RocksStorage extends RecordReader implements StateQueries, Au
     public List<String> deletionsDue(long millis, int limit) {
         List<String> out = new ArrayList<>();
         scan(Family.DELETIONS, new byte[0], (k, v) -> {
-            if (Keys.deletionDate(k) > millis || out.size() >= limit) {
+            if (Keys.timedMillis(k) > millis || out.size() >= limit) {
                 return false;
             }
-            out.add(Keys.deletionId(k));
+            out.add(Keys.timedId(k));
             return true;
         });
         return out;
@@ -303,6 +304,7 @@ public final class RocksStorage extends RecordReader implements StateQueries, Au
         boolean visit(byte[] key, byte[] value);
     }
 
+    @Override
     void scan(Family family, byte[] from, Visitor visitor) {
         read(d -> {
             try (RocksIterator it = d.rocks.newIterator(d.handle(family))) {

@@ -1,5 +1,6 @@
 package dev.kinko.server.storage;
 
+import dev.kinko.proto.raft.v1.AppliedRequest;
 import dev.kinko.proto.raft.v1.ArchivedSecret;
 import dev.kinko.proto.raft.v1.JournalRecord;
 import dev.kinko.proto.raft.v1.LinkRecord;
@@ -100,22 +101,40 @@ public final class StorageBatch extends RecordReader implements StateWriter {
         return new ArrayList<>(merged.values());
     }
 
+    /** Committed state only: what this entry wrote is not seen (old requests are never written here). */
+    @Override
+    void scan(Family family, byte[] from, RocksStorage.Visitor visitor) {
+        storage.scan(family, from, visitor);
+    }
+
+    @Override
+    public void putAppliedRequest(String requestId, AppliedRequest request) {
+        put(Family.REQUESTS, Keys.utf8(requestId), request.toByteArray());
+        put(Family.REQUESTS_BY_TIME, Keys.timed(request.getAppliedMillis(), requestId), new byte[0]);
+    }
+
+    @Override
+    public void removeAppliedRequest(String requestId) {
+        appliedRequest(requestId).ifPresent(r -> delete(Family.REQUESTS_BY_TIME, Keys.timed(r.getAppliedMillis(), requestId)));
+        delete(Family.REQUESTS, Keys.utf8(requestId));
+    }
+
     @Override
     public void putSecret(SecretRecord previous, SecretRecord record) {
         if (previous != null && previous.getDeletionDateMillis() != 0) {
-            delete(Family.DELETIONS, Keys.deletion(previous.getDeletionDateMillis(), previous.getId()));
+            delete(Family.DELETIONS, Keys.timed(previous.getDeletionDateMillis(), previous.getId()));
         }
         put(Family.SECRETS, Keys.utf8(record.getId()), record.toByteArray());
         put(Family.NAMES, Keys.utf8(record.getName()), Keys.utf8(record.getId()));
         if (record.getDeletionDateMillis() != 0) {
-            put(Family.DELETIONS, Keys.deletion(record.getDeletionDateMillis(), record.getId()), new byte[0]);
+            put(Family.DELETIONS, Keys.timed(record.getDeletionDateMillis(), record.getId()), new byte[0]);
         }
     }
 
     @Override
     public void removeSecret(SecretRecord record) {
         if (record.getDeletionDateMillis() != 0) {
-            delete(Family.DELETIONS, Keys.deletion(record.getDeletionDateMillis(), record.getId()));
+            delete(Family.DELETIONS, Keys.timed(record.getDeletionDateMillis(), record.getId()));
         }
         delete(Family.SECRETS, Keys.utf8(record.getId()));
         delete(Family.NAMES, Keys.utf8(record.getName()));
@@ -173,7 +192,7 @@ public final class StorageBatch extends RecordReader implements StateWriter {
         ArchivedSecret.Builder archived = ArchivedSecret.newBuilder().setSecret(record).setArchivedMillis(nowMillis);
         record.getVersionsList().forEach(v -> value(record.getId(), v.getVersionId())
                 .ifPresent(sealed -> archived.putValues(v.getVersionId(), sealed)));
-        put(Family.ARCHIVE, Keys.deletion(nowMillis, record.getId()), archived.build().toByteArray());
+        put(Family.ARCHIVE, Keys.timed(nowMillis, record.getId()), archived.build().toByteArray());
         removeSecret(record);
     }
 

@@ -641,6 +641,56 @@ class CommandApplierTest {
     }
 
     @Nested
+    class RequestIds {
+        private Command withId(String requestId, Command command) {
+            return command.toBuilder().setRequestId(requestId).build();
+        }
+
+        @Test
+        void aRetriedDeletionReturnsTheFirstResultInsteadOfARefusal() {
+            ok(create(T0, ID, NAME, version("v1")));
+            CommandResult first = ok(withId("req-1", schedule(T0 + 1, 7)));
+            Map<String, Object> after = state.snapshot();
+            assertThat(ok(withId("req-1", schedule(T0 + 2, 30)))).isEqualTo(first);
+            assertThat(state.snapshot()).as("the retry changed nothing").isEqualTo(after);
+            // without a request id the same call is refused: it is already scheduled
+            refused(schedule(T0 + 3, 7), Reason.SCHEDULED_FOR_DELETION);
+        }
+
+        @Test
+        void aRetriedCreateWithoutAValueReturnsTheSecretItMade() {
+            CommandResult first = ok(withId("req-2", create(T0, "id-a", NAME, null)));
+            // the leader picked another id for the retry; the first one stands
+            assertThat(ok(withId("req-2", create(T0 + 1, "id-b", NAME, null))).getSecretId()).isEqualTo("id-a");
+            assertThat(state.secrets).containsOnlyKeys("id-a");
+            assertThat(first.getSecretId()).isEqualTo("id-a");
+        }
+
+        @Test
+        void aRequestIdUsedForAnotherOperationIsRefused() {
+            ok(create(T0, ID, NAME, version("v1")));
+            ok(withId("req-3", schedule(T0 + 1, 7)));
+            refused(withId("req-3", restore(T0 + 2)), Reason.IDEMPOTENCY_CONFLICT);
+        }
+
+        @Test
+        void aTransientRefusalIsNotKeptSoTheRetryIsTriedAfresh() {
+            refused(withId("req-4", addKey(2)), Reason.REGION_KEY_CONFLICT); // ABORTED: the client retries
+            assertThat(ok(withId("req-4", addKey(1))).getKeyVersion()).isEqualTo(1);
+        }
+
+        @Test
+        void forgetDropsTheRequestsAppliedBeforeTheCutOffAndNoOthers() {
+            ok(withId("old", create(T0, "id-a", "a", null)));
+            ok(withId("edge", create(T0 + 10, "id-b", "b", null)));
+            Command forget = Command.newBuilder().setTimestampMillis(T0 + 20).setForgetRequests(
+                    dev.kinko.proto.raft.v1.ForgetRequestsCommand.newBuilder().setAppliedBeforeMillis(T0 + 10)).build();
+            assertThat(ok(forget).getCount()).isEqualTo(1);
+            assertThat(state.requests).containsOnlyKeys("edge"); // applied at the cut-off: kept
+        }
+    }
+
+    @Nested
     class Replication {
         private Command putLink(String... addresses) {
             return Command.newBuilder().setTimestampMillis(T0).setPutLink(dev.kinko.proto.raft.v1.PutLinkCommand.newBuilder()

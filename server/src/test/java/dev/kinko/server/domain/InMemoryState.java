@@ -1,5 +1,6 @@
 package dev.kinko.server.domain;
 
+import dev.kinko.proto.raft.v1.AppliedRequest;
 import dev.kinko.proto.raft.v1.JournalRecord;
 import dev.kinko.proto.raft.v1.LinkRecord;
 import dev.kinko.proto.raft.v1.RegionKeyRecord;
@@ -30,6 +31,7 @@ final class InMemoryState implements StateWriter {
     final TreeMap<String, LinkRecord> links = new TreeMap<>();
     final TreeMap<String, SourceRecord> sources = new TreeMap<>();
     final List<SecretRecord> archive = new ArrayList<>();
+    final TreeMap<String, AppliedRequest> requests = new TreeMap<>();
 
     private static String valueKey(String secretId, String versionId) {
         return secretId + "\0" + versionId;
@@ -169,6 +171,28 @@ final class InMemoryState implements StateWriter {
     }
 
     /** Everything stored, for comparing two states. */
+    @Override
+    public Optional<AppliedRequest> appliedRequest(String requestId) {
+        return Optional.ofNullable(requests.get(requestId));
+    }
+
+    @Override
+    public List<String> requestsAppliedBefore(long millis, int limit) {
+        return requests.entrySet().stream().filter(e -> e.getValue().getAppliedMillis() < millis)
+                .sorted(java.util.Comparator.comparingLong(e -> e.getValue().getAppliedMillis()))
+                .limit(limit).map(Map.Entry::getKey).toList();
+    }
+
+    @Override
+    public void putAppliedRequest(String requestId, AppliedRequest request) {
+        requests.put(requestId, request);
+    }
+
+    @Override
+    public void removeAppliedRequest(String requestId) {
+        requests.remove(requestId);
+    }
+
     Map<String, Object> snapshot() {
         Map<String, Object> all = new TreeMap<>();
         all.put("secrets", new TreeMap<>(secrets));
@@ -179,6 +203,7 @@ final class InMemoryState implements StateWriter {
         all.put("journal", new TreeMap<>(journal));
         all.put("links", new TreeMap<>(links));
         all.put("sources", new TreeMap<>(sources));
+        all.put("requests", new TreeMap<>(requests));
         return all;
     }
 }
