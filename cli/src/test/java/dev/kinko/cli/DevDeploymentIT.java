@@ -3,18 +3,14 @@ package dev.kinko.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -85,19 +81,7 @@ class DevDeploymentIT {
         Process dev = new ProcessBuilder("java", "-XX:TieredStopAtLevel=1", "-jar", jar.toString(), "dev",
                 "--data", data.toString(), "--client-port", String.valueOf(clientPort))
                 .redirectErrorStream(true).start();
-        List<String> lines = new CopyOnWriteArrayList<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(dev.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    lines.add(line);
-                }
-            } catch (IOException ignored) {
-                // the process ended
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
+        List<String> lines = ProcessLines.collect(dev);
         await().atMost(START_WITHIN).until(() -> !dev.isAlive()
                 || lines.stream().anyMatch(l -> l.startsWith("Kinko dev deployment is up")));
         assertThat(dev.isAlive()).as("kinko dev output: %s", lines).isTrue();

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.net.ServerSocket;
@@ -18,11 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
@@ -53,14 +49,14 @@ class ReadmeQuickstartIT {
         // a working directory of its own (the dev data lands in ./.kinko-dev), with the checkout's ops/ in it
         Files.createSymbolicLink(dir.resolve("ops"), REPO.resolve("ops"));
         Process dev = start(List.of("ops/kinko", "dev"));
-        List<String> devOutput = collect(dev);
+        List<String> devOutput = ProcessLines.collect(dev);
         try {
             await().atMost(START_WITHIN).until(() -> !dev.isAlive()
                     || devOutput.stream().anyMatch(l -> l.startsWith("Kinko dev deployment is up")));
             assertThat(dev.isAlive()).as("kinko dev output: %s", devOutput).isTrue();
             Process shell = start(List.of("bash", "--noprofile", "--norc"));
             BlockingQueue<String> shellOutput = new LinkedBlockingQueue<>();
-            pipe(shell, shellOutput::add);
+            ProcessLines.pipe(shell, shellOutput::add);
             try (Writer in = new OutputStreamWriter(shell.getOutputStream(), StandardCharsets.UTF_8)) {
                 for (ReadmeTranscript.Step step : steps) {
                     run(step, in, shellOutput);
@@ -123,27 +119,6 @@ class ReadmeQuickstartIT {
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
         pb.environment().remove("KINKO_ADDR");
         return pb.start();
-    }
-
-    private static List<String> collect(Process p) {
-        List<String> lines = new CopyOnWriteArrayList<>();
-        pipe(p, lines::add);
-        return lines;
-    }
-
-    private static void pipe(Process p, Consumer<String> into) {
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    into.accept(line);
-                }
-            } catch (IOException ignored) {
-                // the process ended
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
     }
 
     /** The README's addresses are kinko dev's defaults; say so plainly when something else holds them. */
