@@ -213,9 +213,11 @@ public final class TestRegion implements AutoCloseable {
     }
 
     public void stopNode(int i) {
-        if (channels[i] != null) {
-            channels[i].shutdownNow();
-            channels[i] = null;
+        synchronized (channels) {
+            if (channels[i] != null) {
+                channels[i].shutdownNow();
+                channels[i] = null;
+            }
         }
         if (nodes[i] != null) {
             try {
@@ -251,12 +253,15 @@ public final class TestRegion implements AutoCloseable {
         return found[0];
     }
 
+    /** One channel per node, also when many threads ask at once. */
     public ManagedChannel channel(int i) {
-        if (channels[i] == null) {
-            channels[i] = Grpc.newChannelBuilder(configs.get(i).peers().get(i).clientAddress(),
-                    InsecureChannelCredentials.create()).build();
+        synchronized (channels) {
+            if (channels[i] == null) {
+                channels[i] = Grpc.newChannelBuilder(configs.get(i).peers().get(i).clientAddress(),
+                        InsecureChannelCredentials.create()).build();
+            }
+            return channels[i];
         }
-        return channels[i];
     }
 
     public SecretsServiceGrpc.SecretsServiceBlockingStub secrets(int i) {
