@@ -6,6 +6,7 @@ import dev.kinko.server.config.NodeConfig;
 import dev.kinko.server.consensus.GroupCommitter;
 import dev.kinko.server.consensus.KinkoStateMachine;
 import dev.kinko.server.consensus.RaftNode;
+import dev.kinko.server.crypto.CryptoException;
 import dev.kinko.server.crypto.EnvelopeCipher;
 import dev.kinko.server.crypto.Keyring;
 import dev.kinko.server.crypto.MasterKeyFile;
@@ -68,6 +69,14 @@ public final class KinkoNode implements Closeable {
                         new KinkoStateMachine(db, snapshots, tmp, new CommandApplier(config.region())));
         RocksStorage state = raft.stateMachine().storage();
         Keyring keyring = new Keyring(masterKey, state::regionKeys);
+        try {
+            // a wrong copy of the key file is refused now, not at the first read of a value
+            keyring.verifyAll();
+        } catch (CryptoException e) {
+            raft.close();
+            throw new IOException("node " + config.nodeId() + ": the key file " + config.keyFile()
+                    + " does not open the region keys this node holds; copy the region's key file there", e);
+        }
         TransportKeys transportKeys = new TransportKeys(masterKey, state::transportKeys);
         Arrays.fill(masterKey, (byte) 0);
         EnvelopeCipher cipher = new EnvelopeCipher(keyring);

@@ -1,6 +1,7 @@
 package dev.kinko.server.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.kinko.proto.v1.CreateSecretRequest;
@@ -102,6 +103,31 @@ class RestartTest {
                         .setConsistency(ReadConsistency.READ_CONSISTENCY_LOCAL).build()).getSecretString())
                         .isEqualTo("v-" + name);
             }
+        }
+    }
+
+    @Test
+    void aNodeWithAnotherKeyFileRefusesToStartAndChangesNothing() throws Exception {
+        try (TestRegion region = TestRegion.start("tokyo", dir.resolve("wrong-key"))) {
+            region.withRetry(s -> s.createSecret(CreateSecretRequest.newBuilder().setName("key/s").setSecretString("v").build()));
+            int leader = region.awaitLeader();
+            int victim = (leader + 1) % 3;
+            await().atMost(TestRegion.SETTLE).until(() -> !region.node(victim).raft().stateMachine().storage()
+                    .regionKeys().isEmpty());
+            region.stopNode(victim);
+            Path otherKey = dir.resolve("wrong-key/other.key");
+            dev.kinko.server.crypto.MasterKeyFile.generate(otherKey);
+            dev.kinko.server.config.NodeConfig c = region.config(victim);
+            dev.kinko.server.config.NodeConfig wrong = new dev.kinko.server.config.NodeConfig(c.nodeId(), c.region(),
+                    c.dataDir(), otherKey, c.listenHost(), c.clientPort(), c.peers(), c.raft(), c.purgeIntervalSeconds(),
+                    c.links(), c.maxJournalLag(), c.metricsPort());
+            assertThatThrownBy(() -> dev.kinko.server.KinkoNode.start(wrong)).isInstanceOf(java.io.IOException.class)
+                    .hasMessageContaining("does not open the region keys");
+            // with the region's key file it starts and serves as before
+            region.startNode(victim);
+            await().atMost(TestRegion.SETTLE).ignoreExceptions().untilAsserted(() ->
+                    assertThat(region.secrets(victim).getSecretValue(GetSecretValueRequest.newBuilder()
+                            .setSecretId("key/s").build()).getSecretString()).isEqualTo("v"));
         }
     }
 }
