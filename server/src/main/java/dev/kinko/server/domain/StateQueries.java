@@ -12,8 +12,16 @@ public interface StateQueries extends StateReader {
     /** Ids of secrets whose purge is due at or before {@code millis}, at most {@code limit}. */
     List<String> deletionsDue(long millis, int limit);
 
-    /** Values whose data key is wrapped by a region key version older than {@code version}. */
-    List<ValueRef> valuesWrappedBefore(int version, int limit);
+    /**
+     * Values whose data key is wrapped by a region key version older than {@code version}, in
+     * key order, after {@code after} (null: from the first), at most {@code limit}. A re-wrap
+     * walks the values once by passing the last one it saw.
+     */
+    List<ValueRef> valuesWrappedBefore(int version, ValueRef after, int limit);
+
+    default List<ValueRef> valuesWrappedBefore(int version, int limit) {
+        return valuesWrappedBefore(version, null, limit);
+    }
 
     record ValueRef(String secretId, String versionId) {}
 

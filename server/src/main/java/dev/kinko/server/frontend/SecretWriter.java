@@ -60,7 +60,7 @@ import java.util.concurrent.CompletionException;
  */
 public final class SecretWriter {
     /** Commands proposed per round when re-wrapping data keys or purging. */
-    static final int HOUSEKEEPING_BATCH = 256;
+    public static final int HOUSEKEEPING_BATCH = 256;
 
     private final StateQueries state;
     private final EnvelopeCipher cipher;
@@ -188,11 +188,13 @@ public final class SecretWriter {
     public long rewrapDataKeys() {
         int newest = keyring.newestVersion();
         long total = 0;
+        ValueRef after = null; // one pass over the values, not a rescan from the first each round
         while (true) {
-            List<ValueRef> refs = state.valuesWrappedBefore(newest, HOUSEKEEPING_BATCH);
+            List<ValueRef> refs = state.valuesWrappedBefore(newest, after, HOUSEKEEPING_BATCH);
             if (refs.isEmpty()) {
                 return total;
             }
+            after = refs.get(refs.size() - 1);
             List<CompletableFuture<CommandResult>> pending = new ArrayList<>();
             for (ValueRef ref : refs) {
                 SealedValue sealed = state.value(ref.secretId(), ref.versionId()).orElse(null);

@@ -277,9 +277,12 @@ public final class RocksStorage extends RecordReader implements StateQueries, Au
     }
 
     @Override
-    public List<ValueRef> valuesWrappedBefore(int version, int limit) {
+    public List<ValueRef> valuesWrappedBefore(int version, ValueRef after, int limit) {
         List<ValueRef> out = new ArrayList<>();
-        scan(Family.VALUES, new byte[0], (k, v) -> {
+        // the smallest key above `after`: its key with a 0 byte appended
+        byte[] from = after == null ? new byte[0] : Arrays.copyOf(Keys.value(after.secretId(), after.versionId()),
+                Keys.value(after.secretId(), after.versionId()).length + 1);
+        scan(Family.VALUES, from, (k, v) -> {
             if (out.size() >= limit) {
                 return false;
             }

@@ -126,4 +126,20 @@ class AdminServiceTest {
         assertThat(region.admin(0).getClusterStatus(GetClusterStatusRequest.getDefaultInstance()).getNodesList())
                 .extracting(NodeStatus::getRole).doesNotContain(MemberRole.MEMBER_ROLE_UNREACHABLE);
     }
+
+    @Test
+    void aRewrapWalksMoreValuesThanOneRoundTakes() {
+        int count = dev.kinko.server.frontend.SecretWriter.HOUSEKEEPING_BATCH + 20;
+        for (int i = 0; i < count; i++) {
+            String name = "admin/many" + i;
+            region.withRetry(s -> s.createSecret(CreateSecretRequest.newBuilder().setName(name).setSecretString("m" + name).build()));
+        }
+        region.admin(0).rotateRegionKey(RotateRegionKeyRequest.getDefaultInstance());
+        RewrapDataKeysResponse rewrap = region.admin(1).rewrapDataKeys(RewrapDataKeysRequest.getDefaultInstance());
+        assertThat(rewrap.getRewrapped()).isGreaterThanOrEqualTo(count);
+        int leader = region.awaitLeader();
+        assertThat(region.node(leader).raft().stateMachine().storage().valuesWrappedBefore(rewrap.getKeyVersion(), 1)).isEmpty();
+        assertThat(region.withRetry(s -> s.getSecretValue(GetSecretValueRequest.newBuilder()
+                .setSecretId("admin/many" + (count - 1)).build())).getSecretString()).isEqualTo("madmin/many" + (count - 1));
+    }
 }

@@ -155,6 +155,19 @@ class RocksStorageTest {
         assertThat(storage.valuesWrappedBefore(2, 10)).containsExactly(new ValueRef("s1", "v1"), new ValueRef("s3", "v9"));
         assertThat(storage.valuesWrappedBefore(1, 10)).isEmpty();
         assertThat(storage.valuesWrappedBefore(3, 2)).containsExactly(new ValueRef("s1", "v1"), new ValueRef("s1", "v2"));
+        // a cursor: strictly after the value named, also when the next key extends its version id
+        assertThat(storage.valuesWrappedBefore(3, new ValueRef("s1", "v2"), 10)).containsExactly(new ValueRef("s3", "v9"));
+        assertThat(storage.valuesWrappedBefore(3, new ValueRef("s1", "v1"), 1)).containsExactly(new ValueRef("s1", "v2"));
+        assertThat(storage.valuesWrappedBefore(3, new ValueRef("s3", "v9"), 10)).isEmpty();
+    }
+
+    @Test
+    void aCursorDoesNotSkipAVersionIdThatExtendsTheLastOne() {
+        StorageBatch batch = storage.newBatch();
+        batch.putValue("s1", "v1", sealed(1, "a"));
+        batch.putValue("s1", "v10", sealed(1, "b"));
+        storage.commit(batch, 1, 1);
+        assertThat(storage.valuesWrappedBefore(2, new ValueRef("s1", "v1"), 10)).containsExactly(new ValueRef("s1", "v10"));
     }
 
     @Test
