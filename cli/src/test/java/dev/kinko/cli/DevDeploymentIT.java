@@ -82,8 +82,8 @@ class DevDeploymentIT {
                 "--data", data.toString(), "--client-port", String.valueOf(clientPort))
                 .redirectErrorStream(true).start();
         List<String> lines = ProcessLines.collect(dev);
-        await().atMost(START_WITHIN).until(() -> !dev.isAlive()
-                || lines.stream().anyMatch(l -> l.startsWith("Kinko dev deployment is up")));
+        // the banner's last line: the lines before it (the regions' addresses) are all read by then
+        await().atMost(START_WITHIN).until(() -> !dev.isAlive() || lines.contains("Stop with Ctrl-C."));
         assertThat(dev.isAlive()).as("kinko dev output: %s", lines).isTrue();
         assertThat(lines).anyMatch(l -> l.contains("region tokyo: 127.0.0.1:" + clientPort));
         return dev;

@@ -51,8 +51,7 @@ class ReadmeQuickstartIT {
         Process dev = start(List.of("ops/kinko", "dev"));
         List<String> devOutput = ProcessLines.collect(dev);
         try {
-            await().atMost(START_WITHIN).until(() -> !dev.isAlive()
-                    || devOutput.stream().anyMatch(l -> l.startsWith("Kinko dev deployment is up")));
+            await().atMost(START_WITHIN).until(() -> !dev.isAlive() || devOutput.contains("Stop with Ctrl-C."));
             assertThat(dev.isAlive()).as("kinko dev output: %s", devOutput).isTrue();
             Process shell = start(List.of("bash", "--noprofile", "--norc"));
             BlockingQueue<String> shellOutput = new LinkedBlockingQueue<>();
