@@ -77,16 +77,21 @@ class DevDeploymentIT {
         }
     }
 
-    private Process startDev(Path data, int clientPort) throws IOException {
+    private Process startDev(Path data, int clientPort) throws IOException, InterruptedException {
         Process dev = new ProcessBuilder("java", "-XX:TieredStopAtLevel=1", "-jar", jar.toString(), "dev",
                 "--data", data.toString(), "--client-port", String.valueOf(clientPort))
                 .redirectErrorStream(true).start();
         List<String> lines = ProcessLines.collect(dev);
-        // the banner's last line: the lines before it (the regions' addresses) are all read by then
-        await().atMost(START_WITHIN).until(() -> !dev.isAlive() || lines.contains("Stop with Ctrl-C."));
-        assertThat(dev.isAlive()).as("kinko dev output: %s", lines).isTrue();
-        assertThat(lines).anyMatch(l -> l.contains("region tokyo: 127.0.0.1:" + clientPort));
-        return dev;
+        try {
+            // the banner's last line: the lines before it (the regions' addresses) are all read by then
+            await().atMost(START_WITHIN).until(() -> !dev.isAlive() || lines.contains("Stop with Ctrl-C."));
+            assertThat(dev.isAlive()).as("kinko dev output: %s", lines).isTrue();
+            assertThat(lines).anyMatch(l -> l.contains("region tokyo: 127.0.0.1:" + clientPort));
+            return dev;
+        } catch (AssertionError | RuntimeException e) {
+            stop(dev); // a failed start must not leave its nodes running
+            throw e;
+        }
     }
 
     private static void stop(Process p) throws InterruptedException {
