@@ -20,19 +20,12 @@ public final class EnvelopeCipher implements ValueCipher {
 
     @Override
     public SealedValue seal(String secretId, String versionId, byte[] plaintext, boolean binary) {
-        int keyVersion = keyring.newestVersion();
-        if (keyVersion == 0) {
+        if (keyring.newestVersion() == 0) {
             throw new CryptoException("the region has no region key yet");
         }
         byte[] dataKey = Aead.randomKey();
         try {
-            byte[] ciphertext = Aead.seal(dataKey, valueAad(secretId, versionId), plaintext);
-            return SealedValue.newBuilder()
-                    .setKeyVersion(keyVersion)
-                    .setWrappedDataKey(ByteString.copyFrom(wrap(secretId, versionId, keyVersion, dataKey)))
-                    .setCiphertext(ByteString.copyFrom(ciphertext))
-                    .setBinary(binary)
-                    .build();
+            return adopt(secretId, versionId, dataKey, Aead.seal(dataKey, valueAad(secretId, versionId), plaintext), binary);
         } finally {
             Arrays.fill(dataKey, (byte) 0);
         }

@@ -1,13 +1,13 @@
 package dev.kinko.server.replication;
 
+import static dev.kinko.server.replication.ReplicationScenarioTest.describe;
+import static dev.kinko.server.replication.ReplicationScenarioTest.valueIn;
 import static dev.kinko.server.testing.Grpcs.assertRefused;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.kinko.proto.v1.CreateSecretRequest;
-import dev.kinko.proto.v1.DescribeSecretRequest;
 import dev.kinko.proto.v1.GetRegionStatusRequest;
-import dev.kinko.proto.v1.GetSecretValueRequest;
 import dev.kinko.proto.v1.LinkState;
 import dev.kinko.proto.v1.ListUnshippedChangesRequest;
 import dev.kinko.proto.v1.ListUnshippedChangesResponse;
@@ -34,16 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
 class PromotionTest {
     @TempDir
     Path dir;
-
-    static String valueIn(TestRegion region, String name) {
-        return region.withRetry(s -> s.getSecretValue(GetSecretValueRequest.newBuilder().setSecretId(name).build()))
-                .getSecretString();
-    }
-
-    static SecretMetadata describe(TestRegion region, String name) {
-        return region.withRetry(s -> s.describeSecret(DescribeSecretRequest.newBuilder().setSecretId(name).build()))
-                .getSecret();
-    }
 
     @Test
     void osakaPromotedFencesTokyoWhichReportsItsGapAndFailsBack() {
