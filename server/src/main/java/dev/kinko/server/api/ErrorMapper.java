@@ -86,6 +86,8 @@ public final class ErrorMapper {
             case ABORTED -> Code.ABORTED;
             case UNAVAILABLE -> Code.UNAVAILABLE;
             case RESOURCE_EXHAUSTED -> Code.RESOURCE_EXHAUSTED;
+            case UNAUTHENTICATED -> Code.UNAUTHENTICATED;
+            case PERMISSION_DENIED -> Code.PERMISSION_DENIED;
             case INTERNAL -> Code.INTERNAL;
         };
     }

@@ -51,11 +51,26 @@ public enum Reason {
     REPLICA_GAP(Kind.FAILED_PRECONDITION),
     LINK_IN_USE(Kind.FAILED_PRECONDITION),
     INVALID_LINK(Kind.INVALID_ARGUMENT),
+    /** No credentials, or credentials that do not identify anyone (bogus, expired, revoked token). */
+    UNAUTHENTICATED(Kind.UNAUTHENTICATED),
+    /** The caller's policies do not allow the action on the resource (or explicitly deny it). */
+    ACCESS_DENIED(Kind.PERMISSION_DENIED),
+    /** A replication batch names a source region other than the one its certificate names. */
+    SOURCE_REGION_MISMATCH(Kind.PERMISSION_DENIED),
+    MALFORMED_POLICY(Kind.INVALID_ARGUMENT),
+    POLICY_NOT_FOUND(Kind.NOT_FOUND),
+    TOKEN_NOT_FOUND(Kind.NOT_FOUND),
+    INVALID_TTL(Kind.INVALID_ARGUMENT),
+    /** The caller sent more requests than its rate limit allows; retry later. */
+    RATE_LIMITED(Kind.RESOURCE_EXHAUSTED),
+    /** The node cannot write its audit log, so it serves nothing (audit fails closed). */
+    AUDIT_UNAVAILABLE(Kind.UNAVAILABLE),
     INTERNAL(Kind.INTERNAL);
 
     /** Transport-neutral error class; the API layer maps it to a gRPC status code. */
     public enum Kind {
-        NOT_FOUND, ALREADY_EXISTS, INVALID_ARGUMENT, FAILED_PRECONDITION, ABORTED, UNAVAILABLE, RESOURCE_EXHAUSTED, INTERNAL
+        NOT_FOUND, ALREADY_EXISTS, INVALID_ARGUMENT, FAILED_PRECONDITION, ABORTED, UNAVAILABLE, RESOURCE_EXHAUSTED,
+        UNAUTHENTICATED, PERMISSION_DENIED, INTERNAL
     }
 
     private final Kind kind;
