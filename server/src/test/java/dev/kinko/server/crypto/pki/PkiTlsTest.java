@@ -1,0 +1,108 @@
+package dev.kinko.server.crypto.pki;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.ServerCredentials;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.TlsServerCredentials;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The issued files work as they are for mutual TLS with grpc-java's Netty transport (what a node uses). */
+class PkiTlsTest {
+    private static final long DEADLINE_SECONDS = 20;
+
+    @TempDir
+    static Path tmp;
+    static CertificateAuthority ca;
+    static CertificateAuthority otherCa;
+    static Server server;
+
+    @BeforeAll
+    static void startNode() throws IOException {
+        ca = CertificateAuthority.init(tmp.resolve("pki"));
+        otherCa = CertificateAuthority.init(tmp.resolve("other-pki"));
+        IssuedCertificate node = ca.issueNode("tokyo", "n1", List.of(), CertificateAuthority.DEFAULT_VALIDITY);
+        ServerCredentials credentials = TlsServerCredentials.newBuilder()
+                .keyManager(node.certificate().toFile(), node.privateKey().toFile())
+                .trustManager(ca.certificateFile().toFile())
+                .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
+                .build();
+        server = NettyServerBuilder.forPort(0, credentials)
+                .addService(new HealthStatusManager().getHealthService())
+                .build()
+                .start();
+    }
+
+    @AfterAll
+    static void stop() throws InterruptedException {
+        if (server != null) {
+            server.shutdownNow().awaitTermination(DEADLINE_SECONDS, TimeUnit.SECONDS);
+        }
+    }
+
+    private static HealthCheckResponse.ServingStatus check(IssuedCertificate client, Path trusted) throws Exception {
+        ChannelCredentials credentials = TlsChannelCredentials.newBuilder()
+                .keyManager(client.certificate().toFile(), client.privateKey().toFile())
+                .trustManager(trusted.toFile())
+                .build();
+        ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", server.getPort(), credentials).build();
+        try {
+            return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
+                    .check(HealthCheckRequest.getDefaultInstance()).getStatus();
+        } finally {
+            channel.shutdownNow().awaitTermination(DEADLINE_SECONDS, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aClientOfTheSameCaIsServed() throws Exception {
+        IssuedCertificate client = ca.issueClient("ops", Duration.ofDays(1));
+
+        assertThat(check(client, ca.certificateFile())).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    }
+
+    @Test
+    void aRegionLinkCertificateWorksAsAClientToo() throws Exception {
+        IssuedCertificate region = ca.issueRegion("osaka", Duration.ofDays(1));
+
+        assertThat(check(region, ca.certificateFile())).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    }
+
+    @Test
+    void aClientOfAnotherCaIsTurnedAway() throws Exception {
+        IssuedCertificate intruder = otherCa.issueClient("ops", Duration.ofDays(1));
+
+        assertThatThrownBy(() -> check(intruder, ca.certificateFile()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    }
+
+    @Test
+    void aClientThatTrustsAnotherCaRefusesTheNode() throws Exception {
+        IssuedCertificate client = ca.issueClient("wary", Duration.ofDays(1));
+
+        assertThatThrownBy(() -> check(client, otherCa.certificateFile()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    }
+}
