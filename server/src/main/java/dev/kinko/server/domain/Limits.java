@@ -32,4 +32,9 @@ public final class Limits {
     public static final int MAX_REQUEST_ID_LENGTH = 64;
     /** How long a request id's result is kept for retries. */
     public static final java.time.Duration REQUEST_RETENTION = java.time.Duration.ofHours(1);
+    /** Largest policy document, in bytes of its JSON text (UTF-8). */
+    public static final int MAX_POLICY_BYTES = 20_480;
+    public static final int MAX_POLICY_STATEMENTS = 100;
+    /** A policy name: 1-128 letters, digits or +=,.@_- (see PolicyNames). */
+    public static final int MAX_POLICY_NAME_LENGTH = 128;
 }

@@ -25,6 +25,9 @@ class LimitsTest {
         assertThat(Limits.DEFAULT_RECOVERY_WINDOW_DAYS).isEqualTo(30);
         assertThat(Limits.MAX_PASSWORD_LENGTH).isEqualTo(4_096);
         assertThat(Limits.DEFAULT_PASSWORD_LENGTH).isEqualTo(32);
+        assertThat(Limits.MAX_POLICY_BYTES).isEqualTo(20_480);
+        assertThat(Limits.MAX_POLICY_STATEMENTS).isEqualTo(100);
+        assertThat(Limits.MAX_POLICY_NAME_LENGTH).isEqualTo(128);
     }
 
     @Test
