@@ -67,7 +67,10 @@ final class DevCommand implements Callable<Integer> {
             stop.countDown();
         }, "kinko-dev-stop"));
 
+        DevPki pki = new DevPki(dir);
+        pki.ensure(regions, NODES_PER_REGION);
         List<String> endpoints = new ArrayList<>();
+        List<String> regionAddresses = new ArrayList<>();
         for (int r = 0; r < regions.size(); r++) {
             String region = regions.get(r);
             List<String> addresses = new ArrayList<>();
@@ -75,16 +78,16 @@ final class DevCommand implements Callable<Integer> {
                 addresses.add("127.0.0.1:" + (clientPort + 100 * r + n));
             }
             for (int n = 0; n < NODES_PER_REGION; n++) {
-                Path config = writeConfig(dir, region, r, n);
+                Path config = writeConfig(dir, pki, region, r, n);
                 processes.add(launch(dir, region + "-" + (n + 1), config));
             }
             String joined = String.join(",", addresses);
-            Files.writeString(dir.resolve(region + ".env"), "KINKO_ADDR=" + joined + "\n");
+            regionAddresses.add(joined);
             endpoints.add(region + ": " + joined);
         }
         for (int r = 0; r < regions.size(); r++) {
-            awaitReady(dir, regions.get(r), Files.readString(dir.resolve(regions.get(r) + ".env")).trim()
-                    .substring("KINKO_ADDR=".length()));
+            awaitReady(dir, pki, regions.get(r), regionAddresses.get(r));
+            pki.writeEnv(regions.get(r), regionAddresses.get(r));
         }
         out.println("Kinko dev deployment is up (data and logs in " + dir + ").");
         endpoints.forEach(e -> out.println("  region " + e));
@@ -107,7 +110,7 @@ final class DevCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Path writeConfig(Path dir, String region, int r, int n) throws IOException {
+    private Path writeConfig(Path dir, DevPki pki, String region, int r, int n) throws IOException {
         StringBuilder peers = new StringBuilder();
         for (int i = 0; i < NODES_PER_REGION; i++) {
             int client = clientPort + 100 * r + i;
@@ -131,7 +134,8 @@ final class DevCommand implements Callable<Integer> {
                 + "node_id: " + nodeId + "\n"
                 + "region: " + region + "\n"
                 + "data_dir: " + dir.resolve(nodeId) + "\n"
-                + "key_file: " + dir.resolve(region + ".key") + "\n"
+                + "key_file: " + pki.keyFile(region) + "\n"
+                + pki.tlsYaml(region, nodeId)
                 + "listen_host: 127.0.0.1\n"
                 + "client_port: " + (clientPort + 100 * r + n) + "\n"
                 + "metrics_port: " + (clientPort + 100 * r + n + METRICS_PORT_OFFSET) + "\n"
@@ -161,10 +165,11 @@ final class DevCommand implements Callable<Integer> {
         return command;
     }
 
-    private void awaitReady(Path dir, String region, String addresses) throws InterruptedException {
+    private void awaitReady(Path dir, DevPki pki, String region, String addresses)
+            throws InterruptedException, IOException {
         long deadline = System.nanoTime() + READY_WITHIN.toNanos();
         try (KinkoClient client = KinkoClient.builder().addresses(addresses).deadline(Duration.ofSeconds(3))
-                .retry(1, Duration.ofMillis(50)).build()) {
+                .tls(pki.caFile()).token(pki.rootToken(region)).retry(1, Duration.ofMillis(50)).build()) {
             while (System.nanoTime() < deadline) {
                 for (Process p : processes) {
                     if (!p.isAlive()) {

@@ -43,7 +43,8 @@ import dev.kinko.proto.v1.UpdateSecretVersionStageRequest;
 import dev.kinko.proto.v1.UpdateSecretVersionStageResponse;
 import io.grpc.ClientInterceptor;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
+import io.grpc.ChannelCredentials;
+import java.nio.file.Path;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.Metadata;
@@ -131,10 +132,10 @@ public final class KinkoClient implements AutoCloseable {
         final List<ManagedChannel> channels = new ArrayList<>();
         private int preferred;
 
-        Region(String name, List<String> addresses, List<ClientInterceptor> interceptors) {
+        Region(String name, List<String> addresses, ChannelCredentials credentials, List<ClientInterceptor> interceptors) {
             this.name = name;
             for (String address : addresses) {
-                channels.add(Grpc.newChannelBuilder(address, InsecureChannelCredentials.create())
+                channels.add(Grpc.newChannelBuilder(address, credentials)
                         .intercept(interceptors).build());
             }
         }
@@ -161,10 +162,15 @@ public final class KinkoClient implements AutoCloseable {
 
     private KinkoClient(Builder b) {
         List<Region> rs = new ArrayList<>();
+        ChannelCredentials tls = Credentials.tls(b.caCert, b.clientCert, b.clientKey);
+        List<ClientInterceptor> interceptors = new ArrayList<>(b.interceptors);
+        if (b.token != null) {
+            interceptors.add(Credentials.bearer(b.token));
+        }
         if (b.regions.isEmpty()) {
-            rs.add(new Region(null, b.addresses, b.interceptors));
+            rs.add(new Region(null, b.addresses, tls, interceptors));
         } else {
-            b.regions.forEach((name, addresses) -> rs.add(new Region(name, addresses, b.interceptors)));
+            b.regions.forEach((name, addresses) -> rs.add(new Region(name, addresses, tls, interceptors)));
         }
         this.regions = Collections.unmodifiableList(rs);
         this.deadline = b.deadline;
@@ -199,6 +205,33 @@ public final class KinkoClient implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private Executor executor;
         private final List<ClientInterceptor> interceptors = new ArrayList<>();
+        private String token;
+        private Path caCert;
+        private Path clientCert;
+        private Path clientKey;
+
+        /** The bearer token sent on every call ({@code kinko token create}); never logged. */
+        public Builder token(String token) {
+            this.token = token;
+            return this;
+        }
+
+        /** Trust the deployment CA in {@code caCert} (PEM) instead of the system's roots. */
+        public Builder tls(Path caCert) {
+            this.caCert = caCert;
+            return this;
+        }
+
+        /** Trust {@code caCert} and present a client certificate as the caller's identity. */
+        public Builder tls(Path caCert, Path clientCert, Path clientKey) {
+            if (clientCert == null || clientKey == null) {
+                throw new IllegalArgumentException("a client certificate needs both its certificate and its key");
+            }
+            this.caCert = caCert;
+            this.clientCert = clientCert;
+            this.clientKey = clientKey;
+            return this;
+        }
 
         /** The node addresses (host:port) of the one, unnamed region this client talks to. */
         public Builder addresses(List<String> addresses) {
@@ -335,6 +368,12 @@ public final class KinkoClient implements AutoCloseable {
         Region r = region(region);
         return translated(() -> withRetries(r, ch -> call.apply(AdminServiceGrpc.newBlockingStub(ch)
                 .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS))));
+    }
+
+    /** Runs an AccessService call (policies, tokens, whoami) with failover across the (first) region's nodes. */
+    public <T> T access(Function<dev.kinko.proto.v1.AccessServiceGrpc.AccessServiceBlockingStub, T> call) {
+        return translated(() -> withRetries(regions.get(0), ch -> call.apply(dev.kinko.proto.v1.AccessServiceGrpc
+                .newBlockingStub(ch).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS))));
     }
 
     // ---- SecretsService, sync --------------------------------------------------------------

@@ -10,7 +10,8 @@ import io.grpc.Status;
  * <p>{@link #of} picks the typed subclass for a reason: {@link SecretNotFoundException},
  * {@link ReplicaReadOnlyException}, {@link SecretExistsException},
  * {@link ScheduledForDeletionException}, {@link IdempotencyConflictException},
- * {@link InvalidRequestException} (any INVALID_ARGUMENT); {@link PrimaryRegionUnavailableException}
+ * {@link InvalidRequestException} (any INVALID_ARGUMENT), {@link UnauthenticatedException} (any
+ * UNAUTHENTICATED), {@link AccessDeniedException} (any PERMISSION_DENIED); {@link PrimaryRegionUnavailableException}
  * comes from the client itself.
  */
 public class KinkoException extends RuntimeException {
@@ -37,6 +38,12 @@ public class KinkoException extends RuntimeException {
             case IdempotencyConflictException.REASON:
                 return new IdempotencyConflictException(reason, code, message, cause);
             default:
+                if (code == Status.Code.UNAUTHENTICATED) {
+                    return new UnauthenticatedException(reason, code, message, cause);
+                }
+                if (code == Status.Code.PERMISSION_DENIED) {
+                    return new AccessDeniedException(reason, code, message, cause);
+                }
                 if (code == Status.Code.INVALID_ARGUMENT) {
                     return new InvalidRequestException(reason, code, message, cause);
                 }

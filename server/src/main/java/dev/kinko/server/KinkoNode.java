@@ -6,6 +6,9 @@ import dev.kinko.server.config.NodeConfig;
 import dev.kinko.server.consensus.GroupCommitter;
 import dev.kinko.server.consensus.KinkoStateMachine;
 import dev.kinko.server.consensus.RaftNode;
+import dev.kinko.server.consensus.RaftTls;
+import dev.kinko.server.crypto.pki.NodeTls;
+import dev.kinko.server.crypto.pki.PeerIdentity;
 import dev.kinko.server.crypto.CryptoException;
 import dev.kinko.server.crypto.EnvelopeCipher;
 import dev.kinko.server.crypto.Keyring;
@@ -24,6 +27,18 @@ import dev.kinko.server.storage.RocksStorage;
 import java.io.Closeable;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
+import dev.kinko.proto.raft.v1.Command;
+import dev.kinko.proto.raft.v1.CommandBatch;
+import dev.kinko.proto.raft.v1.RecordAuditHeadCommand;
+import dev.kinko.server.api.security.AccessControl;
+import dev.kinko.server.api.security.Authenticator;
+import dev.kinko.server.api.security.RateLimiter;
+import dev.kinko.server.api.security.RootTokenFile;
+import dev.kinko.server.api.security.SecurityInterceptor;
+import dev.kinko.server.audit.AuditAnchors;
+import dev.kinko.server.audit.AuditLog;
+import dev.kinko.server.frontend.AccessWriter;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,9 +60,19 @@ public final class KinkoNode implements Closeable {
     private final ScheduledExecutorService housekeeping;
     private final ShippingSupervisor shipping;
     private final NodeMetrics metrics;
+    private final AuditLog audit;
+
+    /** Audit files are rotated past this size; the chain carries over. */
+    public static final long AUDIT_FILE_BYTES = 64L << 20;
+    /** How often each node records its audit chain head in the replicated state. */
+    public static final Duration AUDIT_ANCHOR_INTERVAL = Duration.ofSeconds(5);
+    /** How often a leader retries making the root token while the region has none. */
+    static final Duration BOOTSTRAP_RETRY = Duration.ofMillis(500);
 
     private KinkoNode(NodeConfig config, RaftNode raft, GroupCommitter committer, ApiServer api,
-                      ScheduledExecutorService housekeeping, ShippingSupervisor shipping, NodeMetrics metrics) {
+                      ScheduledExecutorService housekeeping, ShippingSupervisor shipping, NodeMetrics metrics,
+                      AuditLog audit) {
+        this.audit = audit;
         this.shipping = shipping;
         this.metrics = metrics;
         this.config = config;
@@ -63,9 +88,15 @@ public final class KinkoNode implements Closeable {
 
     /** {@code clock} is the clock this node uses when it leads: command times and purge decisions. */
     public static KinkoNode start(NodeConfig config, Clock clock) throws IOException {
-        byte[] masterKey = MasterKeyFile.loadOrCreate(config.keyFile());
+        NodeConfig.Tls files = config.tls();
+        NodeTls tls = NodeTls.load(config.region(), config.nodeId(), files.caFile(), files.certFile(), files.keyFile(),
+                files.regionCertFile(), files.regionKeyFile(), files.clientAuthOrDefault());
+        byte[] masterKey = MasterKeyFile.load(config.keyFile());
+        RaftTls raftTls = new RaftTls(tls.nodeKey(), tls.nodeCertificate(), tls.trusted(), peer ->
+                PeerIdentity.of(peer).map(p -> p.kind() == PeerIdentity.Kind.NODE && p.region().equals(config.region()))
+                        .orElse(false));
         RaftNode raft = RaftNode.start(config.region(), config.nodeId(), config.members(), config.dataDir(),
-                config.raftSettings(), (db, snapshots, tmp) ->
+                config.raftSettings(), raftTls, (db, snapshots, tmp) ->
                         new KinkoStateMachine(db, snapshots, tmp, new CommandApplier(config.region())));
         RocksStorage state = raft.stateMachine().storage();
         Keyring keyring = new Keyring(masterKey, state::regionKeys);
@@ -91,8 +122,15 @@ public final class KinkoNode implements Closeable {
         Map<String, List<String>> links = new LinkedHashMap<>();
         config.links().forEach(l -> links.put(l.region(), l.addresses()));
         ShippingSupervisor shipping = new ShippingSupervisor(config.region(), raft, state, cipher, replication, signal,
-                config.shippingSettings(), links);
+                config.shippingSettings(), links, tls.asRegion());
         NodeMetrics metrics = new NodeMetrics(raft, state, shipping);
+        AccessWriter access = new AccessWriter(state, proposer);
+        AuditLog audit = AuditLog.open(config.effectiveAuditDir(), config.nodeId(), AUDIT_FILE_BYTES);
+        AccessControl accessControl = new AccessControl(config.region(), state);
+        SecurityInterceptor security = new SecurityInterceptor(config.nodeId(),
+                new Authenticator(config.region(), state, clock), accessControl, audit,
+                new RateLimiter(config.ratePerSecond(), config.rateBurst()), clock);
+        metrics.watchAudit(audit::failures, security::auditRefusals);
         ApiServer api;
         try {
             if (config.metricsPort() != null) {
@@ -100,8 +138,10 @@ public final class KinkoNode implements Closeable {
                 LOG.info("metrics on http://{}:{}/metrics", config.host(), port);
             }
             api = ApiServer.start(config.host(), config.effectiveClientPort(), new NodeServices(raft, state, reader,
-                    writer, replication, receiver, keyring, shipping, metrics.registry()));
+                    writer, replication, receiver, keyring, shipping, metrics.registry(), tls, access, accessControl,
+                    security));
         } catch (IOException e) {
+            audit.close();
             metrics.close();
             shipping.close();
             committer.close();
@@ -115,8 +155,27 @@ public final class KinkoNode implements Closeable {
         });
         long every = config.purgeInterval().toMillis();
         housekeeping.scheduleWithFixedDelay(() -> purge(raft, writer), every, every, TimeUnit.MILLISECONDS);
+        RootTokenFile root = new RootTokenFile(config.rootTokenFile(), state, access);
+        housekeeping.scheduleWithFixedDelay(() -> bootstrapRoot(raft, root), 0, BOOTSTRAP_RETRY.toMillis(),
+                TimeUnit.MILLISECONDS);
+        AuditAnchors anchors = new AuditAnchors(audit, config.nodeId(), head -> raft.submitFromAnyMember(
+                CommandBatch.newBuilder().addCommands(Command.newBuilder().setTimestampMillis(clock.millis())
+                        .setRecordAuditHead(RecordAuditHeadCommand.newBuilder().setHead(head))).build().toByteArray()));
+        housekeeping.scheduleWithFixedDelay(anchors::record, AUDIT_ANCHOR_INTERVAL.toMillis(),
+                AUDIT_ANCHOR_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         LOG.info("node {} of region {} serving on {}:{}", config.nodeId(), config.region(), config.host(), api.port());
-        return new KinkoNode(config, raft, committer, api, housekeeping, shipping, metrics);
+        return new KinkoNode(config, raft, committer, api, housekeeping, shipping, metrics, audit);
+    }
+
+    /** The region's first leader makes the root token; retried until the state holds one. */
+    private static void bootstrapRoot(RaftNode raft, RootTokenFile root) {
+        try {
+            if (!root.done() && raft.isLeaderReady()) {
+                root.bootstrap();
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("could not make the region's root token yet; will retry: {}", e.getMessage());
+        }
     }
 
     /** Only the leader purges, by its own clock; the purge itself is a replicated command. */
@@ -159,5 +218,6 @@ public final class KinkoNode implements Closeable {
         api.close();
         committer.close();
         raft.close();
+        audit.close();
     }
 }

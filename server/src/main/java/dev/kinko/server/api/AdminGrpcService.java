@@ -47,7 +47,7 @@ import dev.kinko.server.domain.KinkoException;
 import dev.kinko.server.domain.Reason;
 import dev.kinko.server.frontend.SecretWriter;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -72,7 +72,11 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
     public static final int MAX_CONCURRENT_BACKUPS = 1;
     private final java.util.concurrent.Semaphore backupRunning = new java.util.concurrent.Semaphore(MAX_CONCURRENT_BACKUPS);
 
-    AdminGrpcService(NodeServices services, LeaderForwarder forwarder) {
+    /** Status calls to the region's other nodes present this node's certificate. */
+    private final ChannelCredentials asNode;
+
+    AdminGrpcService(NodeServices services, LeaderForwarder forwarder, ChannelCredentials asNode) {
+        this.asNode = asNode;
         this.services = services;
         this.raft = services.raft();
         this.writer = services.writer();
@@ -100,14 +104,18 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
         });
     }
 
+    /** Each member is asked on behalf of the caller, whose rights it checks again. */
     private CompletableFuture<NodeStatus> statusOf(RegionMember m) {
+        io.grpc.Metadata forwardedCaller = new io.grpc.Metadata();
+        dev.kinko.server.api.security.Callers.forwardAs(dev.kinko.server.api.security.Caller.current(), forwardedCaller);
         if (m.nodeId().equals(raft.nodeId())) {
             return CompletableFuture.completedFuture(localStatus());
         }
         return CompletableFuture.supplyAsync(() -> {
-            ManagedChannel channel = Grpc.newChannelBuilder(m.clientAddress(), InsecureChannelCredentials.create()).build();
+            ManagedChannel channel = Grpc.newChannelBuilder(m.clientAddress(), asNode).build();
             try {
-                return AdminServiceGrpc.newBlockingStub(channel)
+                return AdminServiceGrpc.newBlockingStub(channel).withInterceptors(
+                                io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(forwardedCaller))
                         .withDeadlineAfter(MEMBER_STATUS_DEADLINE_MS, TimeUnit.MILLISECONDS)
                         .getNodeStatus(GetNodeStatusRequest.getDefaultInstance()).getStatus();
             } catch (RuntimeException e) {
@@ -305,6 +313,19 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
             case "LISTENER" -> MemberRole.MEMBER_ROLE_LISTENER;
             default -> MemberRole.MEMBER_ROLE_UNSPECIFIED;
         };
+    }
+
+    @Override
+    public void getAuditHeads(dev.kinko.proto.v1.GetAuditHeadsRequest r,
+                              StreamObserver<dev.kinko.proto.v1.GetAuditHeadsResponse> out) {
+        LeaderForwarder.reply(raft.readBarrier().thenApply(v -> {
+            dev.kinko.proto.v1.GetAuditHeadsResponse.Builder b = dev.kinko.proto.v1.GetAuditHeadsResponse.newBuilder();
+            services.state().auditHeads().forEach(h -> b.addHeads(dev.kinko.proto.v1.AuditHead.newBuilder()
+                    .setNodeId(h.getNodeId()).setFile(h.getFile()).setSeq(h.getSeq()).setHash(h.getHash())
+                    .setRecordedDate(com.google.protobuf.Timestamp.newBuilder()
+                            .setSeconds(h.getRecordedMillis() / 1000).setNanos((int) (h.getRecordedMillis() % 1000) * 1_000_000))));
+            return b.build();
+        }), out);
     }
 
     private static <T> void call(StreamObserver<T> out, java.util.function.Supplier<T> body) {

@@ -2,7 +2,6 @@ package dev.kinko.server.api;
 
 import dev.kinko.server.consensus.RaftNode;
 import dev.kinko.server.metrics.RpcMetricsInterceptor;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -38,25 +37,30 @@ public final class ApiServer implements Closeable {
 
     public static ApiServer start(String host, int port, NodeServices services) throws IOException {
         RaftNode raft = services.raft();
-        LeaderForwarder forwarder = new LeaderForwarder(raft);
+        LeaderForwarder forwarder = new LeaderForwarder(raft, services.tls().asNode());
         ExecutorService readers = Executors.newFixedThreadPool(READ_THREADS, r -> {
             Thread t = new Thread(r, "kinko-reads-" + raft.nodeId());
             t.setDaemon(true);
             return t;
         });
         HealthStatusManager health = new HealthStatusManager();
-        Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), InsecureServerCredentials.create())
+        Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), services.tls().clientPort())
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 .intercept(new RpcMetricsInterceptor(services.metrics()))
+                // ServerInterceptors.intercept runs the last interceptor first: security is the outermost
                 .addService(ServerInterceptors.intercept(new SecretsGrpcService(raft, services.reader(),
-                        services.writer(), services.replication(), forwarder, readers), LeaderForwarder.interceptor(),
-                        RequestIds.interceptor()))
-                .addService(ServerInterceptors.intercept(new AdminGrpcService(services, forwarder),
-                        LeaderForwarder.interceptor()))
+                        services.writer(), services.replication(), forwarder, readers, services.accessControl()),
+                        LeaderForwarder.interceptor(), RequestIds.interceptor(), services.security()))
+                .addService(ServerInterceptors.intercept(new AdminGrpcService(services, forwarder, services.tls().asNode()),
+                        LeaderForwarder.interceptor(), RequestIds.interceptor(), services.security()))
                 .addService(ServerInterceptors.intercept(new ReplicationGrpcService(services.receiver(), forwarder),
-                        LeaderForwarder.interceptor()))
+                        LeaderForwarder.interceptor(), services.security()))
+                .addService(ServerInterceptors.intercept(new AccessGrpcService(raft.region(), services.state(),
+                        services.reader(), services.access(), forwarder, readers),
+                        LeaderForwarder.interceptor(), RequestIds.interceptor(), services.security()))
+                // health stays open (load balancers probe it); everything else needs a caller
                 .addService(health.getHealthService())
-                .addService(ProtoReflectionServiceV1.newInstance())
+                .addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), services.security()))
                 .build();
         server.start();
         health.setStatus("", ServingStatus.SERVING);

@@ -2,12 +2,14 @@ package dev.kinko.server.api;
 
 import dev.kinko.server.consensus.RaftNode;
 import dev.kinko.server.consensus.RegionMember;
+import dev.kinko.server.api.security.Caller;
+import dev.kinko.server.api.security.Callers;
 import dev.kinko.server.domain.Reason;
 import io.grpc.CallOptions;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -38,9 +40,11 @@ final class LeaderForwarder implements Closeable {
 
     private final RaftNode raft;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final ChannelCredentials asNode;
 
-    LeaderForwarder(RaftNode raft) {
+    LeaderForwarder(RaftNode raft, ChannelCredentials asNode) {
         this.raft = raft;
+        this.asNode = asNode;
     }
 
     /** Puts the forwarded marker of incoming calls into their context. */
@@ -97,9 +101,10 @@ final class LeaderForwarder implements Closeable {
             return;
         }
         ManagedChannel channel = channels.computeIfAbsent(leader.get().clientAddress(),
-                address -> Grpc.newChannelBuilder(address, InsecureChannelCredentials.create()).build());
+                address -> Grpc.newChannelBuilder(address, asNode).build());
         Metadata headers = new Metadata();
         headers.put(FORWARDED, raft.nodeId());
+        Callers.forwardAs(Caller.current(), headers);
         if (!RequestIds.current().isEmpty()) {
             headers.put(RequestIds.HEADER, RequestIds.current()); // the leader deduplicates by it
         }

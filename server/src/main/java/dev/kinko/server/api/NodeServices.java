@@ -2,7 +2,11 @@ package dev.kinko.server.api;
 
 import dev.kinko.server.consensus.RaftNode;
 import dev.kinko.server.crypto.Keyring;
+import dev.kinko.server.crypto.pki.NodeTls;
 import dev.kinko.server.domain.StateQueries;
+import dev.kinko.server.api.security.AccessControl;
+import dev.kinko.server.api.security.SecurityInterceptor;
+import dev.kinko.server.frontend.AccessWriter;
 import dev.kinko.server.frontend.ReplicationWriter;
 import dev.kinko.server.frontend.SecretReader;
 import dev.kinko.server.frontend.SecretWriter;
@@ -20,4 +24,8 @@ public record NodeServices(
         ReplicaReceiver receiver,
         Keyring keyring,
         ShippingSupervisor shipping,
-        MeterRegistry metrics) {}
+        MeterRegistry metrics,
+        NodeTls tls,
+        AccessWriter access,
+        AccessControl accessControl,
+        SecurityInterceptor security) {}

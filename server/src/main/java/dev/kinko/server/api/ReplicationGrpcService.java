@@ -5,6 +5,8 @@ import dev.kinko.proto.replication.v1.ApplyReplicationBatchResponse;
 import dev.kinko.proto.replication.v1.GetRegionInfoRequest;
 import dev.kinko.proto.replication.v1.GetRegionInfoResponse;
 import dev.kinko.proto.replication.v1.ReplicationServiceGrpc;
+import dev.kinko.server.api.security.Caller;
+import dev.kinko.server.domain.Reason;
 import dev.kinko.server.replication.ReplicaReceiver;
 import io.grpc.stub.StreamObserver;
 
@@ -25,6 +27,13 @@ final class ReplicationGrpcService extends ReplicationServiceGrpc.ReplicationSer
 
     @Override
     public void applyReplicationBatch(ApplyReplicationBatchRequest r, StreamObserver<ApplyReplicationBatchResponse> out) {
+        Caller caller = Caller.current();
+        if (!caller.region().equals(r.getSourceRegion())) {
+            // the batch's source is the region its certificate names, or nothing is applied
+            out.onError(ErrorMapper.status(Reason.SOURCE_REGION_MISMATCH, caller.principal()
+                    + " cannot ship a batch as region " + r.getSourceRegion()));
+            return;
+        }
         forwarder.onLeader(ReplicationServiceGrpc.getApplyReplicationBatchMethod(), r, out, () -> receiver.apply(r));
     }
 }

@@ -36,7 +36,10 @@ import dev.kinko.proto.v1.UpdateSecretRequest;
 import dev.kinko.proto.v1.UpdateSecretResponse;
 import dev.kinko.proto.v1.UpdateSecretVersionStageRequest;
 import dev.kinko.proto.v1.UpdateSecretVersionStageResponse;
+import dev.kinko.server.api.security.AccessControl;
+import dev.kinko.server.api.security.Caller;
 import dev.kinko.server.consensus.RaftNode;
+import dev.kinko.server.domain.policy.Actions;
 import dev.kinko.server.domain.PasswordGenerator;
 import dev.kinko.server.frontend.ReplicationWriter;
 import dev.kinko.server.frontend.SecretReader;
@@ -60,10 +63,12 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
     private final LeaderForwarder forwarder;
     private final PasswordGenerator passwords = new PasswordGenerator();
     private final Executor readers;
+    private final AccessControl access;
 
     /** {@code readers} run reads once the read index is reached: never on Ratis' apply thread. */
     SecretsGrpcService(RaftNode raft, SecretReader reader, SecretWriter writer, ReplicationWriter replication,
-                       LeaderForwarder forwarder, Executor readers) {
+                       LeaderForwarder forwarder, Executor readers, AccessControl access) {
+        this.access = access;
         this.raft = raft;
         this.reader = reader;
         this.writer = writer;
@@ -81,7 +86,9 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
 
     @Override
     public void batchGetSecretValue(BatchGetSecretValueRequest r, StreamObserver<BatchGetSecretValueResponse> out) {
-        read(() -> RequestRules.check(r), r.getConsistency(), () -> reader.batchGet(r), out);
+        Caller caller = Caller.current(); // the reads run on another thread, outside this call's context
+        read(() -> RequestRules.check(r), r.getConsistency(), () -> reader.batchGet(r,
+                ref -> access.decideOnSecret(caller, Actions.GET_SECRET_VALUE, ref).allowed()), out);
     }
 
     @Override
@@ -91,7 +98,9 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
 
     @Override
     public void listSecrets(ListSecretsRequest r, StreamObserver<ListSecretsResponse> out) {
-        read(() -> RequestRules.check(r), r.getConsistency(), () -> reader.list(r), out);
+        Caller caller = Caller.current();
+        read(() -> RequestRules.check(r), r.getConsistency(), () -> reader.list(r,
+                s -> access.decideOnSecret(caller, Actions.DESCRIBE_SECRET, s).allowed()), out);
     }
 
     @Override

@@ -30,7 +30,11 @@ public record NodeConfig(
         Integer purgeIntervalSeconds,
         List<Link> links,
         Long maxJournalLag,
-        Integer metricsPort) {
+        Integer metricsPort,
+        Tls tls,
+        Path rootTokenFile,
+        Path auditDir,
+        RateLimit rateLimit) {
 
     public static final String DEFAULT_LISTEN_HOST = "127.0.0.1";
     public static final int DEFAULT_PURGE_INTERVAL_SECONDS = 60;
@@ -48,6 +52,27 @@ public record NodeConfig(
     /** Optional Raft tuning; absent keys keep {@link RaftSettings#defaults()}. */
     public record Raft(Long electionTimeoutMinMs, Long electionTimeoutMaxMs, Long requestTimeoutMs,
                        Long snapshotThreshold, Long segmentSizeBytes, Integer purgeGap) {}
+
+    /**
+     * The node's certificates, all issued by the deployment CA ({@code kinko pki}). The node
+     * certificate serves the client port and the Raft port (mutual TLS) and identifies the node
+     * to its region's other nodes; the region certificate identifies the region to the replica
+     * regions it ships to. {@code client_auth}: none, optional (default) or require.
+     */
+    public record Tls(Path caFile, Path certFile, Path keyFile, Path regionCertFile, Path regionKeyFile,
+                      String clientAuth) {
+        public static final List<String> CLIENT_AUTH = List.of("none", "optional", "require");
+
+        public String clientAuthOrDefault() {
+            return clientAuth == null ? "optional" : clientAuth;
+        }
+    }
+
+    /** Requests per second each identity may send (a token bucket of {@code burst}). */
+    public record RateLimit(Double requestsPerSecond, Integer burst) {}
+
+    public static final double DEFAULT_RATE_PER_SECOND = 1_000;
+    public static final int DEFAULT_RATE_BURST = 2_000;
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -80,6 +105,17 @@ public record NodeConfig(
             require(p.id() != null && p.raftAddress() != null && p.clientAddress() != null, source,
                     "each peer needs id, raft_address and client_address");
         }
+        require(tls != null && tls.caFile() != null && tls.certFile() != null && tls.keyFile() != null
+                && tls.regionCertFile() != null && tls.regionKeyFile() != null, source,
+                "tls is required: ca_file, cert_file, key_file, region_cert_file and region_key_file"
+                        + " (make them with 'kinko pki')");
+        require(Tls.CLIENT_AUTH.contains(tls.clientAuthOrDefault()), source,
+                "tls.client_auth must be one of " + Tls.CLIENT_AUTH);
+        require(rootTokenFile != null, source, "root_token_file is required: the region's first leader"
+                + " writes the root token there (mode 0600)");
+        require(rateLimit == null || (rateLimit.requestsPerSecond() == null || rateLimit.requestsPerSecond() > 0)
+                && (rateLimit.burst() == null || rateLimit.burst() > 0), source,
+                "rate_limit.requests_per_second and rate_limit.burst must be positive");
         for (Link l : links()) {
             require(l.region() != null && !l.region().equals(region) && l.addresses() != null
                     && !l.addresses().isEmpty(), source, "each link needs a region other than this one and addresses");
@@ -126,6 +162,20 @@ public record NodeConfig(
                 raft.snapshotThreshold() == null ? d.snapshotThreshold() : raft.snapshotThreshold(),
                 raft.segmentSizeBytes() == null ? d.segmentSizeBytes() : raft.segmentSizeBytes(),
                 raft.purgeGap() == null ? d.purgeGap() : raft.purgeGap());
+    }
+
+    /** Where this node appends its audit log: {@code audit_dir}, or {@code audit/} in the data dir. */
+    public Path effectiveAuditDir() {
+        return auditDir != null ? auditDir : dataDir.resolve("audit");
+    }
+
+    public double ratePerSecond() {
+        return rateLimit == null || rateLimit.requestsPerSecond() == null ? DEFAULT_RATE_PER_SECOND
+                : rateLimit.requestsPerSecond();
+    }
+
+    public int rateBurst() {
+        return rateLimit == null || rateLimit.burst() == null ? DEFAULT_RATE_BURST : rateLimit.burst();
     }
 
     /** The client port of this node, from its peer entry when client_port is absent. */

@@ -15,7 +15,9 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
@@ -48,10 +50,12 @@ public final class RaftNode implements Closeable {
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     private final RaftProperties properties;
+    private final Parameters parameters;
     private volatile RaftClient adminClient;
 
     private RaftNode(String region, RaftGroupId groupId, RaftPeerId selfId, RaftServer server,
-                     KinkoStateMachine stateMachine, RaftProperties properties) {
+                     KinkoStateMachine stateMachine, RaftProperties properties, Parameters parameters) {
+        this.parameters = parameters;
         this.region = region;
         this.groupId = groupId;
         this.selfId = selfId;
@@ -67,10 +71,12 @@ public final class RaftNode implements Closeable {
 
     /** Starts the node, its data laid out as {@link DataLayout} says. */
     public static RaftNode start(String region, String selfId, List<RegionMember> members, Path dataDir,
-                                 RaftSettings settings, KinkoStateMachine.Factory stateMachines) throws IOException {
+                                 RaftSettings settings, RaftTls tls, KinkoStateMachine.Factory stateMachines)
+            throws IOException {
         RegionMember self = members.stream().filter(m -> m.nodeId().equals(selfId)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("node " + selfId + " is not among the region's members"));
         RaftProperties props = properties(dataDir, self, settings);
+        Parameters parameters = parameters(tls);
         DataLayout layout = new DataLayout(dataDir);
         KinkoStateMachine sm = stateMachines.create(layout.db(), layout.snapshots(), layout.scratch());
         RaftGroupId groupId = groupIdOf(region);
@@ -79,11 +85,23 @@ public final class RaftNode implements Closeable {
                 .setServerId(RaftPeerId.valueOf(selfId))
                 .setGroup(group)
                 .setProperties(props)
+                .setParameters(parameters)
                 .setStateMachine(sm)
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
         server.start();
-        return new RaftNode(region, groupId, RaftPeerId.valueOf(selfId), server, sm, props);
+        return new RaftNode(region, groupId, RaftPeerId.valueOf(selfId), server, sm, props, parameters);
+    }
+
+    /** Mutual TLS for every Raft channel: server, peers as clients, and the admin client. */
+    private static Parameters parameters(RaftTls tls) {
+        GrpcTlsConfig conf = new GrpcTlsConfig(tls.key(), tls.certificate(), tls.trusted(), true);
+        Parameters p = new Parameters();
+        GrpcConfigKeys.Server.setTlsConf(p, conf);
+        GrpcConfigKeys.Admin.setTlsConf(p, conf);
+        GrpcConfigKeys.Client.setTlsConf(p, conf);
+        GrpcConfigKeys.Server.setServicesCustomizer(p, new RaftPeerCheck(tls.member()));
+        return p;
     }
 
     private static RaftProperties properties(Path dataDir, RegionMember self, RaftSettings s) {
@@ -175,6 +193,19 @@ public final class RaftNode implements Closeable {
         return send(RaftClientRequest.writeRequestType(), entry).thenApply(reply -> reply.getMessage().getContent().toByteArray());
     }
 
+    /**
+     * Appends one entry from any member, through a Raft client that finds the leader: for the
+     * few writes a follower makes on its own behalf (its audit chain head).
+     */
+    public CompletableFuture<Void> submitFromAnyMember(byte[] entry) {
+        return admin().async().send(Message.valueOf(ByteString.copyFrom(entry))).thenApply(reply -> {
+            if (!reply.isSuccess()) {
+                throw new CompletionException(new RaftUnavailableException(String.valueOf(reply.getException())));
+            }
+            return null;
+        });
+    }
+
     /** Completes once this node has applied every entry committed before the call (Raft read index). */
     public CompletableFuture<Void> readBarrier() {
         return send(RaftClientRequest.readRequestType(), new byte[0]).thenApply(reply -> null);
@@ -227,6 +258,7 @@ public final class RaftNode implements Closeable {
                 if (adminClient == null) {
                     adminClient = RaftClient.newBuilder()
                             .setProperties(properties)
+                            .setParameters(parameters)
                             .setRaftGroup(RaftGroup.valueOf(groupId, division().getRaftConf().getCurrentPeers()))
                             .build();
                 }

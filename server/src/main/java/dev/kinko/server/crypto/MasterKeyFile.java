@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -23,14 +24,6 @@ public final class MasterKeyFile {
 
     private MasterKeyFile() {}
 
-    /** Reads the key file, creating it first (atomically, 0600) if it does not exist. */
-    public static byte[] loadOrCreate(Path file) throws IOException {
-        if (!Files.exists(file)) {
-            create(file);
-        }
-        return load(file);
-    }
-
     /** Makes a new key file (0600) for an operator to copy to a region's nodes; fails if it exists. */
     public static void generate(Path file) throws IOException {
         if (Files.exists(file)) {
@@ -39,8 +32,26 @@ public final class MasterKeyFile {
         create(file);
     }
 
+    /**
+     * Reads a key file that exists (a node never makes one: {@code kinko keygen} or {@code kinko dev}
+     * does), is a regular file rather than a symlink someone could point elsewhere, belongs to the
+     * user running the node and only that user can read.
+     */
     public static byte[] load(Path file) throws IOException {
-        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new CryptoException("key file " + file + " does not exist; make one with 'kinko keygen " + file
+                    + "' (once per region) and copy it to every node of the region");
+        }
+        if (Files.isSymbolicLink(file) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new CryptoException("key file " + file + " is a symlink or not a regular file; put the file itself there");
+        }
+        String owner = Files.getOwner(file, LinkOption.NOFOLLOW_LINKS).getName();
+        String me = System.getProperty("user.name");
+        if (!owner.equals(me)) {
+            throw new CryptoException("key file " + file + " belongs to " + owner + ", not to " + me
+                    + " who runs this node; run: chown " + me + " " + file);
+        }
+        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
         for (PosixFilePermission p : perms) {
             if (!OWNER_ONLY.contains(p) && p != PosixFilePermission.OWNER_EXECUTE) {
                 throw new CryptoException("key file " + file + " is accessible by others (mode "

@@ -30,6 +30,7 @@ public final class CommandApplier {
 
     private final String region;
     private final ReplicationApplier replication;
+    private final AccessApplier access = new AccessApplier();
 
     public CommandApplier(String region) {
         this.region = region;
@@ -107,6 +108,14 @@ public final class CommandApplier {
                 case ADD_TRANSPORT_KEY -> addTransportKey(command.getAddTransportKey(), state);
                 case REPLICATE_REGION -> replication.replicateRegion(command.getReplicateRegion(), now, state);
                 case FORGET_REQUESTS -> forgetRequests(command.getForgetRequests().getAppliedBeforeMillis(), state);
+                case PUT_POLICY -> access.putPolicy(command.getPutPolicy(), now, state);
+                case DELETE_POLICY -> access.deletePolicy(command.getDeletePolicy().getName(), state);
+                case PUT_TOKEN -> access.putToken(command.getPutToken(), state);
+                case REVOKE_TOKEN -> access.revokeToken(command.getRevokeToken().getAccessor(), state);
+                case RECORD_AUDIT_HEAD -> {
+                    state.putAuditHead(command.getRecordAuditHead().getHead());
+                    yield CommandResult.getDefaultInstance();
+                }
                 case OP_NOT_SET -> refused(Reason.INTERNAL, "empty command");
             };
         } catch (KinkoException e) {

@@ -37,4 +37,10 @@ public final class Limits {
     public static final int MAX_POLICY_STATEMENTS = 100;
     /** A policy name: 1-128 letters, digits or +=,.@_- (see PolicyNames). */
     public static final int MAX_POLICY_NAME_LENGTH = 128;
+
+    /** A token's time to live when its creator gives none. */
+    public static final java.time.Duration DEFAULT_TOKEN_TTL = java.time.Duration.ofDays(30);
+    public static final java.time.Duration MIN_TOKEN_TTL = java.time.Duration.ofMinutes(1);
+    public static final java.time.Duration MAX_TOKEN_TTL = java.time.Duration.ofDays(3_650);
+    public static final int MAX_TOKEN_NAME_LENGTH = 128;
 }

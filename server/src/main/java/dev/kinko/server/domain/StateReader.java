@@ -1,6 +1,9 @@
 package dev.kinko.server.domain;
 
 import dev.kinko.proto.raft.v1.AppliedRequest;
+import dev.kinko.proto.raft.v1.AuditHeadRecord;
+import dev.kinko.proto.raft.v1.PolicyRecord;
+import dev.kinko.proto.raft.v1.TokenRecord;
 import dev.kinko.proto.raft.v1.LinkRecord;
 import dev.kinko.proto.raft.v1.RegionKeyRecord;
 import dev.kinko.proto.raft.v1.SealedValue;
@@ -41,6 +44,19 @@ public interface StateReader {
 
     /** Request ids applied before {@code millis}, oldest first, at most {@code limit}. */
     List<String> requestsAppliedBefore(long millis, int limit);
+
+    Optional<PolicyRecord> policy(String name);
+
+    /** Every policy, in name order. */
+    List<PolicyRecord> policies();
+
+    Optional<TokenRecord> token(String accessor);
+
+    /** Every token, in accessor order. */
+    List<TokenRecord> tokens();
+
+    /** The audit chain head each node last recorded, in node order. */
+    List<AuditHeadRecord> auditHeads();
 
     /** Resolves a request's secret_id: a name first, then an id. */
     default Optional<SecretRecord> resolve(String nameOrId) {

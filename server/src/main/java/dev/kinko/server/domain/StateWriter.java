@@ -1,6 +1,9 @@
 package dev.kinko.server.domain;
 
 import dev.kinko.proto.raft.v1.AppliedRequest;
+import dev.kinko.proto.raft.v1.AuditHeadRecord;
+import dev.kinko.proto.raft.v1.PolicyRecord;
+import dev.kinko.proto.raft.v1.TokenRecord;
 import dev.kinko.proto.raft.v1.JournalRecord;
 import dev.kinko.proto.raft.v1.LinkRecord;
 import dev.kinko.proto.raft.v1.RegionKeyRecord;
@@ -50,4 +53,14 @@ public interface StateWriter extends StateReader {
     void putAppliedRequest(String requestId, AppliedRequest request);
 
     void removeAppliedRequest(String requestId);
+
+    void putPolicy(PolicyRecord policy);
+
+    void removePolicy(String name);
+
+    void putToken(TokenRecord token);
+
+    void removeToken(String accessor);
+
+    void putAuditHead(AuditHeadRecord head);
 }

@@ -79,9 +79,15 @@ public final class SecretReader {
         }
     }
 
-    public BatchGetSecretValueResponse batchGet(BatchGetSecretValueRequest r) {
+    /** Each secret {@code mayRead} refuses is an ACCESS_DENIED entry, whether or not it exists. */
+    public BatchGetSecretValueResponse batchGet(BatchGetSecretValueRequest r, java.util.function.Predicate<String> mayRead) {
         BatchGetSecretValueResponse.Builder out = BatchGetSecretValueResponse.newBuilder();
         for (String id : r.getSecretIdsList()) {
+            if (!mayRead.test(id)) {
+                out.addErrors(BatchGetSecretValueError.newBuilder().setSecretId(id)
+                        .setReason(Reason.ACCESS_DENIED.name()).setMessage("you may not read secret " + id));
+                continue;
+            }
             try {
                 out.addSecretValues(get(GetSecretValueRequest.newBuilder().setSecretId(id).build()));
             } catch (KinkoException e) {
@@ -99,7 +105,8 @@ public final class SecretReader {
         return DescribeSecretResponse.newBuilder().setSecret(metadata(existing(r.getSecretId()))).build();
     }
 
-    public ListSecretsResponse list(ListSecretsRequest r) {
+    /** Lists only the secrets {@code visible} lets the caller see (the ones it may describe). */
+    public ListSecretsResponse list(ListSecretsRequest r, java.util.function.Predicate<SecretRecord> visible) {
         int pageSize = Validation.pageSize(r.getPageSize());
         String after = decodeToken(r.getPageToken());
         List<SecretRecord> page = new ArrayList<>();
@@ -109,7 +116,7 @@ public final class SecretReader {
             List<SecretRecord> chunk = state.secretsByName(r.getNamePrefix(), cursor, pageSize + 1);
             for (SecretRecord s : chunk) {
                 cursor = s.getName();
-                if (r.getIncludePlannedDeletion() || s.getDeletionDateMillis() == 0) {
+                if ((r.getIncludePlannedDeletion() || s.getDeletionDateMillis() == 0) && visible.test(s)) {
                     page.add(s);
                     if (page.size() > pageSize) {
                         break;

@@ -121,6 +121,15 @@ public final class NodeMetrics implements Closeable {
         return http.getAddress().getPort();
     }
 
+    /** Audit lines that could not be written, and the requests refused for it (audit fails closed). */
+    public void watchAudit(java.util.function.LongSupplier writeFailures, java.util.function.LongSupplier refusals) {
+        io.micrometer.core.instrument.FunctionCounter.builder("kinko_audit_write_failures", writeFailures,
+                f -> f.getAsLong()).description("audit lines this node could not write").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("kinko_audit_refused_requests", refusals,
+                f -> f.getAsLong()).description("requests refused because the audit line could not be written")
+                .register(registry);
+    }
+
     @Override
     public void close() {
         discovery.shutdownNow();

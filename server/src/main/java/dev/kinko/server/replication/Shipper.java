@@ -25,7 +25,7 @@ import dev.kinko.server.domain.Reason;
 import dev.kinko.server.domain.StateQueries;
 import dev.kinko.server.frontend.ReplicationWriter;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
@@ -76,7 +76,9 @@ final class Shipper implements Runnable {
     private GetRegionInfoResponse destinationInfo;
 
     Shipper(String destination, String region, RaftNode raft, StateQueries state, EnvelopeCipher cipher,
-            ReplicationWriter writer, JournalSignal signal, ShippingSettings settings, ReplicationLag lag) {
+            ReplicationWriter writer, JournalSignal signal, ShippingSettings settings, ReplicationLag lag,
+            ChannelCredentials asRegion) {
+        this.asRegion = asRegion;
         this.lag = lag;
         this.destination = destination;
         this.region = region;
@@ -87,6 +89,9 @@ final class Shipper implements Runnable {
         this.signal = signal;
         this.settings = settings;
     }
+
+    /** The replica region binds each batch's source to this region certificate. */
+    private final ChannelCredentials asRegion;
 
     String destination() {
         return destination;
@@ -338,7 +343,7 @@ final class Shipper implements Runnable {
         channels.forEach(ManagedChannel::shutdownNow);
         addresses = List.copyOf(wanted);
         channels = addresses.stream()
-                .map(a -> Grpc.newChannelBuilder(a, InsecureChannelCredentials.create()).build()).toList();
+                .map(a -> Grpc.newChannelBuilder(a, asRegion).build()).toList();
         destinationInfo = null;
     }
 

@@ -31,6 +31,7 @@ public final class ShippingSupervisor implements Closeable {
     static final long TRUNCATE_EVERY_MS = 2_000;
 
     private final String region;
+    private final io.grpc.ChannelCredentials asRegion;
     private final RaftNode raft;
     private final StateQueries state;
     private final EnvelopeCipher cipher;
@@ -47,7 +48,8 @@ public final class ShippingSupervisor implements Closeable {
 
     public ShippingSupervisor(String region, RaftNode raft, StateQueries state, EnvelopeCipher cipher,
                               ReplicationWriter writer, JournalSignal signal, ShippingSettings settings,
-                              Map<String, List<String>> configuredLinks) {
+                              Map<String, List<String>> configuredLinks, io.grpc.ChannelCredentials asRegion) {
+        this.asRegion = asRegion;
         this.region = region;
         this.raft = raft;
         this.state = state;
@@ -138,7 +140,8 @@ public final class ShippingSupervisor implements Closeable {
     }
 
     private void start(String destination) {
-        Shipper shipper = new Shipper(destination, region, raft, state, cipher, writer, signal, settings, lag(destination));
+        Shipper shipper = new Shipper(destination, region, raft, state, cipher, writer, signal, settings, lag(destination),
+                asRegion);
         Thread t = new Thread(shipper, "kinko-shipper-" + region + "-to-" + destination);
         t.setDaemon(true);
         shippers.put(destination, shipper);

@@ -4,6 +4,9 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
 import dev.kinko.proto.raft.v1.AppliedRequest;
+import dev.kinko.proto.raft.v1.AuditHeadRecord;
+import dev.kinko.proto.raft.v1.PolicyRecord;
+import dev.kinko.proto.raft.v1.TokenRecord;
 import dev.kinko.proto.raft.v1.LinkRecord;
 import dev.kinko.proto.raft.v1.RegionKeyRecord;
 import dev.kinko.proto.raft.v1.SealedValue;
@@ -100,6 +103,31 @@ abstract class RecordReader implements StateReader {
     @Override
     public List<SourceRecord> sources() {
         return all(Family.SOURCES, SourceRecord.parser());
+    }
+
+    @Override
+    public Optional<PolicyRecord> policy(String name) {
+        return record(Family.POLICIES, Keys.utf8(name), PolicyRecord.parser());
+    }
+
+    @Override
+    public List<PolicyRecord> policies() {
+        return all(Family.POLICIES, PolicyRecord.parser());
+    }
+
+    @Override
+    public Optional<TokenRecord> token(String accessor) {
+        return record(Family.TOKENS, Keys.utf8(accessor), TokenRecord.parser());
+    }
+
+    @Override
+    public List<TokenRecord> tokens() {
+        return all(Family.TOKENS, TokenRecord.parser());
+    }
+
+    @Override
+    public List<AuditHeadRecord> auditHeads() {
+        return all(Family.AUDIT_HEADS, AuditHeadRecord.parser());
     }
 
     <T extends MessageLite> Optional<T> record(Family family, byte[] key, Parser<T> parser) {

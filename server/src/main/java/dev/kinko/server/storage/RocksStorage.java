@@ -41,7 +41,8 @@ public final class RocksStorage extends RecordReader implements StateQueries, Au
         META("default"), SECRETS("secrets"), NAMES("names"), VALUES("values"),
         DELETIONS("deletions"), REGION_KEYS("region-keys"), TRANSPORT_KEYS("transport-keys"),
         JOURNAL("journal"), LINKS("links"), SOURCES("sources"), ARCHIVE("archive"),
-        REQUESTS("requests"), REQUESTS_BY_TIME("requests-by-time");
+        REQUESTS("requests"), REQUESTS_BY_TIME("requests-by-time"), POLICIES("policies"), TOKENS("tokens"),
+        AUDIT_HEADS("audit-heads");
 
         final String cfName;
 

@@ -1,6 +1,9 @@
 package dev.kinko.server.storage;
 
 import dev.kinko.proto.raft.v1.AppliedRequest;
+import dev.kinko.proto.raft.v1.AuditHeadRecord;
+import dev.kinko.proto.raft.v1.PolicyRecord;
+import dev.kinko.proto.raft.v1.TokenRecord;
 import dev.kinko.proto.raft.v1.ArchivedSecret;
 import dev.kinko.proto.raft.v1.JournalRecord;
 import dev.kinko.proto.raft.v1.LinkRecord;
@@ -117,6 +120,31 @@ public final class StorageBatch extends RecordReader implements StateWriter {
     public void removeAppliedRequest(String requestId) {
         appliedRequest(requestId).ifPresent(r -> delete(Family.REQUESTS_BY_TIME, Keys.timed(r.getAppliedMillis(), requestId)));
         delete(Family.REQUESTS, Keys.utf8(requestId));
+    }
+
+    @Override
+    public void putPolicy(PolicyRecord policy) {
+        put(Family.POLICIES, Keys.utf8(policy.getName()), policy.toByteArray());
+    }
+
+    @Override
+    public void removePolicy(String name) {
+        delete(Family.POLICIES, Keys.utf8(name));
+    }
+
+    @Override
+    public void putToken(TokenRecord token) {
+        put(Family.TOKENS, Keys.utf8(token.getAccessor()), token.toByteArray());
+    }
+
+    @Override
+    public void removeToken(String accessor) {
+        delete(Family.TOKENS, Keys.utf8(accessor));
+    }
+
+    @Override
+    public void putAuditHead(AuditHeadRecord head) {
+        put(Family.AUDIT_HEADS, Keys.utf8(head.getNodeId()), head.toByteArray());
     }
 
     @Override

@@ -64,6 +64,7 @@ class BackupRestoreTest {
                     .setSecretString("later").build()));
             keyFile = tokyo.config(0).keyFile();
             Files.copy(keyFile, dir.resolve("tokyo.key"));
+            Files.copy(tokyo.config(0).rootTokenFile(), dir.resolve("tokyo.root-token"));
         }
         BackupManifest manifest = BackupArchive.readManifest(backup);
         assertThat(manifest.region()).isEqualTo("tokyo");
@@ -73,7 +74,7 @@ class BackupRestoreTest {
         assertThat(unzipped).doesNotContain("pw-1", "pw-2", "key-1", "key-2").contains("db/password");
 
         try (TestRegion restored = TestRegion.builder("tokyo", dir.resolve("new"))
-                .restoreFrom(backup, dir.resolve("tokyo.key")).start()) {
+                .restoreFrom(backup, dir.resolve("tokyo.key"), dir.resolve("tokyo.root-token")).start()) {
             assertThat(contents(restored)).isEqualTo(before);
             restored.withRetry(s -> s.putSecretValue(PutSecretValueRequest.newBuilder()
                     .setSecretId("db/password").setSecretString("after-restore").build()));
@@ -99,7 +100,7 @@ class BackupRestoreTest {
         assertRestoreFails(backup, node("osaka", "other", "right.key"), BackupException.Reason.BACKUP_REGION_MISMATCH);
         NodeConfig fresh = node("tokyo", "fresh", "right.key");
         NodeConfig wrongKey = node("tokyo", "fresh2", "wrong.key");
-        MasterKeyFile.loadOrCreate(dir.resolve("wrong.key"));
+        MasterKeyFile.generate(dir.resolve("wrong.key"));
         assertRestoreFails(backup, wrongKey, BackupException.Reason.KEY_MISMATCH);
         NodeConfig noKey = node("tokyo", "fresh3", "absent.key");
         assertRestoreFails(backup, noKey, BackupException.Reason.KEY_MISMATCH);
@@ -127,7 +128,7 @@ class BackupRestoreTest {
     private NodeConfig node(String region, String dataDir, String keyFile) {
         List<NodeConfig.Peer> peers = List.of(new NodeConfig.Peer(region + "-1", "127.0.0.1:1", "127.0.0.1:2"));
         return new NodeConfig(region + "-1", region, dir.resolve(dataDir), dir.resolve(keyFile), "127.0.0.1", 0,
-                peers, null, null, List.of(), null, null);
+                peers, null, null, List.of(), null, null, null, dir.resolve(dataDir + "-root-token"), null, null);
     }
 
     @Test

@@ -32,7 +32,8 @@ class MasterKeyFileTest {
     void createsAnOwnerOnlyFileWithAThirtyTwoByteKey() throws IOException {
         Path file = dir.resolve("keys").resolve("master.key");
 
-        byte[] key = MasterKeyFile.loadOrCreate(file);
+        MasterKeyFile.generate(file);
+        byte[] key = MasterKeyFile.load(file);
 
         assertThat(key).hasSize(32);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
@@ -43,24 +44,56 @@ class MasterKeyFileTest {
     }
 
     @Test
-    void aSecondCallReturnsTheSameKey() throws IOException {
+    void aSecondLoadReturnsTheSameKey() throws IOException {
         Path file = dir.resolve("master.key");
-        byte[] first = MasterKeyFile.loadOrCreate(file);
-        assertThat(MasterKeyFile.loadOrCreate(file)).isEqualTo(first);
-        assertThat(MasterKeyFile.load(file)).isEqualTo(first);
+        MasterKeyFile.generate(file);
+        assertThat(MasterKeyFile.load(file)).isEqualTo(MasterKeyFile.load(file));
     }
 
     @Test
     void twoFilesHoldDifferentKeys() throws IOException {
-        assertThat(MasterKeyFile.loadOrCreate(dir.resolve("a.key")))
-                .isNotEqualTo(MasterKeyFile.loadOrCreate(dir.resolve("b.key")));
+        MasterKeyFile.generate(dir.resolve("a.key"));
+        MasterKeyFile.generate(dir.resolve("b.key"));
+        assertThat(MasterKeyFile.load(dir.resolve("a.key"))).isNotEqualTo(MasterKeyFile.load(dir.resolve("b.key")));
     }
 
     @Test
-    void anExistingFileIsNotReplaced() throws IOException {
+    void anExistingFileIsNeverOverwritten() throws IOException {
         byte[] key = Aead.randomKey();
         Path file = writeKeyFile(valid(key), "rw-------");
-        assertThat(MasterKeyFile.loadOrCreate(file)).isEqualTo(key);
+        assertThatThrownBy(() -> MasterKeyFile.generate(file)).isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
+        assertThat(MasterKeyFile.load(file)).isEqualTo(key);
+    }
+
+    @Test
+    void aMissingFileIsNotMadeByANode() {
+        Path file = dir.resolve("missing.key");
+        assertThatThrownBy(() -> MasterKeyFile.load(file))
+                .isInstanceOf(CryptoException.class).hasMessageContaining("kinko keygen");
+        assertThat(file).doesNotExist();
+    }
+
+    @Test
+    void aSymlinkIsRefused() throws IOException {
+        Path target = writeKeyFile(valid(Aead.randomKey()), "rw-------");
+        Path link = Files.createSymbolicLink(dir.resolve("link.key"), target);
+        assertThatThrownBy(() -> MasterKeyFile.load(link))
+                .isInstanceOf(CryptoException.class).hasMessageContaining("symlink");
+    }
+
+    @Test
+    void aFileOfAnotherUserIsRefused() throws IOException {
+        Path file = writeKeyFile(valid(Aead.randomKey()), "rw-------");
+        java.nio.file.attribute.UserPrincipal nobody;
+        try {
+            nobody = file.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+            Files.setOwner(file, nobody);
+        } catch (IOException e) {
+            org.junit.jupiter.api.Assumptions.abort("cannot give a file to another user here (needs root): " + e);
+            return;
+        }
+        assertThatThrownBy(() -> MasterKeyFile.load(file))
+                .isInstanceOf(CryptoException.class).hasMessageContaining("belongs to nobody");
     }
 
     @Test
@@ -68,7 +101,7 @@ class MasterKeyFileTest {
         byte[] key = Aead.randomKey();
         Path file = writeKeyFile(valid(key), "rw-r--r--");
 
-        assertThatThrownBy(() -> MasterKeyFile.loadOrCreate(file))
+        assertThatThrownBy(() -> MasterKeyFile.load(file))
                 .isInstanceOf(CryptoException.class)
                 .hasMessageContaining("chmod 600 " + file)
                 .hasMessageContaining("rw-r--r--")
@@ -92,7 +125,7 @@ class MasterKeyFileTest {
     @Test
     void garbageIsRefused() throws IOException {
         Path file = writeKeyFile("this is not a key\n", "rw-------");
-        assertThatThrownBy(() -> MasterKeyFile.loadOrCreate(file))
+        assertThatThrownBy(() -> MasterKeyFile.load(file))
                 .isInstanceOf(CryptoException.class).hasMessageContaining("not a Kinko master key file");
     }
 

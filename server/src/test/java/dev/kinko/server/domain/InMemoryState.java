@@ -1,6 +1,9 @@
 package dev.kinko.server.domain;
 
 import dev.kinko.proto.raft.v1.AppliedRequest;
+import dev.kinko.proto.raft.v1.AuditHeadRecord;
+import dev.kinko.proto.raft.v1.PolicyRecord;
+import dev.kinko.proto.raft.v1.TokenRecord;
 import dev.kinko.proto.raft.v1.JournalRecord;
 import dev.kinko.proto.raft.v1.LinkRecord;
 import dev.kinko.proto.raft.v1.RegionKeyRecord;
@@ -26,6 +29,59 @@ final class InMemoryState implements StateWriter {
     final Map<String, String> deletions = new HashMap<>();
     final TreeMap<Integer, RegionKeyRecord> regionKeys = new TreeMap<>();
     final TreeMap<Integer, TransportKeyRecord> transportKeys = new TreeMap<>();
+    final TreeMap<String, PolicyRecord> policies = new TreeMap<>();
+    final TreeMap<String, TokenRecord> tokens = new TreeMap<>();
+    final TreeMap<String, AuditHeadRecord> auditHeads = new TreeMap<>();
+
+    @Override
+    public Optional<PolicyRecord> policy(String name) {
+        return Optional.ofNullable(policies.get(name));
+    }
+
+    @Override
+    public List<PolicyRecord> policies() {
+        return new ArrayList<>(policies.values());
+    }
+
+    @Override
+    public Optional<TokenRecord> token(String accessor) {
+        return Optional.ofNullable(tokens.get(accessor));
+    }
+
+    @Override
+    public List<TokenRecord> tokens() {
+        return new ArrayList<>(tokens.values());
+    }
+
+    @Override
+    public List<AuditHeadRecord> auditHeads() {
+        return new ArrayList<>(auditHeads.values());
+    }
+
+    @Override
+    public void putPolicy(PolicyRecord policy) {
+        policies.put(policy.getName(), policy);
+    }
+
+    @Override
+    public void removePolicy(String name) {
+        policies.remove(name);
+    }
+
+    @Override
+    public void putToken(TokenRecord token) {
+        tokens.put(token.getAccessor(), token);
+    }
+
+    @Override
+    public void removeToken(String accessor) {
+        tokens.remove(accessor);
+    }
+
+    @Override
+    public void putAuditHead(AuditHeadRecord head) {
+        auditHeads.put(head.getNodeId(), head);
+    }
     final TreeMap<Long, JournalRecord> journal = new TreeMap<>();
     long journalHead;
     final TreeMap<String, LinkRecord> links = new TreeMap<>();

@@ -34,6 +34,7 @@ class RestoredRegionReplicationTest {
                 awaitInSync(tokyo);
                 tokyo.backup(tokyo.awaitLeader(), backup);
                 Files.copy(tokyo.config(0).keyFile(), dir.resolve("tokyo.key"));
+                Files.copy(tokyo.config(0).rootTokenFile(), dir.resolve("tokyo.root-token"));
                 // shipped to osaka, then lost with tokyo: osaka has applied sequences the backup never issued
                 putValues(tokyo, "restored/p0", "lost-", 8);
                 tokyo.withRetry(s -> s.createSecret(CreateSecretRequest.newBuilder().setName("restored/late")
@@ -43,7 +44,7 @@ class RestoredRegionReplicationTest {
                 throw new java.io.UncheckedIOException(e);
             }
             try (TestRegion tokyo = TestRegion.builder("tokyo", dir.resolve("restored")).link(osaka)
-                    .restoreFrom(backup, dir.resolve("tokyo.key")).start()) {
+                    .restoreFrom(backup, dir.resolve("tokyo.key"), dir.resolve("tokyo.root-token")).start()) {
                 // issued again under the sequences osaka already applied
                 putValues(tokyo, "restored/p0", "new-", 4);
                 putValues(tokyo, "restored/p1", "new-", 4);
@@ -65,13 +66,14 @@ class RestoredRegionReplicationTest {
                 awaitInSync(tokyo);
                 osaka.backup(osaka.awaitLeader(), backup);
                 Files.copy(osaka.config(0).keyFile(), dir.resolve("osaka.key"));
+                Files.copy(osaka.config(0).rootTokenFile(), dir.resolve("osaka.root-token"));
                 // acknowledged by osaka, then lost with it
                 putValues(tokyo, "restored/r0", "lost-", 5);
                 awaitInSync(tokyo);
             } finally {
                 osaka.close();
             }
-            osaka = TestRegion.builder("osaka", dir.resolve("restored")).restoreFrom(backup, dir.resolve("osaka.key"))
+            osaka = TestRegion.builder("osaka", dir.resolve("restored")).restoreFrom(backup, dir.resolve("osaka.key"), dir.resolve("osaka.root-token"))
                     .start();
             tokyo.admin(tokyo.awaitLeader()).putRegionLink(PutRegionLinkRequest.newBuilder().setRegion("osaka")
                     .addAllAddresses(List.of(osaka.addresses().split(","))).build());

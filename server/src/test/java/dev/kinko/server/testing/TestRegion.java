@@ -9,7 +9,6 @@ import dev.kinko.server.backup.BackupRestore;
 import dev.kinko.server.config.NodeConfig;
 import dev.kinko.server.storage.FileTrees;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -45,6 +44,8 @@ public final class TestRegion implements AutoCloseable {
     private final List<NodeConfig> configs = new ArrayList<>();
     private final KinkoNode[] nodes;
     private final ManagedChannel[] channels;
+    private final ManagedChannel[] bareChannels;
+    private volatile String rootToken;
 
     private TestRegion(String region, Path root, int size, NodeConfig.Raft raft, int purgeSeconds, Clock clock,
                        List<NodeConfig.Link> links, Long maxJournalLag) {
@@ -53,6 +54,7 @@ public final class TestRegion implements AutoCloseable {
         this.clock = clock;
         this.nodes = new KinkoNode[size];
         this.channels = new ManagedChannel[size];
+        this.bareChannels = new ManagedChannel[size];
         List<NodeConfig.Peer> peers = new ArrayList<>();
         for (int i = 0; i < size; i++) {
             peers.add(new NodeConfig.Peer(region + "-" + (i + 1), "127.0.0.1:" + Ports.free(), "127.0.0.1:" + Ports.free()));
@@ -60,7 +62,8 @@ public final class TestRegion implements AutoCloseable {
         for (int i = 0; i < size; i++) {
             configs.add(new NodeConfig(peers.get(i).id(), region, root.resolve(peers.get(i).id()),
                     root.resolve(region + ".key"), "127.0.0.1", 0, peers, raft, purgeSeconds, links, maxJournalLag,
-                    Ports.free()));
+                    Ports.free(), TestPki.nodeTls(region, peers.get(i).id(), "optional"),
+                    root.resolve("root-token"), null, null));
         }
     }
 
@@ -83,6 +86,7 @@ public final class TestRegion implements AutoCloseable {
         private Long maxJournalLag;
         private Path restoreFrom;
         private Path keyFrom;
+        private Path rootTokenFrom;
 
         Builder(String region, Path root) {
             this.region = region;
@@ -122,10 +126,14 @@ public final class TestRegion implements AutoCloseable {
             return this;
         }
 
-        /** Before any node starts, restore every node from a backup, with a copy of the backup's region key file. */
-        public Builder restoreFrom(Path backup, Path keyFile) {
+        /**
+         * Before any node starts, restore every node from a backup, with copies of the backed-up
+         * region's key file and root token file.
+         */
+        public Builder restoreFrom(Path backup, Path keyFile, Path rootTokenFile) {
             this.restoreFrom = backup;
             this.keyFrom = keyFile;
+            this.rootTokenFrom = rootTokenFile;
             return this;
         }
 
@@ -133,12 +141,15 @@ public final class TestRegion implements AutoCloseable {
             TestRegion r = new TestRegion(region, root.resolve(region), size, raft, purgeSeconds, clock, links,
                     maxJournalLag);
             if (restoreFrom != null) {
-                r.restore(restoreFrom, keyFrom);
+                r.restore(restoreFrom, keyFrom, rootTokenFrom);
+            } else {
+                r.ensureKeyFile();
             }
             for (int i = 0; i < size; i++) {
                 r.startNode(i);
             }
             r.awaitLeader();
+            r.awaitRootToken();
             // the new leader seeds the configured links into the replicated state
             await().atMost(SETTLE).until(() -> links.stream().allMatch(l ->
                     r.node(r.awaitLeader()).raft().stateMachine().storage().link(l.region()).isPresent()));
@@ -146,10 +157,69 @@ public final class TestRegion implements AutoCloseable {
         }
     }
 
-    private void restore(Path backup, Path keyFile) {
+    private void ensureKeyFile() {
+        Path key = config(0).keyFile();
+        try {
+            if (!Files.exists(key)) {
+                Files.createDirectories(key.getParent());
+                dev.kinko.server.crypto.MasterKeyFile.generate(key);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Waits until the region's first leader wrote the root token; every test channel carries it. */
+    private void awaitRootToken() {
+        Path file = config(0).rootTokenFile();
+        await().atMost(SETTLE).pollInterval(Duration.ofMillis(50)).until(() -> {
+            if (!Files.exists(file)) {
+                return false;
+            }
+            String token = Files.readString(file).strip();
+            int leader = awaitLeader();
+            return node(leader).raft().stateMachine().storage().tokens().stream().anyMatch(t -> t.getRoot()
+                    && dev.kinko.server.crypto.AccessTokens.matches(token, t.getHash().toByteArray()));
+        });
+        try {
+            rootToken = Files.readString(file).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The region's root token (its first leader wrote it to root_token_file). */
+    public String rootToken() {
+        return rootToken;
+    }
+
+    /** The deployment CA every region of this test trusts. */
+    public Path caFile() {
+        return TestPki.caFile();
+    }
+
+    /** TLS to this region's nodes, trusting the test's CA, with no client certificate. */
+    public io.grpc.ChannelCredentials tls() {
+        try {
+            return io.grpc.TlsChannelCredentials.newBuilder().trustManager(caFile().toFile()).build();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Sends {@code authorization: Bearer <token>} on every call of a stub. */
+    public static io.grpc.ClientInterceptor bearer(String token) {
+        io.grpc.Metadata headers = new io.grpc.Metadata();
+        headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+        return io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers);
+    }
+
+    private void restore(Path backup, Path keyFile, Path rootTokenFrom) {
         try {
             Files.createDirectories(config(0).keyFile().getParent());
             Files.copy(keyFile, config(0).keyFile());
+            // the restored state keeps the old region's root token: its holder still gets in
+            Files.copy(rootTokenFrom, config(0).rootTokenFile());
             for (NodeConfig c : configs) {
                 BackupRestore.restore(backup, c);
             }
@@ -218,6 +288,10 @@ public final class TestRegion implements AutoCloseable {
                 channels[i].shutdownNow();
                 channels[i] = null;
             }
+            if (bareChannels[i] != null) {
+                bareChannels[i].shutdownNow();
+                bareChannels[i] = null;
+            }
         }
         if (nodes[i] != null) {
             try {
@@ -257,10 +331,24 @@ public final class TestRegion implements AutoCloseable {
     public ManagedChannel channel(int i) {
         synchronized (channels) {
             if (channels[i] == null) {
-                channels[i] = Grpc.newChannelBuilder(configs.get(i).peers().get(i).clientAddress(),
-                        InsecureChannelCredentials.create()).build();
+                // every call of the tests goes through TLS and authenticates as root, like an operator
+                channels[i] = Grpc.newChannelBuilder(configs.get(i).peers().get(i).clientAddress(), tls())
+                        .intercept(bearer(rootToken)).build();
             }
             return channels[i];
+        }
+    }
+
+    /**
+     * A TLS channel to node {@code i} that sends no credentials: tests add their own (a token with
+     * {@link #bearer}) or check that nothing gets through without them. Closed with the region.
+     */
+    public ManagedChannel bareChannel(int i) {
+        synchronized (channels) {
+            if (bareChannels[i] == null) {
+                bareChannels[i] = Grpc.newChannelBuilder(configs.get(i).peers().get(i).clientAddress(), tls()).build();
+            }
+            return bareChannels[i];
         }
     }
 
@@ -270,6 +358,18 @@ public final class TestRegion implements AutoCloseable {
 
     public AdminServiceGrpc.AdminServiceBlockingStub admin(int i) {
         return AdminServiceGrpc.newBlockingStub(channel(i)).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    /** AccessService as root: policies and tokens. */
+    public dev.kinko.proto.v1.AccessServiceGrpc.AccessServiceBlockingStub access(int i) {
+        return dev.kinko.proto.v1.AccessServiceGrpc.newBlockingStub(channel(i)).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    /** Puts a policy and makes a token that carries it (as root, through node {@code i}); returns the token. */
+    public String tokenWithPolicy(int i, String policyName, String document) {
+        access(i).putPolicy(dev.kinko.proto.v1.PutPolicyRequest.newBuilder().setName(policyName).setDocument(document).build());
+        return access(i).createToken(dev.kinko.proto.v1.CreateTokenRequest.newBuilder().addPolicies(policyName)
+                .setName(policyName).build()).getToken();
     }
 
     /** Comma-separated client addresses, as KINKO_ADDR takes them. */

@@ -107,6 +107,21 @@ public record PeerIdentity(Kind kind, String region, String nodeId, String name)
         }
     }
 
+    /** The inverse of {@link #principal()}: a forwarded caller named by its principal. */
+    public static Optional<PeerIdentity> parsePrincipal(String principal) {
+        int colon = principal == null ? -1 : principal.indexOf(':');
+        if (colon < 0) {
+            return Optional.empty();
+        }
+        String rest = principal.substring(colon + 1);
+        return switch (principal.substring(0, colon)) {
+            case "node" -> parse(SCHEME_PREFIX + "node/" + rest);
+            case "region" -> parse(SCHEME_PREFIX + "region/" + rest);
+            case "client" -> parse(SCHEME_PREFIX + "client/" + rest);
+            default -> Optional.empty();
+        };
+    }
+
     public String uri() {
         return switch (kind) {
             case NODE -> SCHEME_PREFIX + "node/" + region + "/" + nodeId;

@@ -1,0 +1,124 @@
+package dev.kinko.server.api.security;
+
+import dev.kinko.proto.raft.v1.TokenRecord;
+import dev.kinko.server.crypto.AccessTokens;
+import dev.kinko.server.crypto.pki.PeerIdentity;
+import dev.kinko.server.domain.KinkoException;
+import dev.kinko.server.domain.Reason;
+import dev.kinko.server.domain.StateReader;
+import io.grpc.Metadata;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+
+/**
+ * Turns a call's credentials into a {@link Caller}: a bearer token, or a client, region or
+ * node certificate. A caller forwarded by another node (a follower passing a write to the
+ * leader, a status fan-out) is believed only when that node's own certificate names a node of
+ * this region; its identity is then looked up again here, never taken on trust with its rights.
+ */
+public final class Authenticator {
+    public static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    /** Set by a node that forwards a call: the original caller's principal, accessor and address. */
+    public static final Metadata.Key<String> FORWARDED_PRINCIPAL = Metadata.Key.of("kinko-caller", Metadata.ASCII_STRING_MARSHALLER);
+    public static final Metadata.Key<String> FORWARDED_ACCESSOR = Metadata.Key.of("kinko-caller-accessor", Metadata.ASCII_STRING_MARSHALLER);
+    public static final Metadata.Key<String> FORWARDED_SOURCE = Metadata.Key.of("kinko-caller-source", Metadata.ASCII_STRING_MARSHALLER);
+    private static final String BEARER = "Bearer ";
+
+    private final String region;
+    private final StateReader state;
+    private final Clock clock;
+
+    public Authenticator(String region, StateReader state, Clock clock) {
+        this.region = region;
+        this.state = state;
+        this.clock = clock;
+    }
+
+    public Caller authenticate(Metadata headers, SSLSession session, String source) {
+        Optional<PeerIdentity> peer = peerOf(session);
+        String forwarded = headers.get(FORWARDED_PRINCIPAL);
+        if (forwarded != null) {
+            if (peer.isEmpty() || peer.get().kind() != PeerIdentity.Kind.NODE || !peer.get().region().equals(region)) {
+                throw refused("only a node of region " + region + " may forward a caller");
+            }
+            String from = Optional.ofNullable(headers.get(FORWARDED_SOURCE)).orElse(source);
+            return forwarded(forwarded, Optional.ofNullable(headers.get(FORWARDED_ACCESSOR)).orElse(""), from);
+        }
+        String authorization = headers.get(AUTHORIZATION);
+        if (authorization != null) {
+            if (!authorization.startsWith(BEARER)) {
+                throw refused("the authorization header must be 'Bearer <token>'");
+            }
+            return byToken(authorization.substring(BEARER.length()).strip(), source);
+        }
+        if (peer.isPresent()) {
+            return byCertificate(peer.get(), source);
+        }
+        throw refused("no credentials: send a token (authorization: Bearer ...) or a client certificate");
+    }
+
+    private Caller forwarded(String principal, String accessor, String source) {
+        if (!accessor.isEmpty()) {
+            TokenRecord t = state.token(accessor).orElseThrow(() -> refused("the token was revoked"));
+            checkExpiry(t);
+            return caller(t, source);
+        }
+        return PeerIdentity.parsePrincipal(principal).map(p -> byCertificate(p, source))
+                .orElseThrow(() -> refused("a forwarded caller names no identity"));
+    }
+
+    private Caller byToken(String token, String source) {
+        String accessor = AccessTokens.accessorOf(token).orElseThrow(() -> refused("the token is not a Kinko token"));
+        TokenRecord t = state.token(accessor).orElse(null);
+        // the same answer for an unknown accessor and a wrong secret: a caller learns nothing
+        if (t == null || !AccessTokens.matches(token, t.getHash().toByteArray())) {
+            throw refused("the token is not valid (unknown or revoked)");
+        }
+        checkExpiry(t);
+        return caller(t, source);
+    }
+
+    private void checkExpiry(TokenRecord t) {
+        if (t.getExpiresMillis() != 0 && clock.millis() >= t.getExpiresMillis()) {
+            throw refused("the token expired");
+        }
+    }
+
+    private static Caller caller(TokenRecord t, String source) {
+        if (t.getRoot()) {
+            return new Caller("root", t.getAccessor(), Set.of(), Caller.Kind.ROOT, source);
+        }
+        return new Caller("token:" + t.getAccessor(), t.getAccessor(), new LinkedHashSet<>(t.getPoliciesList()),
+                Caller.Kind.TOKEN, source);
+    }
+
+    private Caller byCertificate(PeerIdentity peer, String source) {
+        return switch (peer.kind()) {
+            case CLIENT -> new Caller(peer.principal(), "", Set.of(), Caller.Kind.CLIENT_CERT, source);
+            case REGION -> new Caller(peer.principal(), "", Set.of(), Caller.Kind.REGION, source);
+            case NODE -> new Caller(peer.principal(), "", Set.of(), Caller.Kind.NODE, source);
+        };
+    }
+
+    static Optional<PeerIdentity> peerOf(SSLSession session) {
+        if (session == null) {
+            return Optional.empty();
+        }
+        try {
+            Certificate[] chain = session.getPeerCertificates();
+            return chain.length > 0 && chain[0] instanceof X509Certificate leaf ? PeerIdentity.of(leaf) : Optional.empty();
+        } catch (SSLPeerUnverifiedException e) {
+            return Optional.empty(); // no client certificate: tokens only
+        }
+    }
+
+    private static KinkoException refused(String why) {
+        return new KinkoException(Reason.UNAUTHENTICATED, why);
+    }
+}

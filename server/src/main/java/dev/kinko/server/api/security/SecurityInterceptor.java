@@ -1,0 +1,157 @@
+package dev.kinko.server.api.security;
+
+import dev.kinko.server.api.ErrorMapper;
+import dev.kinko.server.audit.AuditEvent;
+import dev.kinko.server.audit.AuditLog;
+import dev.kinko.server.audit.AuditUnavailableException;
+import dev.kinko.server.domain.KinkoException;
+import dev.kinko.server.domain.Reason;
+import dev.kinko.server.domain.policy.Decision;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.StatusRuntimeException;
+import java.net.SocketAddress;
+import java.time.Clock;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLSession;
+
+/**
+ * The one gate every call passes (health checks excepted): authenticate, rate-limit, check the
+ * policy, write the audit line, and only then serve. The audit line is written before the call
+ * runs, so a node that cannot write it serves nothing (audit fails closed).
+ */
+public final class SecurityInterceptor implements ServerInterceptor {
+    public static final Metadata.Key<String> REQUEST_ID = Metadata.Key.of("kinko-request-id", Metadata.ASCII_STRING_MARSHALLER);
+
+    private final String nodeId;
+    private final Authenticator authenticator;
+    private final AccessControl access;
+    private final AuditLog audit;
+    private final RateLimiter limiter;
+    private final Clock clock;
+    private final AtomicLong auditRefusals = new AtomicLong();
+
+    public SecurityInterceptor(String nodeId, Authenticator authenticator, AccessControl access, AuditLog audit,
+                               RateLimiter limiter, Clock clock) {
+        this.nodeId = nodeId;
+        this.authenticator = authenticator;
+        this.access = access;
+        this.audit = audit;
+        this.limiter = limiter;
+        this.clock = clock;
+    }
+
+    /** Requests refused because the audit line could not be written. */
+    public long auditRefusals() {
+        return auditRefusals.get();
+    }
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                      ServerCallHandler<Q, R> next) {
+        String method = call.getMethodDescriptor().getFullMethodName();
+        SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+        String source = remote == null ? "" : remote.toString();
+        String requestId = headers.get(REQUEST_ID) == null ? "" : headers.get(REQUEST_ID);
+        String action = MethodActions.open(method) ? method : MethodActions.actionOf(method);
+        if (action == null) {
+            return refuse(call, Reason.ACCESS_DENIED, "method " + method + " is not served");
+        }
+        Caller caller;
+        try {
+            SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+            caller = authenticator.authenticate(headers, session, source);
+        } catch (KinkoException e) {
+            Caller nobody = new Caller("", "", java.util.Set.of(), Caller.Kind.NODE, source);
+            if (!write(call, event(nobody, action, "", "", "denied", e.reason().name(), requestId))) {
+                return new ServerCall.Listener<>() { };
+            }
+            return refuse(call, e.reason(), e.getMessage());
+        }
+        boolean forwarded = headers.get(Authenticator.FORWARDED_PRINCIPAL) != null;
+        if (!forwarded && !limiter.tryAcquire(caller.principal(), System.nanoTime())) {
+            if (!write(call, event(caller, action, "", "", "denied", Reason.RATE_LIMITED.name(), requestId))) {
+                return new ServerCall.Listener<>() { };
+            }
+            return refuse(call, Reason.RATE_LIMITED, "too many requests from " + caller.principal() + "; retry later");
+        }
+        Context context = Context.current().withValue(Caller.CURRENT, caller);
+        ServerCall.Listener<Q> delegate = Contexts.interceptCall(context, call, headers, next);
+        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(delegate) {
+            private boolean refused;
+
+            @Override
+            public void onMessage(Q request) {
+                if (refused) {
+                    return;
+                }
+                MethodActions.Access a = MethodActions.accessOf(method, request);
+                Decision d = decide(caller, a);
+                String reason = d.allowed() ? "" : Reason.ACCESS_DENIED.name();
+                if (!write(call, event(caller, a.action(), a.resource(), a.version(), d.allowed() ? "allowed" : "denied",
+                        reason, requestId))) {
+                    refused = true;
+                    return;
+                }
+                if (!d.allowed()) {
+                    refused = true;
+                    close(call, ErrorMapper.status(Reason.ACCESS_DENIED, caller.principal() + " may not "
+                            + a.action() + (a.scope() == MethodActions.Scope.SECRET || a.scope() == MethodActions.Scope.NEW_SECRET
+                            ? " on " + a.resource() : "")));
+                    return;
+                }
+                super.onMessage(request);
+            }
+
+            @Override
+            public void onHalfClose() {
+                if (!refused) {
+                    super.onHalfClose();
+                }
+            }
+        };
+    }
+
+    private Decision decide(Caller caller, MethodActions.Access a) {
+        return switch (a.scope()) {
+            case NONE -> Decision.ALLOW;
+            case REGION -> access.decideOnRegion(caller, a.action());
+            case NEW_SECRET -> access.decideOnNewSecret(caller, a.action(), a.resource(), a.newTags());
+            case SECRET -> access.decideOnSecret(caller, a.action(), a.resource());
+        };
+    }
+
+    private AuditEvent event(Caller caller, String action, String resource, String version, String outcome,
+                             String reason, String requestId) {
+        return new AuditEvent(clock.instant(), nodeId, caller.principal(), caller.accessor(), caller.source(), action,
+                resource, version, outcome, reason, requestId);
+    }
+
+    /** Writes the audit line; when it cannot be written the call is refused and counted. */
+    private boolean write(ServerCall<?, ?> call, AuditEvent e) {
+        try {
+            audit.append(e);
+            return true;
+        } catch (AuditUnavailableException failed) {
+            auditRefusals.incrementAndGet();
+            close(call, ErrorMapper.status(Reason.AUDIT_UNAVAILABLE,
+                    "this node cannot write its audit log, so it serves nothing; try another node"));
+            return false;
+        }
+    }
+
+    private static <Q> ServerCall.Listener<Q> refuse(ServerCall<Q, ?> call, Reason reason, String message) {
+        close(call, ErrorMapper.status(reason, message));
+        return new ServerCall.Listener<>() { };
+    }
+
+    private static void close(ServerCall<?, ?> call, StatusRuntimeException s) {
+        call.close(s.getStatus(), s.getTrailers() == null ? new Metadata() : s.getTrailers());
+    }
+}

@@ -1,0 +1,117 @@
+package dev.kinko.server.frontend;
+
+import dev.kinko.proto.raft.v1.AuditHeadRecord;
+import dev.kinko.proto.raft.v1.DeletePolicyCommand;
+import dev.kinko.proto.raft.v1.PolicyRecord;
+import dev.kinko.proto.raft.v1.PutPolicyCommand;
+import dev.kinko.proto.raft.v1.PutTokenCommand;
+import dev.kinko.proto.raft.v1.RecordAuditHeadCommand;
+import dev.kinko.proto.raft.v1.RevokeTokenCommand;
+import dev.kinko.proto.raft.v1.TokenRecord;
+import dev.kinko.server.crypto.AccessTokens;
+import dev.kinko.server.domain.KinkoException;
+import dev.kinko.server.domain.Limits;
+import dev.kinko.server.domain.Reason;
+import dev.kinko.server.domain.StateReader;
+import dev.kinko.server.domain.policy.PolicyDocument;
+import dev.kinko.server.domain.policy.PolicyNames;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The leader's half of the access writes: it validates policy documents and makes tokens
+ * (random, so never inside the state machine); the Raft log carries only their hashes.
+ */
+public final class AccessWriter {
+    private final StateReader state;
+    private final Proposer proposer;
+
+    public AccessWriter(StateReader state, Proposer proposer) {
+        this.state = state;
+        this.proposer = proposer;
+    }
+
+    public CompletableFuture<PolicyRecord> putPolicy(String name, String document, String requestId) {
+        PolicyNames.validate(name);
+        PolicyDocument.parse(document);
+        PolicyRecord record = PolicyRecord.newBuilder().setName(name).setDocument(document).build();
+        return proposer.submit(proposer.command().setRequestId(requestId)
+                        .setPutPolicy(PutPolicyCommand.newBuilder().setPolicy(record)))
+                .thenApply(r -> state.policy(name).orElse(record));
+    }
+
+    public CompletableFuture<Void> deletePolicy(String name, String requestId) {
+        return proposer.submit(proposer.command().setRequestId(requestId)
+                .setDeletePolicy(DeletePolicyCommand.newBuilder().setName(name))).thenApply(r -> null);
+    }
+
+    /**
+     * A new token carrying {@code policies}, which must exist; a caller that is not root may hand
+     * out only policies it holds itself, so a token can never raise its holder's rights.
+     */
+    public CompletableFuture<Created> createToken(List<String> policies, Duration ttl, String name,
+                                                  Set<String> callerPolicies, boolean callerIsRoot, String createdBy) {
+        Set<String> wanted = new LinkedHashSet<>(policies);
+        if (wanted.isEmpty()) {
+            throw new KinkoException(Reason.POLICY_NOT_FOUND, "a token needs at least one policy (--policy NAME)");
+        }
+        for (String p : wanted) {
+            if (state.policy(p).isEmpty()) {
+                throw new KinkoException(Reason.POLICY_NOT_FOUND, "there is no policy named " + p);
+            }
+            if (!callerIsRoot && !callerPolicies.contains(p)) {
+                throw new KinkoException(Reason.ACCESS_DENIED, "you may only grant policies you hold yourself; "
+                        + "you do not hold " + p);
+            }
+        }
+        Duration effective = ttl.isZero() ? Limits.DEFAULT_TOKEN_TTL : ttl;
+        if (effective.compareTo(Limits.MIN_TOKEN_TTL) < 0 || effective.compareTo(Limits.MAX_TOKEN_TTL) > 0) {
+            throw new KinkoException(Reason.INVALID_TTL, "a token's time to live is " + Limits.MIN_TOKEN_TTL.toSeconds()
+                    + " s to " + Limits.MAX_TOKEN_TTL.toDays() + " days");
+        }
+        if (name.length() > Limits.MAX_TOKEN_NAME_LENGTH) {
+            throw new KinkoException(Reason.INVALID_NAME, "a token's name is at most " + Limits.MAX_TOKEN_NAME_LENGTH
+                    + " characters");
+        }
+        AccessTokens.Issued issued = AccessTokens.issue();
+        long now = proposer.now();
+        TokenRecord record = TokenRecord.newBuilder().setAccessor(issued.accessor())
+                .setHash(com.google.protobuf.ByteString.copyFrom(issued.hash())).setName(name).addAllPolicies(wanted)
+                .setCreatedMillis(now).setExpiresMillis(now + effective.toMillis()).setCreatedBy(createdBy).build();
+        return proposer.submit(proposer.command().setPutToken(PutTokenCommand.newBuilder().setToken(record)))
+                .thenApply(r -> new Created(issued.token(), record));
+    }
+
+    /** A token shown once, with what the state keeps of it. */
+    public record Created(String token, TokenRecord record) {
+        @Override
+        public String toString() {
+            return "token " + record.getAccessor();
+        }
+    }
+
+    public CompletableFuture<Void> revokeToken(String accessor, String requestId) {
+        return proposer.submit(proposer.command().setRequestId(requestId)
+                .setRevokeToken(RevokeTokenCommand.newBuilder().setAccessor(accessor))).thenApply(r -> null);
+    }
+
+    /**
+     * Proposes {@code issued} as the region's root token unless the region has one; returns
+     * whether it became the root token.
+     */
+    public boolean bootstrapRoot(AccessTokens.Issued issued) {
+        TokenRecord record = TokenRecord.newBuilder().setAccessor(issued.accessor())
+                .setHash(com.google.protobuf.ByteString.copyFrom(issued.hash())).setName("root").setRoot(true)
+                .setCreatedMillis(proposer.now()).setCreatedBy("bootstrap").build();
+        return proposer.submit(proposer.command().setPutToken(PutTokenCommand.newBuilder().setToken(record)
+                .setBootstrapRoot(true))).join().getCount() == 1;
+    }
+
+    public void recordAuditHead(AuditHeadRecord head) {
+        proposer.submit(proposer.command().setRecordAuditHead(RecordAuditHeadCommand.newBuilder()
+                .setHead(head.toBuilder().setRecordedMillis(proposer.now())))).join();
+    }
+}
