@@ -46,7 +46,8 @@ public final class CertificateAuthority {
     public static final String CERTIFICATE_SUFFIX = ".crt";
     public static final String KEY_SUFFIX = ".key";
     public static final Duration CA_VALIDITY = Duration.ofDays(3650);
-    public static final Duration DEFAULT_VALIDITY = Duration.ofDays(365);
+    public static final int DEFAULT_VALIDITY_DAYS = 365;
+    public static final Duration DEFAULT_VALIDITY = Duration.ofDays(DEFAULT_VALIDITY_DAYS);
     /** Certificates start this long before they are made, so a node whose clock is a little behind accepts them. */
     public static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
     /** The hosts of a node certificate when none are given: a local deployment. */
