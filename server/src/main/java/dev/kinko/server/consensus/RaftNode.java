@@ -259,7 +259,10 @@ public final class RaftNode implements Closeable {
                     adminClient = RaftClient.newBuilder()
                             .setProperties(properties)
                             .setParameters(parameters)
-                            .setRaftGroup(RaftGroup.valueOf(groupId, division().getRaftConf().getCurrentPeers()))
+                            // Raft addresses only: a peer's client address is Kinko's API port, not Ratis'
+                            .setRaftGroup(RaftGroup.valueOf(groupId, division().getRaftConf().getCurrentPeers()
+                                    .stream().map(p -> RaftPeer.newBuilder().setId(p.getId())
+                                            .setAddress(p.getAddress()).build()).toList()))
                             .build();
                 }
                 c = adminClient;

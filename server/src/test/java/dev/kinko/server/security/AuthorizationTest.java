@@ -251,7 +251,7 @@ class AuthorizationTest {
         assertDenied(() -> s.describeSecret(DescribeSecretRequest.newBuilder().setSecretId("prod/a").build()));
         // by id as well as by name: the secret's name decides
         String devId = tokyo.secrets(0).describeSecret(DescribeSecretRequest.newBuilder().setSecretId("dev/a").build())
-                .getSecret().getSecretId();
+                .getSecret().getId();
         assertDenied(() -> s.getSecretValue(get(devId)));
     }
 
