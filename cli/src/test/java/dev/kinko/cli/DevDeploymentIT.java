@@ -37,10 +37,19 @@ class DevDeploymentIT {
         Process dev = startDev(data, clientPort);
         try {
             Path env = data.resolve("tokyo.env");
-            String addr = Files.readString(env).trim();
-            assertThat(addr).isEqualTo("KINKO_ADDR=127.0.0.1:" + clientPort + ",127.0.0.1:" + (clientPort + 1)
-                    + ",127.0.0.1:" + (clientPort + 2));
-            Map<String, String> environment = Map.of("KINKO_ADDR", addr.substring("KINKO_ADDR=".length()));
+            Map<String, String> environment = envFile(env);
+            assertThat(environment).containsEntry("KINKO_ADDR", "127.0.0.1:" + clientPort + ",127.0.0.1:"
+                    + (clientPort + 1) + ",127.0.0.1:" + (clientPort + 2)).containsEntry("KINKO_CACERT",
+                    data.resolve("pki").resolve("ca.crt").toString()).containsKey("KINKO_TOKEN");
+            // it holds the root token: only its owner may read it
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(env)))
+                    .isEqualTo("rw-------");
+            // without the token nothing gets through
+            Map<String, String> anonymous = new java.util.HashMap<>(environment);
+            anonymous.remove("KINKO_TOKEN");
+            Result refused = cli(anonymous, "secret", "get", "dev/none");
+            assertThat(refused.code()).isEqualTo(1);
+            assertThat(refused.err().trim()).startsWith("kinko: UNAUTHENTICATED");
             assertThat(cli(environment, "secret", "create", "dev/api-key", "--value", "k1nk0",
                     "--replica-region", "osaka").code()).isZero();
             Result got = cli(environment, "secret", "get", "dev/api-key");
@@ -51,9 +60,8 @@ class DevDeploymentIT {
             assertThat(missing.err().trim()).startsWith("kinko: SECRET_NOT_FOUND");
 
             // the second region, linked tokyo -> osaka, holds the replica
-            String osakaAddr = Files.readString(data.resolve("osaka.env")).trim().substring("KINKO_ADDR=".length());
-            assertThat(osakaAddr).startsWith("127.0.0.1:" + (clientPort + 100));
-            Map<String, String> osaka = Map.of("KINKO_ADDR", osakaAddr);
+            Map<String, String> osaka = envFile(data.resolve("osaka.env"));
+            assertThat(osaka.get("KINKO_ADDR")).startsWith("127.0.0.1:" + (clientPort + 100));
             await().atMost(Duration.ofSeconds(60)).until(() -> cli(osaka, "secret", "get", "dev/api-key").out()
                     .equals("k1nk0\n"));
             Result readOnly = cli(osaka, "secret", "put", "dev/api-key", "--value", "x");
@@ -70,11 +78,24 @@ class DevDeploymentIT {
 
         Process again = startDev(data, clientPort);
         try {
-            Map<String, String> environment = Map.of("KINKO_ADDR", "127.0.0.1:" + clientPort);
+            Map<String, String> environment = new java.util.HashMap<>(envFile(data.resolve("tokyo.env")));
+            environment.put("KINKO_ADDR", "127.0.0.1:" + clientPort);
             assertThat(cli(environment, "secret", "get", "dev/api-key").out()).isEqualTo("k1nk0\n");
         } finally {
             stop(again);
         }
+    }
+
+    /** KEY=VALUE lines, as 'set -a; . FILE; set +a' reads them. */
+    static Map<String, String> envFile(Path file) throws IOException {
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        for (String line : Files.readAllLines(file)) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                env.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        return env;
     }
 
     private Process startDev(Path data, int clientPort) throws IOException, InterruptedException {

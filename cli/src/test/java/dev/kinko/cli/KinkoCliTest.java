@@ -12,6 +12,8 @@ import dev.kinko.proto.v1.TakeSnapshotResponse;
 import dev.kinko.server.testing.TestRegion;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
@@ -40,12 +42,16 @@ class KinkoCliTest {
     static Result kinko(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        String[] withAddr = new String[args.length + 2];
+        String[] withAddr = new String[args.length + 6];
         System.arraycopy(args, 0, withAddr, 0, args.length);
         withAddr[args.length] = "--addr";
         withAddr[args.length + 1] = region.addresses();
-        boolean needsAddr = args.length >= 2 && (args[0].equals("secret") || args[0].equals("cluster")
-                || args[0].equals("region")) && !(args[0].equals("cluster") && args[1].equals("restore"));
+        withAddr[args.length + 2] = "--cacert";
+        withAddr[args.length + 3] = region.caFile().toString();
+        withAddr[args.length + 4] = "--token";
+        withAddr[args.length + 5] = region.rootToken();
+        boolean needsAddr = args.length >= 1 && java.util.Set.of("secret", "cluster", "region", "policy", "token", "whoami")
+                .contains(args[0]) && !(args.length >= 2 && args[0].equals("cluster") && args[1].equals("restore"));
         int code = KinkoCli.run(needsAddr ? withAddr : args, new PrintWriter(out, true), new PrintWriter(err, true));
         return new Result(code, out.toString(), err.toString());
     }
@@ -336,9 +342,12 @@ class KinkoCliTest {
         java.nio.file.Files.createDirectories(node);
         java.nio.file.Files.copy(region.config(0).keyFile(), node.resolve("tokyo.key"));
         Path config = node.resolve("node.yaml");
-        java.nio.file.Files.writeString(config, String.join("\n", "node_id: tokyo-1", "region: tokyo",
+        List<String> lines = new ArrayList<>(List.of("node_id: tokyo-1", "region: tokyo",
                 "data_dir: " + node.resolve("data"), "key_file: " + node.resolve("tokyo.key"), "client_port: 1",
-                "peers:", "  - id: tokyo-1", "    raft_address: 127.0.0.1:2", "    client_address: 127.0.0.1:1", ""));
+                "peers:", "  - id: tokyo-1", "    raft_address: 127.0.0.1:2", "    client_address: 127.0.0.1:1"));
+        lines.addAll(TestConfigs.security("tokyo", "tokyo-1", node.resolve("root-token")));
+        lines.add("");
+        java.nio.file.Files.writeString(config, String.join("\n", lines));
         Result restored = kinko("cluster", "restore", backup.toString(), "--config", config.toString());
         assertThat(restored.code()).as(restored.err()).isZero();
         assertThat(restored.out()).startsWith("restored node tokyo-1 of region tokyo from the backup at index "

@@ -39,11 +39,17 @@ class NodeLogsTest {
     void serverWithLogFormatJsonWritesOneJsonObjectPerLineAndNoSecretValue() throws Exception {
         int clientPort = Ports.free();
         Path config = dir.resolve("solo-1.yaml");
-        Files.writeString(config, String.join("\n",
+        List<String> lines = new java.util.ArrayList<>(List.of(
                 "node_id: solo-1", "region: solo", "data_dir: " + dir.resolve("data"),
                 "key_file: " + dir.resolve("solo.key"), "listen_host: 127.0.0.1", "client_port: " + clientPort,
                 "peers:", "  - id: solo-1", "    raft_address: 127.0.0.1:" + Ports.free(),
-                "    client_address: 127.0.0.1:" + clientPort, ""));
+                "    client_address: 127.0.0.1:" + clientPort));
+        lines.addAll(TestConfigs.security("solo", "solo-1", dir.resolve("root-token")));
+        lines.add("");
+        Files.writeString(config, String.join("\n", lines));
+        dev.kinko.server.crypto.MasterKeyFile.generate(dir.resolve("solo.key"));
+        String rootToken = dev.kinko.server.crypto.AccessTokens.issue().token();
+        Files.writeString(dir.resolve("root-token"), rootToken + "\n"); // the first leader takes it
         String java = ProcessHandle.current().info().command().orElse("java");
         Process node = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
                 KinkoCli.class.getName(), "server", "--config", config.toString(),
@@ -58,6 +64,7 @@ class NodeLogsTest {
                     .failFast("the node exited", () -> assertThat(node.isAlive()).as("node alive; out %s err %s", out, err).isTrue())
                     .until(() -> out.stream().anyMatch(l -> l.contains("serving on")));
             try (KinkoClient client = KinkoClient.builder().addresses("127.0.0.1:" + clientPort)
+                    .tls(dev.kinko.server.testing.TestPki.caFile()).token(rootToken)
                     .deadline(Duration.ofSeconds(5)).build()) {
                 await().atMost(START_WITHIN).ignoreExceptions().until(() -> !client.admin(a -> a.getClusterStatus(
                         GetClusterStatusRequest.getDefaultInstance())).getLeaderId().isEmpty());

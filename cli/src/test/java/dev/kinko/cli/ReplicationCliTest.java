@@ -25,8 +25,8 @@ class ReplicationCliTest {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         List<String> all = new ArrayList<>(List.of(args));
-        all.add("--addr");
-        all.add(region.addresses());
+        all.addAll(List.of("--addr", region.addresses(), "--cacert", region.caFile().toString(),
+                "--token", region.rootToken()));
         int code = KinkoCli.run(all.toArray(String[]::new), new PrintWriter(out, true), new PrintWriter(err, true));
         return new Result(code, out.toString(), err.toString());
     }

@@ -63,7 +63,8 @@ class KinkoClientRegionsTest {
     }
 
     static KinkoClient client(KinkoClient.Builder b, TestRegion... preferred) {
-        b.deadline(Duration.ofSeconds(5)).retry(ATTEMPTS, Duration.ofMillis(20));
+        b.deadline(Duration.ofSeconds(5)).retry(ATTEMPTS, Duration.ofMillis(20))
+                .tls(preferred[0].caFile()).token(preferred[0].rootToken());
         for (TestRegion r : preferred) {
             b.region(r.name(), List.of(r.addresses().split(",")));
         }
@@ -83,6 +84,7 @@ class KinkoClientRegionsTest {
     @Order(1)
     void aSingleRegionClientWorksAsBefore() {
         try (KinkoClient c = KinkoClient.builder().addresses(tokyo.addresses()).deadline(Duration.ofSeconds(5))
+                .tls(tokyo.caFile()).token(tokyo.rootToken())
                 .retry(4, Duration.ofMillis(20)).build()) {
             assertThat(c.regions()).containsExactly((String) null);
             c.createSecret(CreateSecretRequest.newBuilder().setName("single/a").setSecretString("v1").build());

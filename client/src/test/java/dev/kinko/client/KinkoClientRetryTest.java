@@ -77,7 +77,8 @@ class KinkoClientRetryTest {
     }
 
     private static KinkoClient client(ClientInterceptor interceptor) {
-        return KinkoClient.builder().addresses(region.addresses()).interceptor(interceptor).build();
+        return KinkoClient.builder().addresses(region.addresses()).tls(region.caFile()).token(region.rootToken())
+                .interceptor(interceptor).build();
     }
 
     @Test

@@ -49,6 +49,7 @@ class SecretCacheTest {
         calls = new CallCounter();
         clock = new MutableClock();
         client = KinkoClient.builder().addresses(kyoto.addresses()).deadline(Duration.ofSeconds(5))
+                .tls(kyoto.caFile()).token(kyoto.rootToken())
                 .retry(3, Duration.ofMillis(20)).interceptor(calls).build();
     }
 

@@ -23,6 +23,7 @@ import dev.kinko.server.frontend.SecretWriter;
 import dev.kinko.server.replication.JournalSignal;
 import dev.kinko.server.replication.ReplicaReceiver;
 import dev.kinko.server.replication.ShippingSupervisor;
+import dev.kinko.server.storage.DataLayout;
 import dev.kinko.server.storage.RocksStorage;
 import java.io.Closeable;
 import java.io.IOException;
@@ -66,6 +67,8 @@ public final class KinkoNode implements Closeable {
     public static final long AUDIT_FILE_BYTES = 64L << 20;
     /** How often each node records its audit chain head in the replicated state. */
     public static final Duration AUDIT_ANCHOR_INTERVAL = Duration.ofSeconds(5);
+    /** How long authentication waits for this node to catch up before judging an unknown token. */
+    static final Duration CATCH_UP_WITHIN = Duration.ofSeconds(2);
     /** How often a leader retries making the root token while the region has none. */
     static final Duration BOOTSTRAP_RETRY = Duration.ofMillis(500);
 
@@ -91,6 +94,7 @@ public final class KinkoNode implements Closeable {
         NodeConfig.Tls files = config.tls();
         NodeTls tls = NodeTls.load(config.region(), config.nodeId(), files.caFile(), files.certFile(), files.keyFile(),
                 files.regionCertFile(), files.regionKeyFile(), files.clientAuthOrDefault());
+        new DataLayout(config.dataDir()).secure();
         byte[] masterKey = MasterKeyFile.load(config.keyFile());
         RaftTls raftTls = new RaftTls(tls.nodeKey(), tls.nodeCertificate(), tls.trusted(), peer ->
                 PeerIdentity.of(peer).map(p -> p.kind() == PeerIdentity.Kind.NODE && p.region().equals(config.region()))
@@ -128,7 +132,7 @@ public final class KinkoNode implements Closeable {
         AuditLog audit = AuditLog.open(config.effectiveAuditDir(), config.nodeId(), AUDIT_FILE_BYTES);
         AccessControl accessControl = new AccessControl(config.region(), state);
         SecurityInterceptor security = new SecurityInterceptor(config.nodeId(),
-                new Authenticator(config.region(), state, clock), accessControl, audit,
+                new Authenticator(config.region(), state, clock, () -> catchUp(raft)), accessControl, audit,
                 new RateLimiter(config.ratePerSecond(), config.rateBurst()), clock);
         metrics.watchAudit(audit::failures, security::auditRefusals);
         ApiServer api;
@@ -165,6 +169,18 @@ public final class KinkoNode implements Closeable {
                 AUDIT_ANCHOR_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         LOG.info("node {} of region {} serving on {}:{}", config.nodeId(), config.region(), config.host(), api.port());
         return new KinkoNode(config, raft, committer, api, housekeeping, shipping, metrics, audit);
+    }
+
+    /** Waits, within a bound, until this node has applied what the region committed. */
+    private static void catchUp(RaftNode raft) {
+        try {
+            raft.readBarrier().get(CATCH_UP_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("this node could not catch up with its region: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        }
     }
 
     /** The region's first leader makes the root token; retried until the state holds one. */

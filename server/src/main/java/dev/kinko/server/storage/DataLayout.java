@@ -1,5 +1,9 @@
 package dev.kinko.server.storage;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermissions;
+
 import java.nio.file.Path;
 
 /**
@@ -23,6 +27,19 @@ public record DataLayout(Path root) {
     public Path scratch() {
         return root.resolve("snapshots-tmp");
     }
+
+    /**
+     * Creates the data directory owner-only (0700), or narrows an existing one to it: the Raft
+     * log, RocksDB and snapshots inside hold sealed values and token hashes, and their files
+     * are made with the process umask, so the directory is what keeps other users out.
+     */
+    public void secure() throws IOException {
+        Files.createDirectories(root, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        Files.setPosixFilePermissions(root, OWNER_ONLY);
+    }
+
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> OWNER_ONLY =
+            PosixFilePermissions.fromString("rwx------");
 
     /** The directory name of the checkpoint that holds the state up to (term, index). */
     public static String checkpointName(long term, long index) {

@@ -39,6 +39,8 @@ class NodeConfigTest {
                 region: tokyo
                 data_dir: /tmp/a
                 key_file: /tmp/k
+                tls: {ca_file: ca.crt, cert_file: a.crt, key_file: a.key, region_cert_file: r.crt, region_key_file: r.key}
+                root_token_file: /tmp/root-token
                 peers:
                   - {id: a, raft_address: "127.0.0.1:9101", client_address: "127.0.0.1:8101"}
                 raft:
@@ -51,6 +53,45 @@ class NodeConfigTest {
         assertThat(c.raftSettings().electionTimeoutMax()).isEqualTo(RaftSettings.DEFAULT_ELECTION_TIMEOUT_MAX);
         assertThat(c.effectiveClientPort()).isEqualTo(8101);
         assertThat(c.host()).isEqualTo(NodeConfig.DEFAULT_LISTEN_HOST);
+        assertThat(c.tls().clientAuthOrDefault()).isEqualTo("optional");
+        assertThat(c.effectiveAuditDir()).isEqualTo(Path.of("/tmp/a/audit"));
+        assertThat(c.ratePerSecond()).isEqualTo(NodeConfig.DEFAULT_RATE_PER_SECOND);
+    }
+
+    @Test
+    void aNodeWithoutTlsOrRootTokenFileIsRefused() throws IOException {
+        Path noTls = write("""
+                node_id: a
+                region: tokyo
+                data_dir: /tmp/a
+                key_file: /tmp/k
+                root_token_file: /tmp/root-token
+                peers:
+                  - {id: a, raft_address: "127.0.0.1:9101", client_address: "127.0.0.1:8101"}
+                """);
+        assertThatThrownBy(() -> NodeConfig.load(noTls)).hasMessageContaining("tls is required");
+        Path badAuth = write("""
+                node_id: a
+                region: tokyo
+                data_dir: /tmp/a
+                key_file: /tmp/k
+                root_token_file: /tmp/root-token
+                tls: {ca_file: ca.crt, cert_file: a.crt, key_file: a.key, region_cert_file: r.crt, region_key_file: r.key,
+                      client_auth: sometimes}
+                peers:
+                  - {id: a, raft_address: "127.0.0.1:9101", client_address: "127.0.0.1:8101"}
+                """);
+        assertThatThrownBy(() -> NodeConfig.load(badAuth)).hasMessageContaining("client_auth");
+        Path noRoot = write("""
+                node_id: a
+                region: tokyo
+                data_dir: /tmp/a
+                key_file: /tmp/k
+                tls: {ca_file: ca.crt, cert_file: a.crt, key_file: a.key, region_cert_file: r.crt, region_key_file: r.key}
+                peers:
+                  - {id: a, raft_address: "127.0.0.1:9101", client_address: "127.0.0.1:8101"}
+                """);
+        assertThatThrownBy(() -> NodeConfig.load(noRoot)).hasMessageContaining("root_token_file");
     }
 
     @Test

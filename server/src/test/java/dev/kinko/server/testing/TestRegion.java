@@ -144,6 +144,7 @@ public final class TestRegion implements AutoCloseable {
                 r.restore(restoreFrom, keyFrom, rootTokenFrom);
             } else {
                 r.ensureKeyFile();
+                r.seedRootToken(root);
             }
             for (int i = 0; i < size; i++) {
                 r.startNode(i);
@@ -154,6 +155,28 @@ public final class TestRegion implements AutoCloseable {
             await().atMost(SETTLE).until(() -> links.stream().allMatch(l ->
                     r.node(r.awaitLeader()).raft().stateMachine().storage().link(l.region()).isPresent()));
             return r;
+        }
+    }
+
+    /**
+     * Every region started under one test directory starts with the same root token (as
+     * {@code kinko dev} does), so one client with one token works against tokyo and osaka.
+     */
+    private void seedRootToken(Path testRoot) {
+        Path shared = testRoot.resolve("shared-root-token");
+        try {
+            synchronized (TestRegion.class) {
+                if (!Files.exists(shared)) {
+                    Files.createDirectories(testRoot);
+                    Files.writeString(shared, dev.kinko.server.crypto.AccessTokens.issue().token() + "\n");
+                }
+            }
+            if (!Files.exists(config(0).rootTokenFile())) {
+                Files.createDirectories(config(0).rootTokenFile().getParent());
+                Files.copy(shared, config(0).rootTokenFile());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -177,9 +200,13 @@ public final class TestRegion implements AutoCloseable {
                 return false;
             }
             String token = Files.readString(file).strip();
-            int leader = awaitLeader();
-            return node(leader).raft().stateMachine().storage().tokens().stream().anyMatch(t -> t.getRoot()
-                    && dev.kinko.server.crypto.AccessTokens.matches(token, t.getHash().toByteArray()));
+            for (KinkoNode n : nodes) { // every running node knows it, so a test's first call anywhere works
+                if (n != null && n.raft().stateMachine().storage().tokens().stream().noneMatch(t -> t.getRoot()
+                        && dev.kinko.server.crypto.AccessTokens.matches(token, t.getHash().toByteArray()))) {
+                    return false;
+                }
+            }
+            return true;
         });
         try {
             rootToken = Files.readString(file).strip();

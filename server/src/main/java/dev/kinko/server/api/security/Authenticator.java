@@ -33,11 +33,31 @@ public final class Authenticator {
     private final String region;
     private final StateReader state;
     private final Clock clock;
+    private final Runnable catchUp;
 
-    public Authenticator(String region, StateReader state, Clock clock) {
+    /**
+     * {@code catchUp} blocks until this node has applied what the region committed (a read
+     * barrier): a token created a moment ago through another node may not have reached this one.
+     */
+    public Authenticator(String region, StateReader state, Clock clock, Runnable catchUp) {
         this.region = region;
         this.state = state;
         this.clock = clock;
+        this.catchUp = catchUp;
+    }
+
+    /** The token under {@code accessor}, waiting for this node to catch up once when it does not know it. */
+    private Optional<TokenRecord> token(String accessor) {
+        Optional<TokenRecord> t = state.token(accessor);
+        if (t.isEmpty()) {
+            try {
+                catchUp.run();
+            } catch (RuntimeException e) {
+                return Optional.empty(); // no leader to ask: judged by what this node holds
+            }
+            t = state.token(accessor);
+        }
+        return t;
     }
 
     public Caller authenticate(Metadata headers, SSLSession session, String source) {
@@ -65,7 +85,7 @@ public final class Authenticator {
 
     private Caller forwarded(String principal, String accessor, String source) {
         if (!accessor.isEmpty()) {
-            TokenRecord t = state.token(accessor).orElseThrow(() -> refused("the token was revoked"));
+            TokenRecord t = token(accessor).orElseThrow(() -> refused("the token was revoked"));
             checkExpiry(t);
             return caller(t, source);
         }
@@ -75,7 +95,7 @@ public final class Authenticator {
 
     private Caller byToken(String token, String source) {
         String accessor = AccessTokens.accessorOf(token).orElseThrow(() -> refused("the token is not a Kinko token"));
-        TokenRecord t = state.token(accessor).orElse(null);
+        TokenRecord t = token(accessor).orElse(null);
         // the same answer for an unknown accessor and a wrong secret: a caller learns nothing
         if (t == null || !AccessTokens.matches(token, t.getHash().toByteArray())) {
             throw refused("the token is not valid (unknown or revoked)");
