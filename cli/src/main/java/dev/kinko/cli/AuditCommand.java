@@ -14,6 +14,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -34,11 +35,26 @@ final class AuditCommand {
                 description = "A chain head recorded elsewhere: the line with SEQ must be in FILE (a name) with HASH.")
         List<ChainHead> anchors = new ArrayList<>();
 
+        @Mixin
+        Target target;
+
         @Spec
         CommandSpec spec;
 
+        private List<ChainHead> regionAnchors() throws java.io.IOException {
+            String node = nodeOf(files);
+            try (dev.kinko.client.KinkoClient client = target.client()) {
+                return client.admin(a -> a.getAuditHeads(dev.kinko.proto.v1.GetAuditHeadsRequest.getDefaultInstance()))
+                        .getHeadsList().stream().filter(h -> h.getNodeId().equals(node))
+                        .map(h -> new ChainHead(h.getFile(), h.getSeq(), h.getHash())).toList();
+            }
+        }
+
         @Override
         public Integer call() throws Exception {
+            if (target.addr != null) {
+                anchors.addAll(regionAnchors());
+            }
             VerifyResult r;
             try {
                 r = AuditVerifier.verify(files, anchors);
@@ -54,6 +70,22 @@ final class AuditCommand {
                     + ".." + r.endsAt());
             return 0;
         }
+    }
+
+    /**
+     * With {@code --addr}: the chain head the region recorded for the node that wrote the files
+     * (named in their lines), so a cut tail shows without handing anchors over by hand.
+     */
+    private static String nodeOf(List<Path> files) throws java.io.IOException {
+        for (Path f : files) {
+            try (java.io.BufferedReader r = java.nio.file.Files.newBufferedReader(f)) {
+                String first = r.readLine();
+                if (first != null) {
+                    return new com.fasterxml.jackson.databind.ObjectMapper().readTree(first).path("node").asText();
+                }
+            }
+        }
+        throw new CliException("the audit files are empty: no node to ask the region about");
     }
 
     /** {@code FILE:SEQ:HASH}, as a node's chain head is printed. */

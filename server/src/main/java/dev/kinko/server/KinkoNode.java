@@ -63,8 +63,6 @@ public final class KinkoNode implements Closeable {
     private final NodeMetrics metrics;
     private final AuditLog audit;
 
-    /** Audit files are rotated past this size; the chain carries over. */
-    public static final long AUDIT_FILE_BYTES = 64L << 20;
     /** How often each node records its audit chain head in the replicated state. */
     public static final Duration AUDIT_ANCHOR_INTERVAL = Duration.ofSeconds(5);
     /** How long authentication waits for this node to catch up before judging an unknown token. */
@@ -129,7 +127,7 @@ public final class KinkoNode implements Closeable {
                 config.shippingSettings(), links, tls.asRegion());
         NodeMetrics metrics = new NodeMetrics(raft, state, shipping);
         AccessWriter access = new AccessWriter(state, proposer);
-        AuditLog audit = AuditLog.open(config.effectiveAuditDir(), config.nodeId(), AUDIT_FILE_BYTES);
+        AuditLog audit = AuditLog.open(config.effectiveAuditDir(), config.nodeId(), config.auditFileBytes());
         AccessControl accessControl = new AccessControl(config.region(), state);
         SecurityInterceptor security = new SecurityInterceptor(config.nodeId(),
                 new Authenticator(config.region(), state, clock, () -> catchUp(raft)), accessControl, audit,

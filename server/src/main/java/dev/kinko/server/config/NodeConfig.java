@@ -33,7 +33,7 @@ public record NodeConfig(
         Integer metricsPort,
         Tls tls,
         Path rootTokenFile,
-        Path auditDir,
+        Audit audit,
         RateLimit rateLimit) {
 
     public static final String DEFAULT_LISTEN_HOST = "127.0.0.1";
@@ -67,6 +67,11 @@ public record NodeConfig(
             return clientAuth == null ? "optional" : clientAuth;
         }
     }
+
+    /** The audit log: its directory (default {@code audit/} in the data dir) and the size files rotate at. */
+    public record Audit(Path dir, Long maxFileBytes) {}
+
+    public static final long DEFAULT_AUDIT_FILE_BYTES = 64L << 20;
 
     /** Requests per second each identity may send (a token bucket of {@code burst}). */
     public record RateLimit(Double requestsPerSecond, Integer burst) {}
@@ -113,6 +118,8 @@ public record NodeConfig(
                 "tls.client_auth must be one of " + Tls.CLIENT_AUTH);
         require(rootTokenFile != null, source, "root_token_file is required: the region's first leader"
                 + " writes the root token there (mode 0600)");
+        require(audit == null || audit.maxFileBytes() == null || audit.maxFileBytes() > 0, source,
+                "audit.max_file_bytes must be positive");
         require(rateLimit == null || (rateLimit.requestsPerSecond() == null || rateLimit.requestsPerSecond() > 0)
                 && (rateLimit.burst() == null || rateLimit.burst() > 0), source,
                 "rate_limit.requests_per_second and rate_limit.burst must be positive");
@@ -164,9 +171,13 @@ public record NodeConfig(
                 raft.purgeGap() == null ? d.purgeGap() : raft.purgeGap());
     }
 
-    /** Where this node appends its audit log: {@code audit_dir}, or {@code audit/} in the data dir. */
+    /** Where this node appends its audit log: {@code audit.dir}, or {@code audit/} in the data dir. */
     public Path effectiveAuditDir() {
-        return auditDir != null ? auditDir : dataDir.resolve("audit");
+        return audit != null && audit.dir() != null ? audit.dir() : dataDir.resolve("audit");
+    }
+
+    public long auditFileBytes() {
+        return audit == null || audit.maxFileBytes() == null ? DEFAULT_AUDIT_FILE_BYTES : audit.maxFileBytes();
     }
 
     public double ratePerSecond() {

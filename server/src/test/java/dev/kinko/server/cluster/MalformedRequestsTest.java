@@ -63,6 +63,7 @@ class MalformedRequestsTest {
                         .setSecretString("value" + name).build()));
             }
             int leader = region.awaitLeader();
+            long startedNanos = System.nanoTime();
             long commitBefore = region.node(leader).raft().view().commitIndex();
             List<SecretMetadata> before = everything(region);
 
@@ -107,8 +108,12 @@ class MalformedRequestsTest {
                 assertThat(HealthGrpc.newBlockingStub(region.channel(i)).withDeadlineAfter(5, TimeUnit.SECONDS)
                         .check(HealthCheckRequest.getDefaultInstance()).getStatus())
                         .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
-                assertThat(region.node(i).raft().view().commitIndex()).as("nothing was appended (seed %d)", seed)
-                        .isEqualTo(commitBefore);
+                // the only entries meanwhile are the nodes' audit chain heads (one per node per interval)
+                long anchorRounds = (System.nanoTime() - startedNanos)
+                        / dev.kinko.server.KinkoNode.AUDIT_ANCHOR_INTERVAL.toNanos() + 1;
+                assertThat(region.node(i).raft().view().commitIndex() - commitBefore)
+                        .as("nothing but audit chain heads was appended (seed %d)", seed)
+                        .isLessThanOrEqualTo(anchorRounds * 3);
             }
             assertThat(everything(region)).isEqualTo(before);
         }

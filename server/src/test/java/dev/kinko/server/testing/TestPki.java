@@ -71,10 +71,31 @@ public final class TestPki {
         }
     }
 
-    /** A client certificate naming principal {@code client:<name>}. */
+    /** A client certificate naming principal {@code client:<name>}; made once per name. */
     public static synchronized IssuedCertificate client(String name) {
+        ca();
         try {
+            Path cert = dir.resolve("clients").resolve(name + ".crt");
+            if (Files.exists(cert)) {
+                return new IssuedCertificate(cert, dir.resolve("clients").resolve(name + ".key"),
+                        dev.kinko.server.crypto.pki.PeerIdentity.client(name));
+            }
             return ca().issueClient(name, VALIDITY);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A region-link certificate naming {@code region:<name>}; made once per name. */
+    public static synchronized IssuedCertificate region(String name) {
+        ca();
+        try {
+            Path cert = dir.resolve("regions").resolve(name + ".crt");
+            if (Files.exists(cert)) {
+                return new IssuedCertificate(cert, dir.resolve("regions").resolve(name + ".key"),
+                        dev.kinko.server.crypto.pki.PeerIdentity.region(name));
+            }
+            return ca().issueRegion(name, VALIDITY);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -48,7 +48,7 @@ public final class TestRegion implements AutoCloseable {
     private volatile String rootToken;
 
     private TestRegion(String region, Path root, int size, NodeConfig.Raft raft, int purgeSeconds, Clock clock,
-                       List<NodeConfig.Link> links, Long maxJournalLag) {
+                       List<NodeConfig.Link> links, Long maxJournalLag, Long auditFileBytes) {
         this.region = region;
         this.root = root;
         this.clock = clock;
@@ -63,7 +63,7 @@ public final class TestRegion implements AutoCloseable {
             configs.add(new NodeConfig(peers.get(i).id(), region, root.resolve(peers.get(i).id()),
                     root.resolve(region + ".key"), "127.0.0.1", 0, peers, raft, purgeSeconds, links, maxJournalLag,
                     Ports.free(), TestPki.nodeTls(region, peers.get(i).id(), "optional"),
-                    root.resolve("root-token"), null, null));
+                    root.resolve("root-token"), new NodeConfig.Audit(null, auditFileBytes), null));
         }
     }
 
@@ -84,6 +84,7 @@ public final class TestRegion implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private final List<NodeConfig.Link> links = new ArrayList<>();
         private Long maxJournalLag;
+        private Long auditFileBytes;
         private Path restoreFrom;
         private Path keyFrom;
         private Path rootTokenFrom;
@@ -120,6 +121,12 @@ public final class TestRegion implements AutoCloseable {
             return this;
         }
 
+        /** Rotate the nodes' audit files at this size (small: a test sees rotation soon). */
+        public Builder auditFileBytes(long bytes) {
+            this.auditFileBytes = bytes;
+            return this;
+        }
+
         /** Keep at most this many journal records for a lagging replica region (then re-seed it). */
         public Builder maxJournalLag(long records) {
             this.maxJournalLag = records;
@@ -139,7 +146,7 @@ public final class TestRegion implements AutoCloseable {
 
         public TestRegion start() {
             TestRegion r = new TestRegion(region, root.resolve(region), size, raft, purgeSeconds, clock, links,
-                    maxJournalLag);
+                    maxJournalLag, auditFileBytes);
             if (restoreFrom != null) {
                 r.restore(restoreFrom, keyFrom, rootTokenFrom);
             } else {
