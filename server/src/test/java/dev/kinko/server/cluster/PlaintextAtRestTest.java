@@ -20,7 +20,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** No plaintext value in any file a node writes: Raft log, RocksDB, snapshots. */
+/**
+ * No plaintext value and no token in any file a node writes: Raft log, RocksDB, snapshots,
+ * audit log. The one file that holds a token is the root token file, by design.
+ */
 class PlaintextAtRestTest {
     @TempDir
     Path dir;
@@ -32,6 +35,7 @@ class PlaintextAtRestTest {
         // Needles are the random parts only: compression may cut a repeated prefix into a
         // back-reference, but random bytes stay literal, so a plaintext copy would be found.
         String nameMarker = HexFormat.of().formatHex(randomBytes(random, 8));
+        List<byte[]> tokens = new ArrayList<>();
         try (TestRegion region = TestRegion.builder("tokyo", dir).snapshotEvery(10).start()) {
             for (int i = 0; i < 40; i++) {
                 String name = "scan/s" + i + (i == 17 ? "-" + nameMarker : "");
@@ -45,6 +49,21 @@ class PlaintextAtRestTest {
                 region.withRetry(s -> s.putSecretValue(PutSecretValueRequest.newBuilder().setSecretId(name)
                         .setSecretBinary(ByteString.copyFrom(binary)).build()));
             }
+            region.access(0).putPolicy(dev.kinko.proto.v1.PutPolicyRequest.newBuilder().setName("scan").setDocument(
+                    "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"*\","
+                            + " \"Resource\": \"*\"}]}").build());
+            for (int i = 0; i < 10; i++) {
+                String token = region.access(i % 3).createToken(dev.kinko.proto.v1.CreateTokenRequest.newBuilder()
+                        .addPolicies("scan").build()).getToken();
+                tokens.add(secretOf(token));
+                // used on every node, so each audit log has lines about it
+                for (int n = 0; n < 3; n++) {
+                    dev.kinko.proto.v1.AccessServiceGrpc.newBlockingStub(io.grpc.ClientInterceptors.intercept(
+                            region.bareChannel(n), TestRegion.bearer(token)))
+                            .whoAmI(dev.kinko.proto.v1.WhoAmIRequest.getDefaultInstance());
+                }
+            }
+            tokens.add(secretOf(region.rootToken()));
             for (int i = 0; i < 3; i++) {
                 region.admin(i).takeSnapshot(TakeSnapshotRequest.getDefaultInstance());
             }
@@ -59,6 +78,16 @@ class PlaintextAtRestTest {
         assertThat(files).as("Raft log segments scanned").anyMatch(f -> f.toString().contains("log_"));
         assertThat(files).as("RocksDB tables scanned").anyMatch(f -> f.toString().endsWith(".sst"));
         assertThat(files).as("snapshots scanned").anyMatch(f -> f.toString().contains("/snapshots/"));
+        assertThat(files).as("audit logs scanned").anyMatch(f -> f.toString().contains("/audit/"));
+        for (Path f : files) {
+            if (f.getFileName().toString().endsWith("root-token")) {
+                continue; // the root token file holds the root token: that is its job
+            }
+            byte[] content = read(f);
+            for (byte[] t : tokens) {
+                assertThat(contains(content, t)).as("a token found in %s", f).isFalse();
+            }
+        }
         // the scan itself works: secret names are not secret and are found in plain
         assertThat(files).as("a secret name found in plain").anyMatch(f ->
                 contains(read(f), nameMarker.getBytes(StandardCharsets.UTF_8)));
@@ -103,6 +132,11 @@ class PlaintextAtRestTest {
                 assertThat(contains(content, v)).as("plaintext value found in %s", f).isFalse();
             }
         }
+    }
+
+    /** A token's secret part (the accessor is not secret: it names the token in lists and the audit log). */
+    private static byte[] secretOf(String token) {
+        return token.substring(token.lastIndexOf('.') + 1).getBytes(StandardCharsets.US_ASCII);
     }
 
     private static byte[] randomBytes(SecureRandom random, int n) {
