@@ -36,4 +36,15 @@ final class ReplicationGrpcService extends ReplicationServiceGrpc.ReplicationSer
         }
         forwarder.onLeader(ReplicationServiceGrpc.getApplyReplicationBatchMethod(), r, out, () -> receiver.apply(r));
     }
+
+    @Override
+    public void syncAccess(dev.kinko.proto.replication.v1.SyncAccessRequest r,
+                           StreamObserver<dev.kinko.proto.replication.v1.SyncAccessResponse> out) {
+        if (!Caller.current().region().equals(r.getSourceRegion())) {
+            out.onError(ErrorMapper.status(Reason.SOURCE_REGION_MISMATCH, Caller.current().principal()
+                    + " cannot ship access state as region " + r.getSourceRegion()));
+            return;
+        }
+        forwarder.onLeader(ReplicationServiceGrpc.getSyncAccessMethod(), r, out, () -> receiver.syncAccess(r));
+    }
 }

@@ -30,11 +30,12 @@ public final class CommandApplier {
 
     private final String region;
     private final ReplicationApplier replication;
-    private final AccessApplier access = new AccessApplier();
+    private final AccessApplier access;
 
     public CommandApplier(String region) {
         this.region = region;
         this.replication = new ReplicationApplier(region);
+        this.access = new AccessApplier(region);
     }
 
     /** Old request ids dropped per ForgetRequests command. */
@@ -102,7 +103,11 @@ public final class CommandApplier {
                 case UPDATE_LINK -> replication.updateLink(command.getUpdateLink(), state);
                 case PUT_LINK -> replication.putLink(command.getPutLink(), state);
                 case DELETE_LINK -> replication.deleteLink(command.getDeleteLink(), state);
-                case PROMOTE_REGION -> replication.promote(now, state);
+                case PROMOTE_REGION -> {
+                    CommandResult promoted = replication.promote(now, state);
+                    access.adoptAll(state);
+                    yield promoted;
+                }
                 case TRUNCATE_JOURNAL -> replication.truncate(command.getTruncateJournal(), state);
                 case REPLICA_OUTCOMES -> replication.outcomes(command.getReplicaOutcomes(), now, state);
                 case ADD_TRANSPORT_KEY -> addTransportKey(command.getAddTransportKey(), state);
@@ -112,6 +117,7 @@ public final class CommandApplier {
                 case DELETE_POLICY -> access.deletePolicy(command.getDeletePolicy().getName(), state);
                 case PUT_TOKEN -> access.putToken(command.getPutToken(), state);
                 case REVOKE_TOKEN -> access.revokeToken(command.getRevokeToken().getAccessor(), state);
+                case APPLY_ACCESS_SYNC -> access.applySync(command.getApplyAccessSync(), state);
                 case RECORD_AUDIT_HEAD -> {
                     state.putAuditHead(command.getRecordAuditHead().getHead());
                     yield CommandResult.getDefaultInstance();

@@ -111,6 +111,11 @@ final class ReplicationApplier {
                 count++;
             }
         }
+        if (cmd.getForceOverwrite()) {
+            // a failback: the region's policies win over same-named ones there, as its secrets do
+            state.link(cmd.getRegion()).ifPresent(l -> state.putLink(l.toBuilder().setAccessForceOverwrite(true)
+                    .setAccessShipped(0).build()));
+        }
         return CommandResult.newBuilder().setCount(count).build();
     }
 
@@ -318,6 +323,9 @@ final class ReplicationApplier {
         }
         if (cmd.getReseeded()) {
             b.setReseedRequired(false);
+        }
+        if (cmd.getAccessShipped() > link.getAccessShipped()) {
+            b.setAccessShipped(cmd.getAccessShipped());
         }
         if (cmd.getFenced()) {
             b.setFenced(true).setEpoch(Math.max(link.getEpoch(), cmd.getPromotedEpoch()))

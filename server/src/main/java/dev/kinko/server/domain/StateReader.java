@@ -55,6 +55,9 @@ public interface StateReader {
     /** Every token, in accessor order. */
     List<TokenRecord> tokens();
 
+    /** Counts changes of this region's own policies and tokens: a link ships them when it moved. */
+    long accessVersion();
+
     /** The audit chain head each node last recorded, in node order. */
     List<AuditHeadRecord> auditHeads();
 

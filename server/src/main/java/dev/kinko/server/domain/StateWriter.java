@@ -63,4 +63,6 @@ public interface StateWriter extends StateReader {
     void removeToken(String accessor);
 
     void putAuditHead(AuditHeadRecord head);
+
+    void setAccessVersion(long version);
 }

@@ -90,6 +90,10 @@ public final class ReplicationWriter {
         return proposer.submit(proposer.command().setApplyReplication(cmd));
     }
 
+    public CompletableFuture<CommandResult> applyAccessSync(dev.kinko.proto.raft.v1.ApplyAccessSyncCommand cmd) {
+        return proposer.submit(proposer.command().setApplyAccessSync(cmd));
+    }
+
     public CompletableFuture<CommandResult> updateLink(UpdateLinkCommand cmd) {
         return proposer.submit(proposer.command().setUpdateLink(cmd));
     }

@@ -1,5 +1,10 @@
 package dev.kinko.server.replication;
 
+import dev.kinko.proto.raft.v1.ApplyAccessSyncCommand;
+import dev.kinko.proto.replication.v1.SyncAccessRequest;
+import dev.kinko.proto.replication.v1.SyncAccessResponse;
+import java.util.List;
+
 import dev.kinko.proto.raft.v1.ApplyReplicationCommand;
 import dev.kinko.proto.raft.v1.ReplicaChange;
 import dev.kinko.proto.raft.v1.SourceRecord;
@@ -26,6 +31,7 @@ import java.util.concurrent.CompletableFuture;
  * own key, and proposes the batch through this region's Raft.
  */
 public final class ReplicaReceiver {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ReplicaReceiver.class);
     private final String region;
     private final StateQueries state;
     private final EnvelopeCipher cipher;
@@ -70,6 +76,28 @@ public final class ReplicaReceiver {
             return writer.applyShipped(cmd.build());
         }).thenApply(res -> ApplyReplicationBatchResponse.newBuilder().setAppliedSeq(res.getAppliedSeq())
                 .addAllOutcomes(res.getOutcomesList()).build());
+    }
+
+    /** A source region's policies and token hashes (no secret travels here: hashes are not tokens). */
+    public CompletableFuture<SyncAccessResponse> syncAccess(SyncAccessRequest r) {
+        if (r.getSourceRegion().isEmpty() || r.getSourceRegion().equals(region)) {
+            throw new KinkoException(Reason.INVALID_LINK, "source_region must name another region");
+        }
+        SourceRecord source = state.source(r.getSourceRegion())
+                .orElse(SourceRecord.newBuilder().setRegion(r.getSourceRegion()).build());
+        SourceRules.checkNotFenced(region, source, r.getEpoch());
+        List<String> conflicts = r.getPoliciesList().stream().map(dev.kinko.proto.raft.v1.PolicyRecord::getName)
+                .filter(n -> state.policy(n).map(p -> !p.getOriginRegion().equals(r.getSourceRegion())).orElse(false))
+                .toList();
+        if (!conflicts.isEmpty() && !r.getForceOverwrite()) {
+            LOG.warn("region {} keeps its own policies {} over region {}'s of the same names",
+                    region, conflicts, r.getSourceRegion());
+        }
+        return writer.applyAccessSync(ApplyAccessSyncCommand.newBuilder().setSourceRegion(r.getSourceRegion())
+                .setEpoch(r.getEpoch()).addAllPolicies(r.getPoliciesList()).addAllTokens(r.getTokensList())
+                .setForceOverwrite(r.getForceOverwrite()).build())
+                .thenApply(res -> SyncAccessResponse.newBuilder()
+                        .addAllConflictingPolicies(r.getForceOverwrite() ? List.of() : conflicts).build());
     }
 
     private ReplicaChange adopt(TransportKeys.Opening opening, ReplicatedChange c) {

@@ -1,5 +1,8 @@
 package dev.kinko.server.replication;
 
+import dev.kinko.proto.replication.v1.SyncAccessRequest;
+import dev.kinko.proto.replication.v1.SyncAccessResponse;
+
 import com.google.protobuf.ByteString;
 import com.google.rpc.ErrorInfo;
 import dev.kinko.proto.raft.v1.JournalRecord;
@@ -132,6 +135,10 @@ final class Shipper implements Runnable {
                     if (link.get().getReseedRequired()
                             || (cursor < state.journalStart() && cursor <= state.journalHead())) {
                         cursor = reseed(link.get()) + 1;
+                        continue;
+                    }
+                    if (state.accessVersion() > link.get().getAccessShipped()) {
+                        syncAccess(link.get());
                         continue;
                     }
                     List<JournalRecord> scanned = state.journal(cursor, settings.batchRecords());
@@ -293,6 +300,24 @@ final class Shipper implements Runnable {
             cursor = page.get(page.size() - 1).getSeq() + 1;
         }
         return forced;
+    }
+
+    /**
+     * Ships this region's own policies and token hashes, whole, when they changed since the
+     * destination last acknowledged them: the state is small, and a whole copy needs no journal.
+     */
+    private void syncAccess(LinkRecord link) {
+        long version = state.accessVersion();
+        SyncAccessRequest.Builder r = SyncAccessRequest.newBuilder().setSourceRegion(region).setEpoch(link.getEpoch())
+                .setForceOverwrite(link.getAccessForceOverwrite());
+        state.policies().stream().filter(p -> p.getOriginRegion().isEmpty()).forEach(r::addPolicies);
+        state.tokens().stream().filter(t -> t.getOriginRegion().isEmpty()).forEach(r::addTokens);
+        SyncAccessResponse res = stub().syncAccess(r.build());
+        if (res.getConflictingPoliciesCount() > 0) {
+            LOG.warn("region {} keeps its own policies {}: same names as policies of region {}", destination,
+                    res.getConflictingPoliciesList(), region);
+        }
+        writer.updateLink(UpdateLinkCommand.newBuilder().setRegion(destination).setAccessShipped(version).build()).join();
     }
 
     private ApplyReplicationBatchResponse send(LinkRecord link, List<JournalRecord> records, long firstSeq, long lastSeq,

@@ -125,6 +125,14 @@ abstract class RecordReader implements StateReader {
         return all(Family.TOKENS, TokenRecord.parser());
     }
 
+    static final byte[] ACCESS_VERSION = Keys.utf8("access-version");
+
+    @Override
+    public long accessVersion() {
+        byte[] v = get(Family.META, ACCESS_VERSION);
+        return v == null ? 0 : ByteBuffer.wrap(v).getLong();
+    }
+
     @Override
     public List<AuditHeadRecord> auditHeads() {
         return all(Family.AUDIT_HEADS, AuditHeadRecord.parser());

@@ -143,6 +143,11 @@ public final class StorageBatch extends RecordReader implements StateWriter {
     }
 
     @Override
+    public void setAccessVersion(long version) {
+        put(Family.META, ACCESS_VERSION, Keys.seq(version));
+    }
+
+    @Override
     public void putAuditHead(AuditHeadRecord head) {
         put(Family.AUDIT_HEADS, Keys.utf8(head.getNodeId()), head.toByteArray());
     }

@@ -53,6 +53,18 @@ final class InMemoryState implements StateWriter {
         return new ArrayList<>(tokens.values());
     }
 
+    long accessVersion;
+
+    @Override
+    public long accessVersion() {
+        return accessVersion;
+    }
+
+    @Override
+    public void setAccessVersion(long version) {
+        accessVersion = version;
+    }
+
     @Override
     public List<AuditHeadRecord> auditHeads() {
         return new ArrayList<>(auditHeads.values());

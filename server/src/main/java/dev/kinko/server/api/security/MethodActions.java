@@ -76,6 +76,7 @@ public final class MethodActions {
 
         action(ReplicationServiceGrpc.getGetRegionInfoMethod(), Actions.REPLICATE);
         action(ReplicationServiceGrpc.getApplyReplicationBatchMethod(), Actions.REPLICATE);
+        action(ReplicationServiceGrpc.getSyncAccessMethod(), Actions.REPLICATE);
     }
 
     private MethodActions() {}
