@@ -1,0 +1,133 @@
+package dev.kinko.server.domain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import dev.kinko.proto.raft.v1.ApplyAccessSyncCommand;
+import dev.kinko.proto.raft.v1.Command;
+import dev.kinko.proto.raft.v1.CommandResult;
+import dev.kinko.proto.raft.v1.DeletePolicyCommand;
+import dev.kinko.proto.raft.v1.PolicyRecord;
+import dev.kinko.proto.raft.v1.PromoteRegionCommand;
+import dev.kinko.proto.raft.v1.PutPolicyCommand;
+import dev.kinko.proto.raft.v1.PutTokenCommand;
+import dev.kinko.proto.raft.v1.RevokeTokenCommand;
+import dev.kinko.proto.raft.v1.SourceRecord;
+import dev.kinko.proto.raft.v1.TokenRecord;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Policies and tokens in the state: this region's own, replicated ones (read-only), promotion. */
+class AccessApplierTest {
+    final CommandApplier osaka = new CommandApplier("osaka");
+    InMemoryState state;
+
+    @BeforeEach
+    void fresh() {
+        state = new InMemoryState();
+    }
+
+    CommandResult apply(Command.Builder c) {
+        return osaka.apply(c.setTimestampMillis(1_000).build(), state);
+    }
+
+    static PolicyRecord policy(String name, String doc) {
+        return PolicyRecord.newBuilder().setName(name).setDocument(doc).build();
+    }
+
+    static TokenRecord token(String accessor) {
+        return TokenRecord.newBuilder().setAccessor(accessor).setHash(ByteString.copyFrom(new byte[32]))
+                .addPolicies("app").build();
+    }
+
+    Command.Builder sync(String from, long epoch, boolean force, PolicyRecord p, TokenRecord... tokens) {
+        ApplyAccessSyncCommand.Builder b = ApplyAccessSyncCommand.newBuilder().setSourceRegion(from).setEpoch(epoch)
+                .setForceOverwrite(force);
+        if (p != null) {
+            b.addPolicies(p);
+        }
+        for (TokenRecord t : tokens) {
+            b.addTokens(t);
+        }
+        return Command.newBuilder().setApplyAccessSync(b);
+    }
+
+    @Test
+    void ownChangesMoveTheAccessVersionReplicatedOnesDoNot() {
+        apply(Command.newBuilder().setPutPolicy(PutPolicyCommand.newBuilder().setPolicy(policy("mine", "{}"))));
+        apply(Command.newBuilder().setPutToken(PutTokenCommand.newBuilder().setToken(token("a1"))));
+        assertThat(state.accessVersion()).isEqualTo(2);
+        apply(sync("tokyo", 0, false, policy("app", "{1}"), token("t1")));
+        assertThat(state.accessVersion()).isEqualTo(2);
+        assertThat(state.policy("app").orElseThrow().getOriginRegion()).isEqualTo("tokyo");
+        assertThat(state.token("t1").orElseThrow().getOriginRegion()).isEqualTo("tokyo");
+        assertThat(state.source("tokyo")).as("promotion will fence tokyo").isPresent();
+    }
+
+    @Test
+    void aSyncReplacesWhatCameFromThatRegionAndKeepsTheRest() {
+        apply(Command.newBuilder().setPutToken(PutTokenCommand.newBuilder().setToken(token("own"))));
+        apply(sync("tokyo", 0, false, policy("app", "{1}"), token("t1"), token("t2")));
+        apply(sync("tokyo", 0, false, policy("app", "{2}"), token("t2")));
+        assertThat(state.tokens()).extracting(TokenRecord::getAccessor).containsExactly("own", "t2");
+        assertThat(state.policy("app").orElseThrow().getDocument()).isEqualTo("{2}");
+        apply(sync("tokyo", 0, false, null));
+        assertThat(state.policies()).isEmpty();
+    }
+
+    @Test
+    void aSameNamedPolicyOfThisRegionIsKeptUnlessTheSourceForcesIt() {
+        apply(Command.newBuilder().setPutPolicy(PutPolicyCommand.newBuilder().setPolicy(policy("app", "{mine}"))));
+        CommandResult kept = apply(sync("tokyo", 0, false, policy("app", "{theirs}")));
+        assertThat(kept.getCount()).as("conflicts").isEqualTo(1);
+        assertThat(state.policy("app").orElseThrow().getDocument()).isEqualTo("{mine}");
+        apply(sync("tokyo", 0, true, policy("app", "{theirs}")));
+        assertThat(state.policy("app").orElseThrow()).satisfies(p -> {
+            assertThat(p.getDocument()).isEqualTo("{theirs}");
+            assertThat(p.getOriginRegion()).isEqualTo("tokyo");
+        });
+    }
+
+    @Test
+    void replicatedRecordsAreReadOnlyUntilPromotion() {
+        apply(sync("tokyo", 0, false, policy("app", "{1}"), token("t1")));
+        assertThat(apply(Command.newBuilder().setPutPolicy(PutPolicyCommand.newBuilder().setPolicy(policy("app", "{x}"))))
+                .getErrorReason()).isEqualTo("REPLICA_READ_ONLY");
+        assertThat(apply(Command.newBuilder().setDeletePolicy(DeletePolicyCommand.newBuilder().setName("app")))
+                .getErrorReason()).isEqualTo("REPLICA_READ_ONLY");
+        assertThat(apply(Command.newBuilder().setRevokeToken(RevokeTokenCommand.newBuilder().setAccessor("t1")))
+                .getErrorReason()).isEqualTo("REPLICA_READ_ONLY");
+
+        assertThat(apply(Command.newBuilder().setPromoteRegion(PromoteRegionCommand.getDefaultInstance()))
+                .getErrorReason()).isEmpty();
+        assertThat(state.policy("app").orElseThrow().getOriginRegion()).isEmpty();
+        assertThat(state.token("t1").orElseThrow().getOriginRegion()).isEmpty();
+        assertThat(state.accessVersion()).as("shipped on from here").isPositive();
+        // the old primary is fenced: its next sync is refused and changes nothing
+        assertThat(apply(sync("tokyo", 0, false, null)).getErrorReason()).isEqualTo("REGION_PROMOTED");
+        assertThat(state.token("t1")).isPresent();
+        assertThat(apply(Command.newBuilder().setRevokeToken(RevokeTokenCommand.newBuilder().setAccessor("t1")))
+                .getErrorReason()).isEmpty();
+    }
+
+    @Test
+    void aSyncFromItselfOrNowhereIsRefused() {
+        assertThat(apply(sync("osaka", 0, false, null)).getErrorReason()).isEqualTo("INVALID_LINK");
+        assertThat(apply(sync("", 0, false, null)).getErrorReason()).isEqualTo("INVALID_LINK");
+        state.putSource(SourceRecord.newBuilder().setRegion("tokyo").setEpoch(2).build());
+        assertThat(apply(sync("tokyo", 1, false, null)).getErrorReason()).isEqualTo("REGION_PROMOTED");
+    }
+
+    @Test
+    void aSecondRootBootstrapLeavesTheFirst() {
+        TokenRecord first = token("root-1").toBuilder().setRoot(true).build();
+        TokenRecord second = token("root-2").toBuilder().setRoot(true).build();
+        assertThat(apply(Command.newBuilder().setPutToken(PutTokenCommand.newBuilder().setToken(first)
+                .setBootstrapRoot(true))).getCount()).isEqualTo(1);
+        CommandResult again = apply(Command.newBuilder().setPutToken(PutTokenCommand.newBuilder().setToken(second)
+                .setBootstrapRoot(true)));
+        assertThat(again.getCount()).isZero();
+        assertThat(again.getName()).isEqualTo("root-1");
+        assertThat(state.token("root-2")).isEmpty();
+    }
+}
