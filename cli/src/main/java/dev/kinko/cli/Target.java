@@ -1,6 +1,7 @@
 package dev.kinko.cli;
 
 import dev.kinko.client.KinkoClient;
+import dev.kinko.client.KinkoClientBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Option;
@@ -38,12 +39,12 @@ final class Target {
         if (a == null || a.isBlank()) {
             throw new CliException("no node address: pass --addr HOST:PORT[,...] or set KINKO_ADDR");
         }
-        KinkoClient.Builder b = KinkoClient.builder().addresses(a).deadline(Duration.ofSeconds(timeoutSeconds));
+        KinkoClientBuilder b = KinkoClient.builder().addresses(a).deadline(Duration.ofSeconds(timeoutSeconds));
         return credentials(b).build();
     }
 
     /** Adds the TLS trust, the client certificate and the token that the flags or the environment give. */
-    KinkoClient.Builder credentials(KinkoClient.Builder b) {
+    KinkoClientBuilder credentials(KinkoClientBuilder b) {
         Path ca = caCert != null ? caCert : path("KINKO_CACERT");
         Path c = cert != null ? cert : path("KINKO_CERT");
         Path k = key != null ? key : path("KINKO_KEY");

@@ -1,6 +1,5 @@
 package dev.kinko.client;
 
-import dev.kinko.client.KinkoClient.Region;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;

@@ -62,7 +62,7 @@ class KinkoClientRegionsTest {
         return client(KinkoClient.builder(), preferred);
     }
 
-    static KinkoClient client(KinkoClient.Builder b, TestRegion... preferred) {
+    static KinkoClient client(KinkoClientBuilder b, TestRegion... preferred) {
         b.deadline(Duration.ofSeconds(5)).retry(ATTEMPTS, Duration.ofMillis(20))
                 .tls(preferred[0].caFile()).token(preferred[0].rootToken());
         for (TestRegion r : preferred) {
