@@ -30,12 +30,16 @@ final class PolicyCommand {
         @Option(names = "--file", required = true, paramLabel = "FILE", description = "The policy document (JSON).")
         String file;
 
+        @Option(names = "--client", paramLabel = "NAME",
+                description = "A client certificate (client:NAME, from 'kinko pki issue client') the policy applies to; repeat for more.")
+        java.util.List<String> clients = new java.util.ArrayList<>();
+
         @Override
         void run(KinkoClient client) throws IOException {
             String document = file.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
                     : Files.readString(Path.of(file));
             PutPolicyResponse r = client.access(a -> a.putPolicy(PutPolicyRequest.newBuilder().setName(name)
-                    .setDocument(document).build()));
+                    .setDocument(document).addAllClients(clients).build()));
             if (json()) {
                 printJson(r);
             } else {

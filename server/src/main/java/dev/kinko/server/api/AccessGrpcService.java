@@ -56,7 +56,7 @@ final class AccessGrpcService extends AccessServiceGrpc.AccessServiceImplBase {
     @Override
     public void putPolicy(PutPolicyRequest r, StreamObserver<PutPolicyResponse> out) {
         forwarder.onLeader(AccessServiceGrpc.getPutPolicyMethod(), r, out, () -> writer.putPolicy(r.getName(),
-                r.getDocument(), RequestIds.current()).thenApply(p -> PutPolicyResponse.newBuilder().setPolicy(policy(p)).build()));
+                r.getDocument(), r.getClientsList(), RequestIds.current()).thenApply(p -> PutPolicyResponse.newBuilder().setPolicy(policy(p)).build()));
     }
 
     @Override
@@ -122,7 +122,7 @@ final class AccessGrpcService extends AccessServiceGrpc.AccessServiceImplBase {
     }
 
     private static Policy policy(PolicyRecord p) {
-        return Policy.newBuilder().setName(p.getName()).setDocument(p.getDocument())
+        return Policy.newBuilder().setName(p.getName()).setDocument(p.getDocument()).addAllClients(p.getClientsList())
                 .setCreatedDate(time(p.getCreatedMillis())).setUpdatedDate(time(p.getUpdatedMillis())).build();
     }
 

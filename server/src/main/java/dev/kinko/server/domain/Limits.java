@@ -43,4 +43,6 @@ public final class Limits {
     public static final java.time.Duration MIN_TOKEN_TTL = java.time.Duration.ofMinutes(1);
     public static final java.time.Duration MAX_TOKEN_TTL = java.time.Duration.ofDays(3_650);
     public static final int MAX_TOKEN_NAME_LENGTH = 128;
+    /** Client-certificate identities one policy applies to at most. */
+    public static final int MAX_POLICY_CLIENTS = 100;
 }

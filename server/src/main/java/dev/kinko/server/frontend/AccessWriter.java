@@ -34,10 +34,22 @@ public final class AccessWriter {
         this.proposer = proposer;
     }
 
-    public CompletableFuture<PolicyRecord> putPolicy(String name, String document, String requestId) {
+    public CompletableFuture<PolicyRecord> putPolicy(String name, String document, List<String> clients,
+                                                     String requestId) {
         PolicyNames.validate(name);
         PolicyDocument.parse(document);
-        PolicyRecord record = PolicyRecord.newBuilder().setName(name).setDocument(document).build();
+        if (clients.size() > Limits.MAX_POLICY_CLIENTS) {
+            throw new KinkoException(Reason.MALFORMED_POLICY, "a policy applies to at most " + Limits.MAX_POLICY_CLIENTS
+                    + " client certificates");
+        }
+        for (String c : clients) {
+            if (!dev.kinko.server.crypto.pki.PeerIdentity.PEER_NAME.matcher(c).matches()) {
+                throw new KinkoException(Reason.MALFORMED_POLICY, "a client name is 1-"
+                        + dev.kinko.server.crypto.pki.PeerIdentity.MAX_NAME_LENGTH + " of A-Z, a-z, 0-9, '.', '_', '-'");
+            }
+        }
+        PolicyRecord record = PolicyRecord.newBuilder().setName(name).setDocument(document)
+                .addAllClients(new LinkedHashSet<>(clients)).build();
         return proposer.submit(proposer.command().setRequestId(requestId)
                         .setPutPolicy(PutPolicyCommand.newBuilder().setPolicy(record)))
                 .thenApply(r -> state.policy(name).orElse(record));

@@ -102,6 +102,24 @@ class TransportSecurityTest {
         ManagedChannel asAlice = channel(clientAddress(), TestPki.caFile(), alice);
         assertThat(AccessServiceGrpc.newBlockingStub(asAlice).whoAmI(WhoAmIRequest.getDefaultInstance()).getPrincipal())
                 .isEqualTo("client:alice");
+        // a certificate identity has no rights of its own ...
+        osaka.secrets(0).createSecret(dev.kinko.proto.v1.CreateSecretRequest.newBuilder().setName("certs/db")
+                .setSecretString("for-alice").build());
+        dev.kinko.proto.v1.SecretsServiceGrpc.SecretsServiceBlockingStub secrets = dev.kinko.proto.v1.SecretsServiceGrpc
+                .newBlockingStub(asAlice).withDeadlineAfter(10, TimeUnit.SECONDS);
+        dev.kinko.proto.v1.GetSecretValueRequest get = dev.kinko.proto.v1.GetSecretValueRequest.newBuilder()
+                .setSecretId("certs/db").build();
+        assertThatThrownBy(() -> secrets.getSecretValue(get)).satisfies(e ->
+                assertThat(ErrorMapper.reasonOf(e)).isEqualTo("ACCESS_DENIED"));
+        // ... until a policy names it
+        osaka.access(0).putPolicy(PutPolicyRequest.newBuilder().setName("alice-reads").addClients("alice").setDocument("""
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                  "Resource": "certs/*"}]}
+                """).build());
+        org.awaitility.Awaitility.await().atMost(TestRegion.SETTLE).ignoreExceptions().until(() ->
+                secrets.getSecretValue(get).getSecretString().equals("for-alice"));
+        assertThat(AccessServiceGrpc.newBlockingStub(asAlice).whoAmI(WhoAmIRequest.getDefaultInstance())
+                .getPoliciesList()).containsExactly("alice-reads");
     }
 
     /** A Raft RPC sent by hand: the peer check runs before Ratis reads a byte of it. */

@@ -48,7 +48,8 @@ public final class TestRegion implements AutoCloseable {
     private volatile String rootToken;
 
     private TestRegion(String region, Path root, int size, NodeConfig.Raft raft, int purgeSeconds, Clock clock,
-                       List<NodeConfig.Link> links, Long maxJournalLag, Long auditFileBytes) {
+                       List<NodeConfig.Link> links, Long maxJournalLag, Long auditFileBytes,
+                       NodeConfig.RateLimit rateLimit) {
         this.region = region;
         this.root = root;
         this.clock = clock;
@@ -63,7 +64,7 @@ public final class TestRegion implements AutoCloseable {
             configs.add(new NodeConfig(peers.get(i).id(), region, root.resolve(peers.get(i).id()),
                     root.resolve(region + ".key"), "127.0.0.1", 0, peers, raft, purgeSeconds, links, maxJournalLag,
                     Ports.free(), TestPki.nodeTls(region, peers.get(i).id(), "optional"),
-                    root.resolve("root-token"), new NodeConfig.Audit(null, auditFileBytes), null));
+                    root.resolve("root-token"), new NodeConfig.Audit(null, auditFileBytes), rateLimit));
         }
     }
 
@@ -85,6 +86,7 @@ public final class TestRegion implements AutoCloseable {
         private final List<NodeConfig.Link> links = new ArrayList<>();
         private Long maxJournalLag;
         private Long auditFileBytes;
+        private NodeConfig.RateLimit rateLimit;
         private Path restoreFrom;
         private Path keyFrom;
         private Path rootTokenFrom;
@@ -121,6 +123,12 @@ public final class TestRegion implements AutoCloseable {
             return this;
         }
 
+        /** Each identity may send this many requests a second, in bursts of {@code burst}. */
+        public Builder rateLimit(double perSecond, int burst) {
+            this.rateLimit = new NodeConfig.RateLimit(perSecond, burst);
+            return this;
+        }
+
         /** Rotate the nodes' audit files at this size (small: a test sees rotation soon). */
         public Builder auditFileBytes(long bytes) {
             this.auditFileBytes = bytes;
@@ -146,7 +154,7 @@ public final class TestRegion implements AutoCloseable {
 
         public TestRegion start() {
             TestRegion r = new TestRegion(region, root.resolve(region), size, raft, purgeSeconds, clock, links,
-                    maxJournalLag, auditFileBytes);
+                    maxJournalLag, auditFileBytes, rateLimit);
             if (restoreFrom != null) {
                 r.restore(restoreFrom, keyFrom, rootTokenFrom);
             } else {

@@ -120,10 +120,17 @@ public final class Authenticator {
 
     private Caller byCertificate(PeerIdentity peer, String source) {
         return switch (peer.kind()) {
-            case CLIENT -> new Caller(peer.principal(), "", Set.of(), Caller.Kind.CLIENT_CERT, source);
+            case CLIENT -> new Caller(peer.principal(), "", policiesOf(peer.name()), Caller.Kind.CLIENT_CERT, source);
             case REGION -> new Caller(peer.principal(), "", Set.of(), Caller.Kind.REGION, source);
             case NODE -> new Caller(peer.principal(), "", Set.of(), Caller.Kind.NODE, source);
         };
+    }
+
+    /** The policies that name a client certificate's identity. */
+    private Set<String> policiesOf(String client) {
+        Set<String> names = new LinkedHashSet<>();
+        state.policies().stream().filter(p -> p.getClientsList().contains(client)).forEach(p -> names.add(p.getName()));
+        return names;
     }
 
     static Optional<PeerIdentity> peerOf(SSLSession session) {
