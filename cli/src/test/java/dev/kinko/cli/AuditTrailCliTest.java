@@ -10,8 +10,6 @@ import dev.kinko.proto.v1.SecretsServiceGrpc;
 import dev.kinko.server.testing.TestRegion;
 import io.grpc.ClientInterceptors;
 import io.grpc.StatusRuntimeException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,16 +28,8 @@ class AuditTrailCliTest {
     @TempDir
     Path dir;
 
-    record Result(int code, String out, String err) {}
-
-    static Result kinko(TestRegion region, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--addr", region.addresses(), "--cacert", region.caFile().toString(),
-                "--token", region.rootToken()));
-        int code = KinkoCli.run(all.toArray(String[]::new), new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Result(code, out.toString(), err.toString());
+    static CliRun kinko(TestRegion region, String... args) {
+        return CliRun.kinko(region, args);
     }
 
     @Test
@@ -76,7 +66,7 @@ class AuditTrailCliTest {
                     "\"reason\":\"UNAUTHENTICATED\"", "\"outcome\":\"allowed\"");
             assertThat(all).doesNotContain(value, tokyo.rootToken(), reader);
 
-            Result ok = verify(tokyo, files);
+            CliRun ok = verify(tokyo, files);
             assertThat(ok.code()).as(ok.err()).isZero();
             assertThat(ok.out()).startsWith("ok: ");
 
@@ -113,13 +103,13 @@ class AuditTrailCliTest {
         Path copy = Files.createDirectories(dir.resolve("tampered-" + System.nanoTime()));
         Path file = copy.resolve("audit-00000000000000000001.jsonl");
         Files.write(file, lines);
-        Result r = verify(region, List.of(file));
+        CliRun r = verify(region, List.of(file));
         assertThat(r.code()).as("%s: %s", why, r.out()).isEqualTo(KinkoCli.EXIT_ERROR);
         assertThat(r.err()).startsWith("kinko: audit chain broken at audit-00000000000000000001.jsonl " + place)
                 .contains(why);
     }
 
-    Result verify(TestRegion region, List<Path> files) {
+    CliRun verify(TestRegion region, List<Path> files) {
         List<String> args = new ArrayList<>(List.of("audit", "verify"));
         files.forEach(f -> args.add(f.toString()));
         return kinko(region, args.toArray(String[]::new));

@@ -6,10 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.util.JsonFormat;
 import dev.kinko.proto.v1.GetRegionStatusResponse;
 import dev.kinko.server.testing.TestRegion;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,16 +16,8 @@ class ReplicationCliTest {
     @TempDir
     Path dir;
 
-    record Result(int code, String out, String err) {}
-
-    static Result kinko(TestRegion region, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--addr", region.addresses(), "--cacert", region.caFile().toString(),
-                "--token", region.rootToken()));
-        int code = KinkoCli.run(all.toArray(String[]::new), new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Result(code, out.toString(), err.toString());
+    static CliRun kinko(TestRegion region, String... args) {
+        return CliRun.kinko(region, args);
     }
 
     @Test
@@ -40,7 +29,7 @@ class ReplicationCliTest {
             await().atMost(TestRegion.SETTLE).until(() -> kinko(tokyo, "secret", "describe", "cli/db").out()
                     .contains("Replica region: osaka  InSync"));
             assertThat(kinko(osaka, "secret", "describe", "cli/db").out()).contains("Primary region: tokyo (read-only replica here)");
-            Result readOnly = kinko(osaka, "secret", "put", "cli/db", "--value", "x");
+            CliRun readOnly = kinko(osaka, "secret", "put", "cli/db", "--value", "x");
             assertThat(readOnly.code()).isEqualTo(1);
             assertThat(readOnly.err()).contains("REPLICA_READ_ONLY").contains("tokyo");
 
@@ -63,12 +52,12 @@ class ReplicationCliTest {
 
             assertThat(kinko(tokyo, "region", "status").out()).contains("region tokyo  role primary").contains("link to osaka");
             assertThat(kinko(osaka, "region", "status").out()).contains("replica of tokyo");
-            Result promote = kinko(osaka, "region", "promote");
+            CliRun promote = kinko(osaka, "region", "promote");
             assertThat(promote.code()).isZero();
             assertThat(promote.out()).contains("promoted: 1 secrets").contains("fenced tokyo");
             assertThat(kinko(osaka, "region", "status").out()).contains("PROMOTED");
             assertThat(kinko(osaka, "secret", "put", "cli/db", "--value", "after").code()).isZero();
-            Result again = kinko(tokyo, "region", "promote");
+            CliRun again = kinko(tokyo, "region", "promote");
             assertThat(again.code()).isEqualTo(1);
             assertThat(again.err()).contains("NOT_A_REPLICA_REGION");
         }
@@ -78,14 +67,14 @@ class ReplicationCliTest {
     void regionLinksListAddAndRemove() throws Exception {
         try (TestRegion osaka = TestRegion.start("osaka", dir);
              TestRegion tokyo = TestRegion.builder("tokyo", dir).link(osaka).start()) {
-            Result list = kinko(tokyo, "region", "links", "list");
+            CliRun list = kinko(tokyo, "region", "links", "list");
             assertThat(list.code()).as(list.err()).isZero();
             assertThat(list.out().lines().findFirst().orElseThrow()).startsWith("REGION").contains("WATERMARK");
             assertThat(list.out().lines().skip(1)).singleElement().satisfies(line -> assertThat(line)
                     .startsWith("osaka ").endsWith(osaka.addresses()));
 
             GetRegionStatusResponse.Builder json = GetRegionStatusResponse.newBuilder();
-            Result listJson = kinko(tokyo, "region", "links", "list", "-o", "json");
+            CliRun listJson = kinko(tokyo, "region", "links", "list", "-o", "json");
             assertThat(listJson.code()).as(listJson.err()).isZero();
             JsonFormat.parser().merge(listJson.out(), json);
             assertThat(json.getRegion()).isEqualTo("tokyo");
@@ -95,25 +84,25 @@ class ReplicationCliTest {
             });
             assertThat(kinko(osaka, "region", "links", "list").out()).isEqualTo("region osaka has no links\n");
 
-            Result unknown = kinko(tokyo, "region", "links", "remove", "kyoto");
+            CliRun unknown = kinko(tokyo, "region", "links", "remove", "kyoto");
             assertThat(unknown.code()).isEqualTo(KinkoCli.EXIT_ERROR);
             assertThat(unknown.err().lines()).containsExactly("kinko: UNKNOWN_REGION: there is no link to region kyoto");
 
             // 'link' (the first shape) and 'links add' change the same link
-            Result linked = kinko(tokyo, "region", "link", "--region", "kyoto", "--to", "127.0.0.1:1,127.0.0.1:2");
+            CliRun linked = kinko(tokyo, "region", "link", "--region", "kyoto", "--to", "127.0.0.1:1,127.0.0.1:2");
             assertThat(linked.code()).as(linked.err()).isZero();
             assertThat(linked.out()).isEqualTo("linked to kyoto\n");
             assertThat(linkLine(tokyo, "kyoto")).endsWith("127.0.0.1:1,127.0.0.1:2");
-            Result added = kinko(tokyo, "region", "links", "add", "kyoto", "--addresses", "127.0.0.1:3,127.0.0.1:4,127.0.0.1:5");
+            CliRun added = kinko(tokyo, "region", "links", "add", "kyoto", "--addresses", "127.0.0.1:3,127.0.0.1:4,127.0.0.1:5");
             assertThat(added.code()).as(added.err()).isZero();
             assertThat(added.out()).isEqualTo("linked to kyoto\n");
             assertThat(linkLine(tokyo, "kyoto")).endsWith("127.0.0.1:3,127.0.0.1:4,127.0.0.1:5");
-            Result removed = kinko(tokyo, "region", "links", "remove", "kyoto");
+            CliRun removed = kinko(tokyo, "region", "links", "remove", "kyoto");
             assertThat(removed.code()).as(removed.err()).isZero();
             assertThat(removed.out()).isEqualTo("removed the link to kyoto\n");
             assertThat(kinko(tokyo, "region", "links", "list").out()).doesNotContain("kyoto").contains("osaka");
 
-            Result self = kinko(tokyo, "region", "links", "add", "tokyo", "--addresses", "127.0.0.1:1");
+            CliRun self = kinko(tokyo, "region", "links", "add", "tokyo", "--addresses", "127.0.0.1:1");
             assertThat(self.code()).isEqualTo(KinkoCli.EXIT_ERROR);
             assertThat(self.err()).startsWith("kinko: INVALID_LINK: ");
             assertThat(kinko(tokyo, "region", "links", "add", "kyoto").code()).isEqualTo(KinkoCli.EXIT_USAGE);
@@ -121,7 +110,7 @@ class ReplicationCliTest {
             // a link that a secret still replicates over stays
             assertThat(kinko(tokyo, "secret", "create", "cli/linked", "--value", "v", "--replica-region", "osaka").code())
                     .isZero();
-            Result inUse = kinko(tokyo, "region", "links", "remove", "osaka");
+            CliRun inUse = kinko(tokyo, "region", "links", "remove", "osaka");
             assertThat(inUse.code()).isEqualTo(KinkoCli.EXIT_ERROR);
             assertThat(inUse.err().lines()).singleElement().satisfies(line -> assertThat(line)
                     .startsWith("kinko: LINK_IN_USE: secret cli/linked is replicated to region osaka"));
@@ -130,7 +119,7 @@ class ReplicationCliTest {
     }
 
     private static String linkLine(TestRegion region, String to) {
-        Result list = kinko(region, "region", "links", "list");
+        CliRun list = kinko(region, "region", "links", "list");
         assertThat(list.code()).as(list.err()).isZero();
         return list.out().lines().filter(l -> l.startsWith(to + " ")).findFirst().orElseThrow();
     }

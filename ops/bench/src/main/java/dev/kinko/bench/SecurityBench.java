@@ -1,7 +1,10 @@
 package dev.kinko.bench;
 
 import com.google.protobuf.ByteString;
+import dev.kinko.proto.v1.AdminServiceGrpc;
 import dev.kinko.proto.v1.CreateSecretRequest;
+import dev.kinko.proto.v1.GetClusterStatusRequest;
+import dev.kinko.proto.v1.GetClusterStatusResponse;
 import dev.kinko.proto.v1.GetSecretValueRequest;
 import dev.kinko.proto.v1.PutSecretValueRequest;
 import dev.kinko.proto.v1.SecretsServiceGrpc;
@@ -35,7 +38,8 @@ import org.HdrHistogram.Recorder;
  * load goes to each in alternating rounds of one run, so machine noise hits both alike; the
  * report is the ratio secured/baseline for 512-byte writes and linearizable reads.
  *
- * <p>Arguments: the secured jar, the baseline jar, writers, seconds per round, rounds.
+ * <p>Arguments: the secured jar, the baseline jar ({@code -} for none: the secured region alone,
+ * to profile it), clients, seconds per round, rounds.
  */
 public final class SecurityBench {
     static final int SECRETS = 256;
@@ -60,10 +64,15 @@ public final class SecurityBench {
         System.out.println("driver JVM: " + Runtime.version() + " " + ManagementFactory.getRuntimeMXBean().getInputArguments()
                 + ", cores " + Runtime.getRuntime().availableProcessors());
         Path dir = Files.createTempDirectory("kinko-bench-security");
-        List<Deployment> deployments = new ArrayList<>();
+        List<Deployment> deployments = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // a bench stopped by Ctrl-C stops its node processes too
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deployments.forEach(d -> d.dev().destroy())));
         try {
-            deployments.add(start("baseline", baselineJar, dir.resolve("baseline"), 12101));
-            deployments.add(start("secured", securedJar, dir.resolve("secured"), 13101));
+            // kinko dev puts Raft ports 1000 and metrics ports 2000 above the client ports: 3000 apart
+            if (!baselineJar.toString().equals("-")) { // "-": the secured region alone, to profile it
+                deployments.add(start("baseline", baselineJar, dir.resolve("baseline"), 21101));
+            }
+            deployments.add(start("secured", securedJar, dir.resolve("secured"), 24101));
             byte[] value = new byte[VALUE_BYTES];
             new java.util.Random(1).nextBytes(value);
             for (Deployment d : deployments) {
@@ -102,6 +111,9 @@ public final class SecurityBench {
                 }
                 double[] b = figures.get("baseline");
                 double[] s = figures.get("secured");
+                if (b == null) {
+                    continue;
+                }
                 System.out.printf("ratio secured/baseline, %s: throughput %.2f, p50 %.2f, p99 %.2f%n", what,
                         s[0] / b[0], s[1] / b[1], s[2] / b[2]);
             }
@@ -138,16 +150,39 @@ public final class SecurityBench {
                 vars.put(line.substring(0, eq), line.substring(eq + 1));
             }
         }
-        // writes go to the leader, found by asking each node once
-        String leader = vars.get("KINKO_ADDR").split(",")[0];
         Metadata headers = new Metadata();
         ChannelCredentials creds = InsecureChannelCredentials.create();
         if (vars.containsKey("KINKO_TOKEN")) {
             creds = tlsTrusting(Path.of(vars.get("KINKO_CACERT")));
             headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + vars.get("KINKO_TOKEN"));
         }
+        // every call goes to the leader (no forwarding in either variant), found through the region's status;
+        // an older kinko dev writes its env file before the region is up, so ask until it answers
+        ManagedChannel first = Grpc.newChannelBuilder(vars.get("KINKO_ADDR").split(",")[0], creds).build();
+        String leader = null;
+        try {
+            while (leader == null) {
+                try {
+                    GetClusterStatusResponse status = AdminServiceGrpc.newBlockingStub(first)
+                            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                            .withDeadlineAfter(5, TimeUnit.SECONDS).getClusterStatus(GetClusterStatusRequest.getDefaultInstance());
+                    leader = status.getMembersList().stream().filter(m -> m.getNodeId().equals(status.getLeaderId()))
+                            .findFirst().map(m -> m.getClientAddress()).orElse(null);
+                } catch (io.grpc.StatusRuntimeException notYet) {
+                    // still starting
+                }
+                if (leader == null) {
+                    if (!dev.isAlive() || System.nanoTime() > deadline) {
+                        throw new IllegalStateException(label + " elected no leader; see " + data.resolve("dev.log"));
+                    }
+                    Thread.sleep(500);
+                }
+            }
+        } finally {
+            first.shutdownNow();
+        }
         ManagedChannel channel = Grpc.newChannelBuilder(leader, creds).build();
-        System.out.println(label + ": " + jar + " on " + vars.get("KINKO_ADDR") + (vars.containsKey("KINKO_TOKEN")
+        System.out.println(label + ": " + jar + ", leader " + leader + (vars.containsKey("KINKO_TOKEN")
                 ? " (TLS, token, policy check, audit)" : " (plaintext, no checks)"));
         return new Deployment(label, dev, channel, headers);
     }

@@ -128,11 +128,16 @@ final class AuditLines {
         return new Parsed(seq.asLong(), prev, hash, sha256(hashed).equals(hash));
     }
 
-    private static String sha256(byte[] bytes) {
+    /** One digest per thread: looking the algorithm up for every line showed in the node's profile. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java runtime has SHA-256", e);
         }
+    });
+
+    private static String sha256(byte[] bytes) {
+        return HexFormat.of().formatHex(SHA256.get().digest(bytes));
     }
 }

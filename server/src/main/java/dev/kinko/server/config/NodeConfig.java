@@ -76,8 +76,8 @@ public record NodeConfig(
     /** Requests per second each identity may send (a token bucket of {@code burst}). */
     public record RateLimit(Double requestsPerSecond, Integer burst) {}
 
-    public static final double DEFAULT_RATE_PER_SECOND = 1_000;
-    public static final int DEFAULT_RATE_BURST = 2_000;
+    public static final double DEFAULT_RATE_PER_SECOND = 10_000;
+    public static final int DEFAULT_RATE_BURST = 20_000;
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)

@@ -49,12 +49,17 @@ public final class AccessTokens {
         return m.matches() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
-    public static byte[] hash(String token) {
+    /** One digest per thread: every request hashes the token it presents. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.US_ASCII));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
+    });
+
+    public static byte[] hash(String token) {
+        return SHA256.get().digest(token.getBytes(StandardCharsets.US_ASCII));
     }
 
     /** Whether {@code token} hashes to {@code stored}, in time independent of where they differ. */

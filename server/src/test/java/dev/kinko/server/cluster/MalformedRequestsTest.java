@@ -15,6 +15,7 @@ import dev.kinko.proto.v1.Tag;
 import dev.kinko.proto.v1.TagResourceRequest;
 import dev.kinko.proto.v1.UpdateSecretVersionStageRequest;
 import dev.kinko.server.domain.Limits;
+import dev.kinko.server.testing.Grpcs;
 import dev.kinko.server.testing.TestRegion;
 import io.grpc.CallOptions;
 import io.grpc.MethodDescriptor;
@@ -25,9 +26,6 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.ClientCalls;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -192,23 +190,8 @@ class MalformedRequestsTest {
         return new ArrayList<>(methods);
     }
 
-    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    };
 
     private static MethodDescriptor<byte[], byte[]> raw(MethodDescriptor<?, ?> method) {
-        return method.toBuilder(BYTES, BYTES).build();
+        return method.toBuilder(Grpcs.BYTES, Grpcs.BYTES).build();
     }
 }

@@ -17,6 +17,7 @@ import dev.kinko.server.api.ErrorMapper;
 import dev.kinko.server.config.NodeConfig;
 import dev.kinko.server.crypto.pki.CertificateAuthority;
 import dev.kinko.server.crypto.pki.IssuedCertificate;
+import dev.kinko.server.testing.Grpcs;
 import dev.kinko.server.testing.TestPki;
 import dev.kinko.server.testing.TestRegion;
 import io.grpc.CallOptions;
@@ -28,9 +29,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.ClientCalls;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -127,7 +126,7 @@ class TransportSecurityTest {
         MethodDescriptor<byte[], byte[]> vote = MethodDescriptor.<byte[], byte[]>newBuilder()
                 .setType(MethodDescriptor.MethodType.UNARY)
                 .setFullMethodName("ratis.grpc.RaftServerProtocolService/requestVote")
-                .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+                .setRequestMarshaller(Grpcs.BYTES).setResponseMarshaller(Grpcs.BYTES).build();
         try {
             ClientCalls.blockingUnaryCall(ch, vote, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), new byte[0]);
             return Status.Code.OK;
@@ -136,21 +135,6 @@ class TransportSecurityTest {
         }
     }
 
-    static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-    };
 
     @Test
     void theRaftPortTakesOnlyNodesOfItsOwnRegion() throws IOException {

@@ -21,4 +21,21 @@ public final class Grpcs {
                             .as("reason of %s", e.getMessage()).isEqualTo(reason);
                 });
     }
+
+    /** Raw message bytes, for calls made by hand (malformed requests, another service's methods). */
+    public static final io.grpc.MethodDescriptor.Marshaller<byte[]> BYTES = new io.grpc.MethodDescriptor.Marshaller<>() {
+        @Override
+        public java.io.InputStream stream(byte[] value) {
+            return new java.io.ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(java.io.InputStream stream) {
+            try {
+                return stream.readAllBytes();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    };
 }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * Decides whether a caller may do an action on a resource: deny by default, an explicit Deny
@@ -31,36 +32,50 @@ public final class AccessControl {
         this.state = state;
     }
 
-    /** On a secret named {@code ref} (a name or an id; one that does not exist is judged by the name given). */
+    /**
+     * On a secret named {@code ref} (a name or an id; one that does not exist is judged by the name
+     * given). The secret's record is read only when the decision needs it: never for root, a region
+     * or a node, and for a token only when {@code ref} is an id or a policy has a tag condition.
+     */
     public Decision decideOnSecret(Caller caller, String action, String ref) {
-        Optional<SecretRecord> secret = ref.isEmpty() ? Optional.empty() : state.resolve(ref);
-        String name = secret.map(SecretRecord::getName).orElse(ref);
-        Map<String, String> tags = secret.map(SecretRecord::getTagsMap).orElse(Map.of());
-        return decide(caller, new AccessRequest(action, region, name, tags));
+        return decide(caller, action, docs -> {
+            boolean tagsMatter = docs.stream().anyMatch(PolicyDocument::hasConditions);
+            if (!tagsMatter && state.idByName(ref).isPresent()) {
+                return new AccessRequest(action, region, ref, Map.of());
+            }
+            Optional<SecretRecord> secret = ref.isEmpty() ? Optional.empty() : state.resolve(ref);
+            return new AccessRequest(action, region, secret.map(SecretRecord::getName).orElse(ref),
+                    secret.map(SecretRecord::getTagsMap).orElse(Map.of()));
+        });
     }
 
     public Decision decideOnSecret(Caller caller, String action, SecretRecord secret) {
-        return decide(caller, new AccessRequest(action, region, secret.getName(), secret.getTagsMap()));
+        return decide(caller, action, docs -> new AccessRequest(action, region, secret.getName(), secret.getTagsMap()));
     }
 
     /** A secret that does not exist yet (CreateSecret): its tags are the ones it is created with. */
     public Decision decideOnNewSecret(Caller caller, String action, String name, Map<String, String> tags) {
-        return decide(caller, new AccessRequest(action, region, name, tags));
+        return decide(caller, action, docs -> new AccessRequest(action, region, name, tags));
     }
 
     /** An action on the region rather than on one secret (admin calls, ListSecrets, passwords). */
     public Decision decideOnRegion(Caller caller, String action) {
-        return decide(caller, new AccessRequest(action, region, AccessRequest.ANY_RESOURCE, Map.of()));
+        return decide(caller, action, docs -> new AccessRequest(action, region, AccessRequest.ANY_RESOURCE, Map.of()));
     }
 
-    private Decision decide(Caller caller, AccessRequest request) {
-        boolean replicate = request.action().equals(Actions.REPLICATE);
+    private Decision decide(Caller caller, String action, Function<List<PolicyDocument>, AccessRequest> request) {
+        boolean replicate = action.equals(Actions.REPLICATE);
         return switch (caller.kind()) {
             case REGION -> replicate ? Decision.ALLOW : Decision.IMPLICIT_DENY;
             case NODE -> Decision.IMPLICIT_DENY;
             case ROOT -> replicate ? Decision.IMPLICIT_DENY : Decision.ALLOW;
-            case TOKEN, CLIENT_CERT -> replicate ? Decision.IMPLICIT_DENY
-                    : PolicyEvaluator.evaluate(documents(caller), request);
+            case TOKEN, CLIENT_CERT -> {
+                if (replicate) {
+                    yield Decision.IMPLICIT_DENY;
+                }
+                List<PolicyDocument> docs = documents(caller);
+                yield docs.isEmpty() ? Decision.IMPLICIT_DENY : PolicyEvaluator.evaluate(docs, request.apply(docs));
+            }
         };
     }
 

@@ -68,15 +68,14 @@ public final class SecurityInterceptor implements ServerInterceptor {
             SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
             caller = authenticator.authenticate(headers, session, source);
         } catch (KinkoException e) {
-            Caller nobody = new Caller("", "", java.util.Set.of(), Caller.Kind.NODE, source);
-            if (!write(call, event(nobody, action, "", "", "denied", e.reason().name(), requestId))) {
+            if (!write(call, event("", "", source, action, "", "", AuditEvent.DENIED, e.reason().name(), requestId))) {
                 return new ServerCall.Listener<>() { };
             }
             return refuse(call, e.reason(), e.getMessage());
         }
         boolean forwarded = headers.get(Authenticator.FORWARDED_PRINCIPAL) != null;
         if (!forwarded && !limiter.tryAcquire(caller.principal(), System.nanoTime())) {
-            if (!write(call, event(caller, action, "", "", "denied", Reason.RATE_LIMITED.name(), requestId))) {
+            if (!write(call, event(caller, action, "", "", AuditEvent.DENIED, Reason.RATE_LIMITED.name(), requestId))) {
                 return new ServerCall.Listener<>() { };
             }
             return refuse(call, Reason.RATE_LIMITED, "too many requests from " + caller.principal() + "; retry later");
@@ -94,7 +93,7 @@ public final class SecurityInterceptor implements ServerInterceptor {
                 MethodActions.Access a = MethodActions.accessOf(method, request);
                 Decision d = decide(caller, a);
                 String reason = d.allowed() ? "" : Reason.ACCESS_DENIED.name();
-                if (!write(call, event(caller, a.action(), a.resource(), a.version(), d.allowed() ? "allowed" : "denied",
+                if (!write(call, event(caller, a.action(), a.resource(), a.version(), d.allowed() ? AuditEvent.ALLOWED : AuditEvent.DENIED,
                         reason, requestId))) {
                     refused = true;
                     return;
@@ -129,8 +128,15 @@ public final class SecurityInterceptor implements ServerInterceptor {
 
     private AuditEvent event(Caller caller, String action, String resource, String version, String outcome,
                              String reason, String requestId) {
-        return new AuditEvent(clock.instant(), nodeId, caller.principal(), caller.accessor(), caller.source(), action,
-                resource, version, outcome, reason, requestId);
+        return event(caller.principal(), caller.accessor(), caller.source(), action, resource, version, outcome, reason,
+                requestId);
+    }
+
+    /** An unauthenticated call has no principal: its line says so with an empty one. */
+    private AuditEvent event(String principal, String accessor, String source, String action, String resource,
+                             String version, String outcome, String reason, String requestId) {
+        return new AuditEvent(clock.instant(), nodeId, principal, accessor, source, action, resource, version, outcome,
+                reason, requestId);
     }
 
     /** Writes the audit line; when it cannot be written the call is refused and counted. */

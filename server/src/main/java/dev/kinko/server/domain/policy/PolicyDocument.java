@@ -30,6 +30,11 @@ public final class PolicyDocument {
         return json;
     }
 
+    /** Whether any statement has a condition (then a decision needs the resource's tags). */
+    public boolean hasConditions() {
+        return statements().stream().anyMatch(st -> !st.conditions().isEmpty());
+    }
+
     public List<Statement> statements() {
         return statements;
     }
