@@ -167,6 +167,53 @@ class AuthenticationTest {
     }
 
     @Test
+    void onlyANodeOfTheRegionMayForwardACallersIdentity() {
+        io.grpc.Metadata claim = new io.grpc.Metadata();
+        claim.put(dev.kinko.server.api.security.Authenticator.FORWARDED_PRINCIPAL, "root");
+        String good = token(Duration.ofHours(1));
+        // a token holder claiming to forward root: refused, not promoted
+        Channel asTokenClaimingRoot = ClientInterceptors.intercept(as(good),
+                io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(claim));
+        assertThatThrownBy(() -> AccessServiceGrpc.newBlockingStub(asTokenClaimingRoot)
+                .whoAmI(WhoAmIRequest.getDefaultInstance())).satisfies(e -> {
+                    assertThat(((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+                    assertThat(e.getMessage()).contains("only a node of region tokyo may forward a caller");
+                });
+        // a client certificate of the same CA claiming the same: refused too
+        dev.kinko.server.crypto.pki.IssuedCertificate mallory = dev.kinko.server.testing.TestPki.client("mallory");
+        try {
+            io.grpc.ManagedChannel ch = io.grpc.Grpc.newChannelBuilder(tokyo.config(0).peers().get(0).clientAddress(),
+                    io.grpc.TlsChannelCredentials.newBuilder().trustManager(tokyo.caFile().toFile())
+                            .keyManager(mallory.certificate().toFile(), mallory.privateKey().toFile()).build()).build();
+            try {
+                assertThatThrownBy(() -> AccessServiceGrpc.newBlockingStub(ClientInterceptors.intercept(ch,
+                        io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(claim)))
+                        .whoAmI(WhoAmIRequest.getDefaultInstance())).satisfies(e -> assertThat(
+                        ((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+            } finally {
+                ch.shutdownNow();
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void dataDirectoriesAreOwnerOnlyAndAuditFilesTooAfterStart() throws java.io.IOException {
+        for (int i = 0; i < tokyo.size(); i++) {
+            AccessServiceGrpc.newBlockingStub(tokyo.channel(i)).whoAmI(WhoAmIRequest.getDefaultInstance()); // a line
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                    java.nio.file.Files.getPosixFilePermissions(tokyo.dataDir(i)))).isEqualTo("rwx------");
+            try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(
+                    tokyo.config(i).effectiveAuditDir())) {
+                assertThat(files.toList()).isNotEmpty().allSatisfy(f -> assertThat(java.nio.file.attribute
+                        .PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(f)))
+                        .isEqualTo("rw-------"));
+            }
+        }
+    }
+
+    @Test
     void aTokenIsShownOnceAndStoredOnlyAsAHash() {
         String token = token(Duration.ofHours(1));
         String accessor = AccessTokens.accessorOf(token).orElseThrow();
