@@ -21,6 +21,8 @@ import picocli.CommandLine.Model.OptionSpec;
 public final class KinkoCli {
     public static final int EXIT_ERROR = 1;
     public static final int EXIT_USAGE = 2;
+    /** Options whose argument is a secret: a usage error never repeats it. */
+    static final java.util.List<String> SECRET_OPTIONS = java.util.List.of(ValueSource.VALUE_OPTION, "--token");
 
     public static void main(String[] args) {
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
@@ -47,7 +49,7 @@ public final class KinkoCli {
     /**
      * A usage error as one line: picocli's message, but "give only one of ..." for an exclusive
      * group with subgroups (picocli prints their whole synopsis, and the arguments given), and
-     * never the argument of --value (picocli quotes arguments it refuses).
+     * never the argument of --value or --token (picocli quotes arguments it refuses).
      */
     static String usageMessage(CommandLine.ParameterException ex, String[] args) {
         String message = ex.getMessage();
@@ -65,16 +67,18 @@ public final class KinkoCli {
                 }
             }
         }
-        for (int i = 0; i < args.length; i++) {
-            String value = null;
-            if (args[i].equals(ValueSource.VALUE_OPTION) && i + 1 < args.length) {
-                value = args[i + 1];
-            } else if (args[i].startsWith(ValueSource.VALUE_OPTION + "=")) {
-                value = args[i].substring(ValueSource.VALUE_OPTION.length() + 1);
-            }
-            if (value != null && !value.isEmpty()) {
-                message = message.replace(ValueSource.VALUE_OPTION + "=" + value, ValueSource.VALUE_OPTION + "=(hidden)")
-                        .replace("'" + value + "'", "'(hidden)'");
+        for (String option : SECRET_OPTIONS) {
+            for (int i = 0; i < args.length; i++) {
+                String value = null;
+                if (args[i].equals(option) && i + 1 < args.length) {
+                    value = args[i + 1];
+                } else if (args[i].startsWith(option + "=")) {
+                    value = args[i].substring(option.length() + 1);
+                }
+                if (value != null && !value.isEmpty()) {
+                    message = message.replace(option + "=" + value, option + "=(hidden)")
+                            .replace("'" + value + "'", "'(hidden)'");
+                }
             }
         }
         return message.replace('\n', ' ');

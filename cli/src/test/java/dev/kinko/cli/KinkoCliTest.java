@@ -258,6 +258,14 @@ class KinkoCliTest {
             assertThat(r.code()).as(String.join(" ", args)).isEqualTo(KinkoCli.EXIT_USAGE);
             assertThat(r.err()).as(String.join(" ", args)).startsWith("kinko: ").doesNotContain("s3cret");
         }
+        for (String[] args : java.util.List.of(
+                new String[] {"whoami", "--token", "s3cret-t1", "--token", "s3cret-t2"},
+                new String[] {"whoami", "--token=s3cret-t1", "--token=s3cret-t2"},
+                new String[] {"token", "list", "--token", "s3cret-t1", "--bogus"})) {
+            Result r = bare(args);
+            assertThat(r.code()).as(String.join(" ", args)).isEqualTo(KinkoCli.EXIT_USAGE);
+            assertThat(r.err()).as(String.join(" ", args)).startsWith("kinko: ").doesNotContain("s3cret");
+        }
     }
 
     @Test
