@@ -49,7 +49,7 @@ public final class TestRegion implements AutoCloseable {
 
     private TestRegion(String region, Path root, int size, NodeConfig.Raft raft, int purgeSeconds, Clock clock,
                        List<NodeConfig.Link> links, Long maxJournalLag, Long auditFileBytes,
-                       NodeConfig.RateLimit rateLimit) {
+                       NodeConfig.RateLimit rateLimit, String clientAuth) {
         this.region = region;
         this.root = root;
         this.clock = clock;
@@ -63,7 +63,7 @@ public final class TestRegion implements AutoCloseable {
         for (int i = 0; i < size; i++) {
             configs.add(new NodeConfig(peers.get(i).id(), region, root.resolve(peers.get(i).id()),
                     root.resolve(region + ".key"), "127.0.0.1", 0, peers, raft, purgeSeconds, links, maxJournalLag,
-                    Ports.free(), TestPki.nodeTls(region, peers.get(i).id(), "optional"),
+                    Ports.free(), TestPki.nodeTls(region, peers.get(i).id(), clientAuth),
                     root.resolve("root-token"), new NodeConfig.Audit(null, auditFileBytes), rateLimit));
         }
     }
@@ -87,6 +87,8 @@ public final class TestRegion implements AutoCloseable {
         private Long maxJournalLag;
         private Long auditFileBytes;
         private NodeConfig.RateLimit rateLimit;
+        private boolean ownRootToken;
+        private String clientAuth = "optional";
         private Path restoreFrom;
         private Path keyFrom;
         private Path rootTokenFrom;
@@ -123,6 +125,18 @@ public final class TestRegion implements AutoCloseable {
             return this;
         }
 
+        /** The region's first leader makes its own root token (the test's regions do not share one). */
+        public Builder ownRootToken() {
+            this.ownRootToken = true;
+            return this;
+        }
+
+        /** The nodes' tls.client_auth: none, optional (the default here) or require. */
+        public Builder clientAuth(String clientAuth) {
+            this.clientAuth = clientAuth;
+            return this;
+        }
+
         /** Each identity may send this many requests a second, in bursts of {@code burst}. */
         public Builder rateLimit(double perSecond, int burst) {
             this.rateLimit = new NodeConfig.RateLimit(perSecond, burst);
@@ -154,12 +168,14 @@ public final class TestRegion implements AutoCloseable {
 
         public TestRegion start() {
             TestRegion r = new TestRegion(region, root.resolve(region), size, raft, purgeSeconds, clock, links,
-                    maxJournalLag, auditFileBytes, rateLimit);
+                    maxJournalLag, auditFileBytes, rateLimit, clientAuth);
             if (restoreFrom != null) {
                 r.restore(restoreFrom, keyFrom, rootTokenFrom);
             } else {
                 r.ensureKeyFile();
-                r.seedRootToken(root);
+                if (!ownRootToken) {
+                    r.seedRootToken(root);
+                }
             }
             for (int i = 0; i < size; i++) {
                 r.startNode(i);
