@@ -50,6 +50,7 @@ class NodeLogsTest {
         dev.kinko.server.crypto.MasterKeyFile.generate(dir.resolve("solo.key"));
         String rootToken = dev.kinko.server.crypto.AccessTokens.issue().token();
         Files.writeString(dir.resolve("root-token"), rootToken + "\n"); // the first leader takes it
+        Files.setPosixFilePermissions(dir.resolve("root-token"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         String java = ProcessHandle.current().info().command().orElse("java");
         Process node = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
                 KinkoCli.class.getName(), "server", "--config", config.toString(),

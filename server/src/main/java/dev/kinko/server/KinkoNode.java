@@ -94,12 +94,18 @@ public final class KinkoNode implements Closeable {
                 files.regionCertFile(), files.regionKeyFile(), files.clientAuthOrDefault());
         new DataLayout(config.dataDir()).secure();
         byte[] masterKey = MasterKeyFile.load(config.keyFile());
+        // a node of this region that is a member now (a removed node's certificate opens nothing)
+        java.util.concurrent.atomic.AtomicReference<RaftNode> started = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.function.Predicate<String> member = id -> started.get() == null
+                ? config.peers().stream().anyMatch(p -> p.id().equals(id))
+                : started.get().members().stream().anyMatch(m -> m.nodeId().equals(id));
         RaftTls raftTls = new RaftTls(tls.nodeKey(), tls.nodeCertificate(), tls.trusted(), peer ->
-                PeerIdentity.of(peer).map(p -> p.kind() == PeerIdentity.Kind.NODE && p.region().equals(config.region()))
-                        .orElse(false));
+                PeerIdentity.of(peer).map(p -> p.kind() == PeerIdentity.Kind.NODE && p.region().equals(config.region())
+                        && member.test(p.nodeId())).orElse(false));
         RaftNode raft = RaftNode.start(config.region(), config.nodeId(), config.members(), config.dataDir(),
                 config.raftSettings(), raftTls, (db, snapshots, tmp) ->
                         new KinkoStateMachine(db, snapshots, tmp, new CommandApplier(config.region())));
+        started.set(raft);
         RocksStorage state = raft.stateMachine().storage();
         Keyring keyring = new Keyring(masterKey, state::regionKeys);
         try {
@@ -130,7 +136,7 @@ public final class KinkoNode implements Closeable {
         AuditLog audit = AuditLog.open(config.effectiveAuditDir(), config.nodeId(), config.auditFileBytes());
         AccessControl accessControl = new AccessControl(config.region(), state);
         SecurityInterceptor security = new SecurityInterceptor(config.nodeId(),
-                new Authenticator(config.region(), state, clock, () -> catchUp(raft)), accessControl, audit,
+                new Authenticator(config.region(), state, clock, () -> catchUp(raft), member), accessControl, audit,
                 new RateLimiter(config.ratePerSecond(), config.rateBurst()), clock);
         metrics.watchAudit(audit::failures, security::auditRefusals);
         ApiServer api;
@@ -162,7 +168,8 @@ public final class KinkoNode implements Closeable {
                 TimeUnit.MILLISECONDS);
         AuditAnchors anchors = new AuditAnchors(audit, config.nodeId(), head -> raft.submitFromAnyMember(
                 CommandBatch.newBuilder().addCommands(Command.newBuilder().setTimestampMillis(clock.millis())
-                        .setRecordAuditHead(RecordAuditHeadCommand.newBuilder().setHead(head))).build().toByteArray()));
+                        .setRecordAuditHead(RecordAuditHeadCommand.newBuilder().setHead(head.toBuilder()
+                                .setRecordedMillis(clock.millis())))).build().toByteArray()));
         housekeeping.scheduleWithFixedDelay(anchors::record, AUDIT_ANCHOR_INTERVAL.toMillis(),
                 AUDIT_ANCHOR_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         LOG.info("node {} of region {} serving on {}:{}", config.nodeId(), config.region(), config.host(), api.port());

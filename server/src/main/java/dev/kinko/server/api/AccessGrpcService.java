@@ -56,13 +56,13 @@ final class AccessGrpcService extends AccessServiceGrpc.AccessServiceImplBase {
     @Override
     public void putPolicy(PutPolicyRequest r, StreamObserver<PutPolicyResponse> out) {
         forwarder.onLeader(AccessServiceGrpc.getPutPolicyMethod(), r, out, () -> writer.putPolicy(r.getName(),
-                r.getDocument(), r.getClientsList(), RequestIds.current()).thenApply(p -> PutPolicyResponse.newBuilder().setPolicy(policy(p)).build()));
+                r.getDocument(), r.getClientsList(), RequestIds.forCommand()).thenApply(p -> PutPolicyResponse.newBuilder().setPolicy(policy(p)).build()));
     }
 
     @Override
     public void deletePolicy(DeletePolicyRequest r, StreamObserver<DeletePolicyResponse> out) {
         forwarder.onLeader(AccessServiceGrpc.getDeletePolicyMethod(), r, out, () -> writer.deletePolicy(r.getName(),
-                RequestIds.current()).thenApply(v -> DeletePolicyResponse.getDefaultInstance()));
+                RequestIds.forCommand()).thenApply(v -> DeletePolicyResponse.getDefaultInstance()));
     }
 
     @Override
@@ -73,7 +73,7 @@ final class AccessGrpcService extends AccessServiceGrpc.AccessServiceImplBase {
                 throw new KinkoException(Reason.INVALID_TTL, "ttl_seconds cannot be negative");
             }
             return writer.createToken(r.getPoliciesList(), Duration.ofSeconds(r.getTtlSeconds()), r.getName(),
-                    caller.policies(), caller.root(), caller.principal()).thenApply(c -> CreateTokenResponse.newBuilder()
+                    caller.policies(), caller.root(), caller.principal(), caller.accessor()).thenApply(c -> CreateTokenResponse.newBuilder()
                     .setToken(c.token()).setInfo(token(c.record())).build());
         });
     }
@@ -81,7 +81,7 @@ final class AccessGrpcService extends AccessServiceGrpc.AccessServiceImplBase {
     @Override
     public void revokeToken(RevokeTokenRequest r, StreamObserver<RevokeTokenResponse> out) {
         forwarder.onLeader(AccessServiceGrpc.getRevokeTokenMethod(), r, out, () -> writer.revokeToken(r.getAccessor(),
-                RequestIds.current()).thenApply(v -> RevokeTokenResponse.getDefaultInstance()));
+                RequestIds.forCommand()).thenApply(v -> RevokeTokenResponse.getDefaultInstance()));
     }
 
     @Override

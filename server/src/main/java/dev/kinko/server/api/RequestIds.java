@@ -23,10 +23,20 @@ public final class RequestIds {
 
     private RequestIds() {}
 
-    /** The current call's request id, or "" when the client sent none. */
+    /** The current call's request id as the client sent it, or "" (forwarded to the leader as it is). */
     static String current() {
         String id = CURRENT.get();
         return id == null ? "" : id;
+    }
+
+    /**
+     * The request id a command is remembered by: the caller's, scoped by who the caller is, so
+     * another caller reusing an id (ids are in the audit log) gets neither the first result nor
+     * a skipped write.
+     */
+    static String forCommand() {
+        String id = current();
+        return id.isEmpty() ? "" : dev.kinko.server.api.security.Caller.current().principal() + " " + id;
     }
 
     /** Puts a valid header into the call's context; refuses the call when the header is malformed. */

@@ -127,17 +127,17 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
     @Override
     public void createSecret(CreateSecretRequest r, StreamObserver<CreateSecretResponse> out) {
         write(SecretsServiceGrpc.getCreateSecretMethod(), r, out,
-                () -> writer.create(r, RequestRules.check(r), RequestIds.current()));
+                () -> writer.create(r, RequestRules.check(r), RequestIds.forCommand()));
     }
 
     @Override
     public void putSecretValue(PutSecretValueRequest r, StreamObserver<PutSecretValueResponse> out) {
-        write(SecretsServiceGrpc.getPutSecretValueMethod(), r, out, () -> writer.put(r, RequestRules.check(r), RequestIds.current()));
+        write(SecretsServiceGrpc.getPutSecretValueMethod(), r, out, () -> writer.put(r, RequestRules.check(r), RequestIds.forCommand()));
     }
 
     @Override
     public void updateSecret(UpdateSecretRequest r, StreamObserver<UpdateSecretResponse> out) {
-        write(SecretsServiceGrpc.getUpdateSecretMethod(), r, out, () -> writer.update(r, RequestRules.check(r), RequestIds.current()));
+        write(SecretsServiceGrpc.getUpdateSecretMethod(), r, out, () -> writer.update(r, RequestRules.check(r), RequestIds.forCommand()));
     }
 
     @Override
@@ -145,7 +145,7 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
                                          StreamObserver<UpdateSecretVersionStageResponse> out) {
         write(SecretsServiceGrpc.getUpdateSecretVersionStageMethod(), r, out, () -> {
             RequestRules.check(r);
-            return writer.updateStage(r, RequestIds.current());
+            return writer.updateStage(r, RequestIds.forCommand());
         });
     }
 
@@ -153,7 +153,7 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
     public void deleteSecret(DeleteSecretRequest r, StreamObserver<DeleteSecretResponse> out) {
         write(SecretsServiceGrpc.getDeleteSecretMethod(), r, out, () -> {
             RequestRules.check(r);
-            return writer.delete(r, RequestIds.current());
+            return writer.delete(r, RequestIds.forCommand());
         });
     }
 
@@ -161,7 +161,7 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
     public void restoreSecret(RestoreSecretRequest r, StreamObserver<RestoreSecretResponse> out) {
         write(SecretsServiceGrpc.getRestoreSecretMethod(), r, out, () -> {
             RequestRules.check(r);
-            return writer.restore(r, RequestIds.current());
+            return writer.restore(r, RequestIds.forCommand());
         });
     }
 
@@ -169,7 +169,7 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
     public void tagResource(TagResourceRequest r, StreamObserver<TagResourceResponse> out) {
         write(SecretsServiceGrpc.getTagResourceMethod(), r, out, () -> {
             RequestRules.check(r);
-            return writer.tag(r, RequestIds.current());
+            return writer.tag(r, RequestIds.forCommand());
         });
     }
 
@@ -177,7 +177,7 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
     public void untagResource(UntagResourceRequest r, StreamObserver<UntagResourceResponse> out) {
         write(SecretsServiceGrpc.getUntagResourceMethod(), r, out, () -> {
             RequestRules.check(r);
-            return writer.untag(r, RequestIds.current());
+            return writer.untag(r, RequestIds.forCommand());
         });
     }
 
@@ -186,7 +186,7 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
                                          StreamObserver<ReplicateSecretToRegionsResponse> out) {
         write(SecretsServiceGrpc.getReplicateSecretToRegionsMethod(), r, out, () -> {
             RequestRules.check(r);
-            return replication.replicate(r, RequestIds.current());
+            return replication.replicate(r, RequestIds.forCommand());
         });
     }
 
@@ -195,7 +195,7 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
                                              StreamObserver<RemoveRegionsFromReplicationResponse> out) {
         write(SecretsServiceGrpc.getRemoveRegionsFromReplicationMethod(), r, out, () -> {
             RequestRules.check(r);
-            return replication.removeRegions(r, RequestIds.current());
+            return replication.removeRegions(r, RequestIds.forCommand());
         });
     }
 
@@ -204,7 +204,7 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
                                          StreamObserver<StopReplicationToReplicaResponse> out) {
         write(SecretsServiceGrpc.getStopReplicationToReplicaMethod(), r, out, () -> {
             RequestRules.check(r);
-            return replication.stop(r, RequestIds.current());
+            return replication.stop(r, RequestIds.forCommand());
         });
     }
 

@@ -61,7 +61,11 @@ public record NodeConfig(
      */
     public record Tls(Path caFile, Path certFile, Path keyFile, Path regionCertFile, Path regionKeyFile,
                       String clientAuth) {
-        public static final List<String> CLIENT_AUTH = List.of("none", "optional", "require");
+        /**
+         * {@code none} is not offered: the region's own nodes present their certificates on this port
+         * when they forward a caller, and without them nothing could be forwarded.
+         */
+        public static final List<String> CLIENT_AUTH = List.of("optional", "require");
 
         public String clientAuthOrDefault() {
             return clientAuth == null ? "optional" : clientAuth;
@@ -115,7 +119,7 @@ public record NodeConfig(
                 "tls is required: ca_file, cert_file, key_file, region_cert_file and region_key_file"
                         + " (make them with 'kinko pki')");
         require(Tls.CLIENT_AUTH.contains(tls.clientAuthOrDefault()), source,
-                "tls.client_auth must be one of " + Tls.CLIENT_AUTH);
+                "tls.client_auth must be optional or require (none would keep the region's nodes from forwarding calls)");
         require(rootTokenFile != null, source, "root_token_file is required: the region's first leader"
                 + " writes the root token there (mode 0600)");
         require(audit == null || audit.maxFileBytes() == null || audit.maxFileBytes() > 0, source,

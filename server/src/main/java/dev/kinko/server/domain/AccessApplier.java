@@ -8,6 +8,7 @@ import dev.kinko.proto.raft.v1.PutTokenCommand;
 import dev.kinko.proto.raft.v1.SourceRecord;
 import dev.kinko.proto.raft.v1.TokenRecord;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -71,7 +72,10 @@ final class AccessApplier {
     /**
      * A source region's whole access state replaces what this region held from it. A policy of
      * this region's own with the same name is kept (counted as a conflict) unless the source
-     * forces it (failback), the way a same-named secret is.
+     * forces it (failback), the way a same-named secret is; the source's tokens then do not carry
+     * that name here, so they never get this region's policy instead of their own. Root tokens
+     * never travel, and a token never replaces one of this region's own or another region's.
+     * A sync older than the last one applied from the source changes nothing.
      */
     CommandResult applySync(ApplyAccessSyncCommand cmd, StateWriter state) {
         String from = cmd.getSourceRegion();
@@ -80,30 +84,38 @@ final class AccessApplier {
         }
         SourceRecord source = state.source(from).orElse(SourceRecord.newBuilder().setRegion(from).build());
         SourceRules.checkNotFenced(region, source, cmd.getEpoch());
-        if (state.source(from).isEmpty()) {
-            state.putSource(source); // a promotion fences every region this one holds anything from
+        if (state.source(from).isPresent() && cmd.getAccessVersion() <= source.getAccessVersion()) {
+            return CommandResult.getDefaultInstance(); // a late sync from a deposed leader
+        }
+        // a promotion fences every region this one holds anything from
+        state.putSource(source.toBuilder().setAccessVersion(cmd.getAccessVersion()).build());
+        Set<String> names = new HashSet<>();
+        Set<String> conflicting = new HashSet<>();
+        for (PolicyRecord p : cmd.getPoliciesList()) {
+            names.add(p.getName());
+            PolicyRecord mine = state.policy(p.getName()).orElse(null);
+            if (mine != null && !mine.getOriginRegion().equals(from) && !cmd.getForceOverwrite()) {
+                conflicting.add(p.getName());
+                continue;
+            }
+            state.putPolicy(p.toBuilder().setOriginRegion(from).build());
         }
         Set<String> accessors = new HashSet<>();
         for (TokenRecord t : cmd.getTokensList()) {
+            TokenRecord held = state.token(t.getAccessor()).orElse(null);
+            if (t.getRoot() || held != null && !held.getOriginRegion().equals(from)) {
+                continue;
+            }
             accessors.add(t.getAccessor());
-            state.putToken(t.toBuilder().setOriginRegion(from).build());
+            List<String> policies = t.getPoliciesList().stream().filter(p -> !conflicting.contains(p)).toList();
+            state.putToken(t.toBuilder().setOriginRegion(from).clearPolicies().addAllPolicies(policies).build());
         }
         for (TokenRecord t : state.tokens()) {
             if (t.getOriginRegion().equals(from) && !accessors.contains(t.getAccessor())) {
                 state.removeToken(t.getAccessor()); // revoked in the source region
             }
         }
-        Set<String> names = new HashSet<>();
-        long conflicts = 0;
-        for (PolicyRecord p : cmd.getPoliciesList()) {
-            names.add(p.getName());
-            PolicyRecord mine = state.policy(p.getName()).orElse(null);
-            if (mine != null && !mine.getOriginRegion().equals(from) && !cmd.getForceOverwrite()) {
-                conflicts++;
-                continue;
-            }
-            state.putPolicy(p.toBuilder().setOriginRegion(from).build());
-        }
+        long conflicts = conflicting.size();
         for (PolicyRecord p : state.policies()) {
             if (p.getOriginRegion().equals(from) && !names.contains(p.getName())) {
                 state.removePolicy(p.getName());

@@ -1,11 +1,9 @@
 package dev.kinko.server.frontend;
 
-import dev.kinko.proto.raft.v1.AuditHeadRecord;
 import dev.kinko.proto.raft.v1.DeletePolicyCommand;
 import dev.kinko.proto.raft.v1.PolicyRecord;
 import dev.kinko.proto.raft.v1.PutPolicyCommand;
 import dev.kinko.proto.raft.v1.PutTokenCommand;
-import dev.kinko.proto.raft.v1.RecordAuditHeadCommand;
 import dev.kinko.proto.raft.v1.RevokeTokenCommand;
 import dev.kinko.proto.raft.v1.TokenRecord;
 import dev.kinko.server.crypto.AccessTokens;
@@ -65,7 +63,8 @@ public final class AccessWriter {
      * out only policies it holds itself, so a token can never raise its holder's rights.
      */
     public CompletableFuture<Created> createToken(List<String> policies, Duration ttl, String name,
-                                                  Set<String> callerPolicies, boolean callerIsRoot, String createdBy) {
+                                                  Set<String> callerPolicies, boolean callerIsRoot, String createdBy,
+                                                  String creatorAccessor) {
         Set<String> wanted = new LinkedHashSet<>(policies);
         if (wanted.isEmpty()) {
             throw new KinkoException(Reason.POLICY_NOT_FOUND, "a token needs at least one policy (--policy NAME)");
@@ -88,8 +87,18 @@ public final class AccessWriter {
             throw new KinkoException(Reason.INVALID_NAME, "a token's name is at most " + Limits.MAX_TOKEN_NAME_LENGTH
                     + " characters");
         }
-        AccessTokens.Issued issued = AccessTokens.issue();
         long now = proposer.now();
+        long creatorExpires = creatorAccessor.isEmpty() ? 0
+                : state.token(creatorAccessor).map(TokenRecord::getExpiresMillis).orElse(0L);
+        if (!callerIsRoot && creatorExpires != 0 && now + effective.toMillis() > creatorExpires) {
+            // a token never outlives the token that made it: the default shrinks, an explicit TTL is refused
+            if (!ttl.isZero()) {
+                throw new KinkoException(Reason.INVALID_TTL, "a token cannot outlive the token that creates it (it expires "
+                        + java.time.Instant.ofEpochMilli(creatorExpires) + "); ask for a shorter --ttl");
+            }
+            effective = Duration.ofMillis(creatorExpires - now);
+        }
+        AccessTokens.Issued issued = AccessTokens.issue();
         TokenRecord record = TokenRecord.newBuilder().setAccessor(issued.accessor())
                 .setHash(com.google.protobuf.ByteString.copyFrom(issued.hash())).setName(name).addAllPolicies(wanted)
                 .setCreatedMillis(now).setExpiresMillis(now + effective.toMillis()).setCreatedBy(createdBy).build();
@@ -122,8 +131,4 @@ public final class AccessWriter {
                 .setBootstrapRoot(true))).join().getCount() == 1;
     }
 
-    public void recordAuditHead(AuditHeadRecord head) {
-        proposer.submit(proposer.command().setRecordAuditHead(RecordAuditHeadCommand.newBuilder()
-                .setHead(head.toBuilder().setRecordedMillis(proposer.now())))).join();
-    }
 }

@@ -95,7 +95,7 @@ public final class ReplicaReceiver {
         }
         return writer.applyAccessSync(ApplyAccessSyncCommand.newBuilder().setSourceRegion(r.getSourceRegion())
                 .setEpoch(r.getEpoch()).addAllPolicies(r.getPoliciesList()).addAllTokens(r.getTokensList())
-                .setForceOverwrite(r.getForceOverwrite()).build())
+                .setForceOverwrite(r.getForceOverwrite()).setAccessVersion(r.getAccessVersion()).build())
                 .thenApply(res -> SyncAccessResponse.newBuilder()
                         .addAllConflictingPolicies(r.getForceOverwrite() ? List.of() : conflicts).build());
     }

@@ -309,7 +309,7 @@ final class Shipper implements Runnable {
     private void syncAccess(LinkRecord link) {
         long version = state.accessVersion();
         SyncAccessRequest.Builder r = SyncAccessRequest.newBuilder().setSourceRegion(region).setEpoch(link.getEpoch())
-                .setForceOverwrite(link.getAccessForceOverwrite());
+                .setForceOverwrite(link.getAccessForceOverwrite()).setAccessVersion(version);
         state.policies().stream().filter(p -> p.getOriginRegion().isEmpty()).forEach(r::addPolicies);
         state.tokens().stream().filter(t -> t.getOriginRegion().isEmpty()).forEach(r::addTokens);
         SyncAccessResponse res = stub().syncAccess(r.build());

@@ -40,9 +40,16 @@ class AccessApplierTest {
                 .addPolicies("app").build();
     }
 
+    long version;
+
+    /** A sync with the source's next access version. */
     Command.Builder sync(String from, long epoch, boolean force, PolicyRecord p, TokenRecord... tokens) {
+        return sync(++version, from, epoch, force, p, tokens);
+    }
+
+    Command.Builder sync(long accessVersion, String from, long epoch, boolean force, PolicyRecord p, TokenRecord... tokens) {
         ApplyAccessSyncCommand.Builder b = ApplyAccessSyncCommand.newBuilder().setSourceRegion(from).setEpoch(epoch)
-                .setForceOverwrite(force);
+                .setForceOverwrite(force).setAccessVersion(accessVersion);
         if (p != null) {
             b.addPolicies(p);
         }
@@ -116,6 +123,33 @@ class AccessApplierTest {
         assertThat(apply(sync("", 0, false, null)).getErrorReason()).isEqualTo("INVALID_LINK");
         state.putSource(SourceRecord.newBuilder().setRegion("tokyo").setEpoch(2).build());
         assertThat(apply(sync("tokyo", 1, false, null)).getErrorReason()).isEqualTo("REGION_PROMOTED");
+    }
+
+    @Test
+    void rootTokensNeverTravelAndNoTokenReplacesAnotherRegionsOwn() {
+        TokenRecord mine = token("shared").toBuilder().addPolicies("mine").build();
+        apply(Command.newBuilder().setPutToken(PutTokenCommand.newBuilder().setToken(mine)));
+        apply(sync("tokyo", 0, false, null, token("root-t").toBuilder().setRoot(true).build(),
+                token("shared").toBuilder().clearPolicies().addPolicies("theirs").build(), token("t1")));
+        assertThat(state.token("root-t")).as("a root token stays in its region").isEmpty();
+        assertThat(state.token("shared").orElseThrow().getOriginRegion()).isEmpty();
+        assertThat(state.token("shared").orElseThrow().getPoliciesList()).containsExactly("app", "mine");
+        assertThat(state.token("t1")).isPresent();
+    }
+
+    @Test
+    void aTokenDoesNotGetThisRegionsPolicyOfTheSameName() {
+        apply(Command.newBuilder().setPutPolicy(PutPolicyCommand.newBuilder().setPolicy(policy("app", "{mine}"))));
+        apply(sync("tokyo", 0, false, policy("app", "{theirs}"), token("t1")));
+        assertThat(state.token("t1").orElseThrow().getPoliciesList()).as("app here is not tokyo's app").isEmpty();
+    }
+
+    @Test
+    void aLateSyncFromADeposedLeaderChangesNothing() {
+        apply(sync(5, "tokyo", 0, false, null, token("t1"), token("t2")));
+        apply(sync(6, "tokyo", 0, false, null, token("t1")));
+        apply(sync(5, "tokyo", 0, false, null, token("t1"), token("t2")));
+        assertThat(state.tokens()).extracting(TokenRecord::getAccessor).containsExactly("t1");
     }
 
     @Test

@@ -310,6 +310,15 @@ class AuthorizationTest {
                 .satisfies(e -> assertThat(ErrorMapper.reasonOf(e)).isEqualTo("ACCESS_DENIED"));
         assertThat(a.createToken(CreateTokenRequest.newBuilder().addPolicies("token-manager").build()).getToken())
                 .startsWith("kinko.");
+        // nor outlive itself: a shorter-lived manager's tokens expire with it
+        String brief = tokyo.access(0).createToken(CreateTokenRequest.newBuilder().addPolicies("token-manager")
+                .setTtlSeconds(3_600).build()).getToken();
+        AccessServiceGrpc.AccessServiceBlockingStub b = AccessServiceGrpc.newBlockingStub(tokyo.bareChannel(0))
+                .withInterceptors(TestRegion.bearer(brief));
+        assertThatThrownBy(() -> b.createToken(CreateTokenRequest.newBuilder().addPolicies("token-manager")
+                .setTtlSeconds(7_200).build())).satisfies(e -> assertThat(ErrorMapper.reasonOf(e)).isEqualTo("INVALID_TTL"));
+        TokenInfo child = b.createToken(CreateTokenRequest.newBuilder().addPolicies("token-manager").build()).getInfo();
+        assertThat(child.getExpirationDate().getSeconds() - child.getCreatedDate().getSeconds()).isLessThanOrEqualTo(3_600);
     }
 
     static SecretsServiceGrpc.SecretsServiceBlockingStub stub(String token) {

@@ -149,6 +149,11 @@ class TransportSecurityTest {
                 .isEqualTo(Status.Code.UNAVAILABLE);
         assertThat(requestVote(channel(raftAddress(), TestPki.caFile(), null))).as("no certificate")
                 .isEqualTo(Status.Code.UNAVAILABLE);
+        NodeConfig.Tls stranger = TestPki.nodeTls("osaka", "osaka-9", "optional");
+        assertThat(requestVote(channel(raftAddress(), TestPki.caFile(),
+                new IssuedCertificate(stranger.certFile(), stranger.keyFile(), null))))
+                .as("an osaka node certificate of a node that is not a member (removed, or never added)")
+                .isEqualTo(Status.Code.PERMISSION_DENIED);
         NodeConfig.Tls member = osaka.config(1).tls();
         assertThat(requestVote(channel(raftAddress(), TestPki.caFile(),
                 new IssuedCertificate(member.certFile(), member.keyFile(), null))))

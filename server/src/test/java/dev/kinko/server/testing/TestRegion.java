@@ -205,10 +205,16 @@ public final class TestRegion implements AutoCloseable {
             if (!Files.exists(config(0).rootTokenFile())) {
                 Files.createDirectories(config(0).rootTokenFile().getParent());
                 Files.copy(shared, config(0).rootTokenFile());
+                ownerOnly(config(0).rootTokenFile());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A root token file a node accepts: its owner's alone, as a region's first leader writes it. */
+    private static void ownerOnly(Path file) throws IOException {
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     }
 
     private void ensureKeyFile() {
@@ -278,6 +284,7 @@ public final class TestRegion implements AutoCloseable {
             Files.copy(keyFile, config(0).keyFile());
             // the restored state keeps the old region's root token: its holder still gets in
             Files.copy(rootTokenFrom, config(0).rootTokenFile());
+            ownerOnly(config(0).rootTokenFile());
             for (NodeConfig c : configs) {
                 BackupRestore.restore(backup, c);
             }

@@ -18,14 +18,14 @@ import java.util.function.Function;
 /**
  * Decides whether a caller may do an action on a resource: deny by default, an explicit Deny
  * wins, root may do everything but replicate, and a region link may do nothing but replicate.
- * Parsed documents are cached by name and update time, so a changed policy counts at once.
+ * Parsed documents are cached by name and text, so a changed policy counts at once.
  */
 public final class AccessControl {
     private final String region;
     private final StateReader state;
     private final Map<String, Parsed> cache = new ConcurrentHashMap<>();
 
-    private record Parsed(long updatedMillis, PolicyDocument document) {}
+    private record Parsed(String json, PolicyDocument document) {}
 
     public AccessControl(String region, StateReader state) {
         this.region = region;
@@ -88,8 +88,9 @@ public final class AccessControl {
                 continue; // a deleted policy grants nothing
             }
             Parsed p = cache.get(name);
-            if (p == null || p.updatedMillis() != record.get().getUpdatedMillis()) {
-                p = new Parsed(record.get().getUpdatedMillis(), PolicyDocument.parse(record.get().getDocument()));
+            // keyed by the text itself: two changes within one millisecond must not keep the old one
+            if (p == null || !p.json().equals(record.get().getDocument())) {
+                p = new Parsed(record.get().getDocument(), PolicyDocument.parse(record.get().getDocument()));
                 cache.put(name, p);
             }
             out.add(p.document());

@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
@@ -34,37 +35,74 @@ public final class Authenticator {
     private final StateReader state;
     private final Clock clock;
     private final Runnable catchUp;
+    private final Predicate<String> member;
 
     /**
      * {@code catchUp} blocks until this node has applied what the region committed (a read
      * barrier): a token created a moment ago through another node may not have reached this one.
      */
-    public Authenticator(String region, StateReader state, Clock clock, Runnable catchUp) {
+    public Authenticator(String region, StateReader state, Clock clock, Runnable catchUp, Predicate<String> member) {
+        this.member = member;
         this.region = region;
         this.state = state;
         this.clock = clock;
         this.catchUp = catchUp;
     }
 
-    /** The token under {@code accessor}, waiting for this node to catch up once when it does not know it. */
+    /**
+     * The token under {@code accessor}, waiting for this node to catch up once when it does not
+     * know it. Bogus tokens must not tie up the node: at most {@link #CATCH_UPS} calls wait at a
+     * time (the others are judged by what this node holds), and an accessor that was still unknown
+     * after a catch-up is not waited for again within {@link #UNKNOWN_FOR_MILLIS}.
+     */
     private Optional<TokenRecord> token(String accessor) {
         Optional<TokenRecord> t = state.token(accessor);
+        if (t.isPresent() || recentlyUnknown(accessor) || !catchUps.tryAcquire()) {
+            return t;
+        }
+        try {
+            catchUp.run();
+        } catch (RuntimeException e) {
+            return Optional.empty(); // no leader to ask: judged by what this node holds
+        } finally {
+            catchUps.release();
+        }
+        t = state.token(accessor);
         if (t.isEmpty()) {
-            try {
-                catchUp.run();
-            } catch (RuntimeException e) {
-                return Optional.empty(); // no leader to ask: judged by what this node holds
+            synchronized (unknown) {
+                unknown.put(accessor, clock.millis());
             }
-            t = state.token(accessor);
         }
         return t;
     }
+
+    private boolean recentlyUnknown(String accessor) {
+        synchronized (unknown) {
+            Long since = unknown.get(accessor);
+            return since != null && clock.millis() - since < UNKNOWN_FOR_MILLIS;
+        }
+    }
+
+    /** Calls that may wait for a catch-up at once. */
+    static final int CATCH_UPS = 2;
+    /** How long an accessor unknown after a catch-up is judged without waiting again. */
+    static final long UNKNOWN_FOR_MILLIS = 5_000;
+    /** Unknown accessors remembered at most. */
+    static final int MAX_UNKNOWN = 10_000;
+    private final java.util.concurrent.Semaphore catchUps = new java.util.concurrent.Semaphore(CATCH_UPS);
+    private final java.util.Map<String, Long> unknown = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, Long> eldest) {
+            return size() > MAX_UNKNOWN;
+        }
+    };
 
     public Caller authenticate(Metadata headers, SSLSession session, String source) {
         Optional<PeerIdentity> peer = peerOf(session);
         String forwarded = headers.get(FORWARDED_PRINCIPAL);
         if (forwarded != null) {
-            if (peer.isEmpty() || peer.get().kind() != PeerIdentity.Kind.NODE || !peer.get().region().equals(region)) {
+            if (peer.isEmpty() || peer.get().kind() != PeerIdentity.Kind.NODE || !peer.get().region().equals(region)
+                    || !member.test(peer.get().nodeId())) {
                 throw refused("only a node of region " + region + " may forward a caller");
             }
             String from = Optional.ofNullable(headers.get(FORWARDED_SOURCE)).orElse(source);

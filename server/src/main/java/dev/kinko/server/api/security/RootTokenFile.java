@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -35,9 +36,9 @@ public final class RootTokenFile {
         this.writer = writer;
     }
 
-    /** Whether the region has its root token (then there is nothing left to do). */
+    /** Whether the region has its own root token (then there is nothing left to do). */
     public boolean done() {
-        return state.tokens().stream().anyMatch(TokenRecord::getRoot);
+        return state.tokens().stream().anyMatch(t -> t.getRoot() && t.getOriginRegion().isEmpty());
     }
 
     /** Run on the leader until {@link #done()}: writes the file if needed, then proposes the token. */
@@ -64,6 +65,13 @@ public final class RootTokenFile {
     private Optional<String> read() throws IOException {
         if (!Files.exists(file)) {
             return Optional.empty();
+        }
+        // whoever could plant this file would choose the region's root token: only its owner may
+        if (Files.isSymbolicLink(file) || !Files.getOwner(file, LinkOption.NOFOLLOW_LINKS).getName()
+                .equals(System.getProperty("user.name")) || Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS)
+                .stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
+            throw new IOException(file + " must be a file of the user running the node, mode 0600 (not a symlink):"
+                    + " run chmod 600 " + file);
         }
         String token = Files.readString(file, StandardCharsets.US_ASCII).strip();
         if (AccessTokens.accessorOf(token).isEmpty()) {

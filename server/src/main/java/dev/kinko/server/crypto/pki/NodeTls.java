@@ -20,7 +20,7 @@ import java.util.Optional;
  */
 public final class NodeTls {
     /** Whether the client port asks callers for a certificate (an identity besides tokens). */
-    public enum ClientAuth { NONE, OPTIONAL, REQUIRE }
+    public enum ClientAuth { OPTIONAL, REQUIRE }
 
     private final Path caFile;
     private final Path certFile;
@@ -100,7 +100,6 @@ public final class NodeTls {
                 .keyManager(certFile.toFile(), keyFile.toFile())
                 .trustManager(caFile.toFile());
         b.clientAuth(switch (clientAuth) {
-            case NONE -> TlsServerCredentials.ClientAuth.NONE;
             case OPTIONAL -> TlsServerCredentials.ClientAuth.OPTIONAL;
             case REQUIRE -> TlsServerCredentials.ClientAuth.REQUIRE;
         });
