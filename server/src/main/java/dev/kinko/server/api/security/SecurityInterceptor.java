@@ -60,7 +60,11 @@ public final class SecurityInterceptor implements ServerInterceptor {
         String source = remote == null ? "" : remote.toString();
         String requestId = headers.get(REQUEST_ID) == null ? "" : headers.get(REQUEST_ID);
         String action = MethodActions.open(method) ? method : MethodActions.actionOf(method);
-        if (action == null) {
+        if (action == null) { // a method without an action is refused, and audited as such
+            if (!write(call, event("", "", source, method, "", "", AuditEvent.DENIED, Reason.ACCESS_DENIED.name(),
+                    requestId))) {
+                return new ServerCall.Listener<>() { };
+            }
             return refuse(call, Reason.ACCESS_DENIED, "method " + method + " is not served");
         }
         Caller caller;
