@@ -121,8 +121,13 @@ public final class NodeMetrics implements Closeable {
         return http.getAddress().getPort();
     }
 
+    /** Held here: Micrometer keeps only a weak reference to what a function counter reads. */
+    private final List<java.util.function.LongSupplier> watched = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     /** Audit lines that could not be written, and the requests refused for it (audit fails closed). */
     public void watchAudit(java.util.function.LongSupplier writeFailures, java.util.function.LongSupplier refusals) {
+        watched.add(writeFailures);
+        watched.add(refusals);
         io.micrometer.core.instrument.FunctionCounter.builder("kinko_audit_write_failures", writeFailures,
                 f -> f.getAsLong()).description("audit lines this node could not write").register(registry);
         io.micrometer.core.instrument.FunctionCounter.builder("kinko_audit_refused_requests", refusals,
