@@ -1,6 +1,5 @@
 package dev.kinko.server.api;
 
-import com.google.protobuf.Timestamp;
 import dev.kinko.proto.raft.v1.PolicyRecord;
 import dev.kinko.proto.raft.v1.TokenRecord;
 import dev.kinko.proto.v1.AccessServiceGrpc;
@@ -28,6 +27,7 @@ import dev.kinko.server.domain.KinkoException;
 import dev.kinko.server.domain.Reason;
 import dev.kinko.server.domain.StateReader;
 import dev.kinko.server.frontend.AccessWriter;
+import dev.kinko.server.frontend.Records;
 import dev.kinko.server.frontend.SecretReader;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -123,20 +123,17 @@ final class AccessGrpcService extends AccessServiceGrpc.AccessServiceImplBase {
 
     private static Policy policy(PolicyRecord p) {
         return Policy.newBuilder().setName(p.getName()).setDocument(p.getDocument()).addAllClients(p.getClientsList())
-                .setCreatedDate(time(p.getCreatedMillis())).setUpdatedDate(time(p.getUpdatedMillis())).build();
+                .setCreatedDate(Records.timestamp(p.getCreatedMillis())).setUpdatedDate(Records.timestamp(p.getUpdatedMillis())).build();
     }
 
     static TokenInfo token(TokenRecord t) {
         TokenInfo.Builder b = TokenInfo.newBuilder().setAccessor(t.getAccessor()).setName(t.getName())
-                .addAllPolicies(t.getPoliciesList()).setCreatedDate(time(t.getCreatedMillis())).setRoot(t.getRoot())
+                .addAllPolicies(t.getPoliciesList()).setCreatedDate(Records.timestamp(t.getCreatedMillis())).setRoot(t.getRoot())
                 .setCreatedBy(t.getCreatedBy());
         if (t.getExpiresMillis() != 0) {
-            b.setExpirationDate(time(t.getExpiresMillis()));
+            b.setExpirationDate(Records.timestamp(t.getExpiresMillis()));
         }
         return b.build();
     }
 
-    private static Timestamp time(long millis) {
-        return Timestamp.newBuilder().setSeconds(Math.floorDiv(millis, 1000)).setNanos((int) Math.floorMod(millis, 1000) * 1_000_000).build();
-    }
 }

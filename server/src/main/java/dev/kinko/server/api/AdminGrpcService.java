@@ -322,8 +322,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
             dev.kinko.proto.v1.GetAuditHeadsResponse.Builder b = dev.kinko.proto.v1.GetAuditHeadsResponse.newBuilder();
             services.state().auditHeads().forEach(h -> b.addHeads(dev.kinko.proto.v1.AuditHead.newBuilder()
                     .setNodeId(h.getNodeId()).setFile(h.getFile()).setSeq(h.getSeq()).setHash(h.getHash())
-                    .setRecordedDate(com.google.protobuf.Timestamp.newBuilder()
-                            .setSeconds(h.getRecordedMillis() / 1000).setNanos((int) (h.getRecordedMillis() % 1000) * 1_000_000))));
+                    .setRecordedDate(dev.kinko.server.frontend.Records.timestamp(h.getRecordedMillis()))));
             return b.build();
         }), out);
     }

@@ -179,40 +179,31 @@ class AuthenticationTest {
                     assertThat(((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
                     assertThat(e.getMessage()).contains("only a node of region tokyo may forward a caller");
                 });
-        // a node certificate of this region for a node that is not a member: refused too
+        // a node certificate of this region for a node that is not a member, and a client certificate: refused too
         dev.kinko.server.config.NodeConfig.Tls stranger = dev.kinko.server.testing.TestPki.nodeTls("tokyo", "tokyo-99",
                 "optional");
+        assertForwardingRefused(stranger.certFile(), stranger.keyFile(), claim);
+        dev.kinko.server.crypto.pki.IssuedCertificate mallory = dev.kinko.server.testing.TestPki.client("mallory");
+        assertForwardingRefused(mallory.certificate(), mallory.privateKey(), claim);
+    }
+
+    /** A caller presenting this certificate and a forwarded identity is refused as unauthenticated. */
+    static void assertForwardingRefused(Path cert, Path key, io.grpc.Metadata claim) {
+        io.grpc.ManagedChannel ch;
         try {
-            io.grpc.ManagedChannel ch = io.grpc.Grpc.newChannelBuilder(tokyo.config(0).peers().get(0).clientAddress(),
+            ch = io.grpc.Grpc.newChannelBuilder(tokyo.config(0).peers().get(0).clientAddress(),
                     io.grpc.TlsChannelCredentials.newBuilder().trustManager(tokyo.caFile().toFile())
-                            .keyManager(stranger.certFile().toFile(), stranger.keyFile().toFile()).build()).build();
-            try {
-                assertThatThrownBy(() -> AccessServiceGrpc.newBlockingStub(ClientInterceptors.intercept(ch,
-                        io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(claim)))
-                        .whoAmI(WhoAmIRequest.getDefaultInstance())).satisfies(e -> assertThat(
-                        ((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
-            } finally {
-                ch.shutdownNow();
-            }
+                            .keyManager(cert.toFile(), key.toFile()).build()).build();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        // a client certificate of the same CA claiming the same: refused too
-        dev.kinko.server.crypto.pki.IssuedCertificate mallory = dev.kinko.server.testing.TestPki.client("mallory");
         try {
-            io.grpc.ManagedChannel ch = io.grpc.Grpc.newChannelBuilder(tokyo.config(0).peers().get(0).clientAddress(),
-                    io.grpc.TlsChannelCredentials.newBuilder().trustManager(tokyo.caFile().toFile())
-                            .keyManager(mallory.certificate().toFile(), mallory.privateKey().toFile()).build()).build();
-            try {
-                assertThatThrownBy(() -> AccessServiceGrpc.newBlockingStub(ClientInterceptors.intercept(ch,
-                        io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(claim)))
-                        .whoAmI(WhoAmIRequest.getDefaultInstance())).satisfies(e -> assertThat(
-                        ((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
-            } finally {
-                ch.shutdownNow();
-            }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            assertThatThrownBy(() -> AccessServiceGrpc.newBlockingStub(ClientInterceptors.intercept(ch,
+                    io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(claim)))
+                    .whoAmI(WhoAmIRequest.getDefaultInstance())).satisfies(e -> assertThat(
+                    ((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+        } finally {
+            ch.shutdownNow();
         }
     }
 
