@@ -26,7 +26,6 @@ import dev.kinko.proto.v1.ReplicateSecretToRegionsRequest;
 import dev.kinko.proto.v1.ReplicateSecretToRegionsResponse;
 import dev.kinko.proto.v1.RestoreSecretRequest;
 import dev.kinko.proto.v1.RestoreSecretResponse;
-import dev.kinko.proto.v1.SecretsServiceGrpc;
 import dev.kinko.proto.v1.SecretsServiceGrpc.SecretsServiceBlockingStub;
 import dev.kinko.proto.v1.StopReplicationToReplicaRequest;
 import dev.kinko.proto.v1.StopReplicationToReplicaResponse;

@@ -1,6 +1,5 @@
 package dev.kinko.server.api.security;
 
-import dev.kinko.proto.raft.v1.TokenRecord;
 import dev.kinko.server.crypto.AccessTokens;
 import dev.kinko.server.domain.StateReader;
 import dev.kinko.server.frontend.AccessWriter;
