@@ -163,6 +163,8 @@ public final class KinkoNode implements Closeable {
         });
         long every = config.purgeInterval().toMillis();
         housekeeping.scheduleWithFixedDelay(() -> purge(raft, writer), every, every, TimeUnit.MILLISECONDS);
+        housekeeping.scheduleWithFixedDelay(() -> finishChunkedJobs(raft, state, replication), every, every,
+                TimeUnit.MILLISECONDS);
         RootTokenFile root = new RootTokenFile(config.rootTokenFile(), state, access);
         housekeeping.scheduleWithFixedDelay(() -> bootstrapRoot(raft, root), 0, BOOTSTRAP_RETRY.toMillis(),
                 TimeUnit.MILLISECONDS);
@@ -200,6 +202,33 @@ public final class KinkoNode implements Closeable {
     }
 
     /** Only the leader purges, by its own clock; the purge itself is a replicated command. */
+    /**
+     * A promotion or region copy whose leader changed before it finished: its progress is in the
+     * state, so the new leader goes on with it (proposing a chunk that is already done is a no-op).
+     */
+    private static void finishChunkedJobs(RaftNode raft, dev.kinko.server.domain.StateQueries state,
+                                          ReplicationWriter replication) {
+        try {
+            if (!raft.isLeaderReady()) {
+                return;
+            }
+            if (state.promotion().isPresent()) {
+                LOG.info("finishing the promotion a former leader started");
+                replication.finishPromotion().get();
+            }
+            for (var link : state.links()) {
+                if (link.getRegionCopyPending()) {
+                    LOG.info("finishing the copy of this region's secrets to region {}", link.getRegion());
+                    replication.finishRegionCopy(link.getRegion()).get();
+                }
+            }
+        } catch (java.util.concurrent.ExecutionException | RuntimeException e) {
+            LOG.warn("a chunked job could not go on yet; will retry: {}", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private static void purge(RaftNode raft, SecretWriter writer) {
         try {
             if (raft.isLeaderReady()) {

@@ -44,6 +44,7 @@ public final class KinkoStateMachine extends BaseStateMachine {
     private final AtomicLong entriesApplied = new AtomicLong();
     private volatile Runnable onApplied = () -> { };
     private volatile java.util.function.Consumer<java.time.Duration> onSnapshot = d -> { };
+    private volatile java.util.function.Consumer<java.time.Duration> onEntryApplied = d -> { };
 
     /** Creates the state machine once the node knows its directories. */
     public interface Factory {
@@ -79,6 +80,11 @@ public final class KinkoStateMachine extends BaseStateMachine {
     /** Called with each snapshot's duration (the metrics). */
     public void onSnapshot(java.util.function.Consumer<java.time.Duration> listener) {
         this.onSnapshot = listener;
+    }
+
+    /** Called on the apply thread with the time each entry took to apply (the metrics). */
+    public void onEntryApplied(java.util.function.Consumer<java.time.Duration> listener) {
+        this.onEntryApplied = listener;
     }
 
     /** Entries applied to RocksDB by this process (replays skipped are not counted). */
@@ -122,7 +128,9 @@ public final class KinkoStateMachine extends BaseStateMachine {
             replaysSkipped.incrementAndGet();
             result = BatchResult.getDefaultInstance();
         } else {
+            long started = System.nanoTime();
             result = apply(entry.getStateMachineLogEntry().getLogData(), termIndex);
+            onEntryApplied.accept(java.time.Duration.ofNanos(System.nanoTime() - started));
             entriesApplied.incrementAndGet();
         }
         updateLastAppliedTermIndex(termIndex);

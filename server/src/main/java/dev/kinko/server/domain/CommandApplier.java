@@ -77,8 +77,28 @@ public final class CommandApplier {
                 || kind == Reason.Kind.RESOURCE_EXHAUSTED || kind == Reason.Kind.INTERNAL;
     }
 
+    /** Runs one command against a savepoint: a refusal rolls back its writes, and only its own. */
     private CommandResult applyOnce(Command command, StateWriter state) {
+        state.savepoint();
+        CommandResult result;
         try {
+            result = dispatch(command, state);
+        } catch (KinkoException e) {
+            result = refused(e.reason(), e.getMessage()).toBuilder().putAllErrorDetails(e.details()).build();
+        } catch (RuntimeException e) {
+            state.rollbackToSavepoint();
+            throw e;
+        }
+        if (result.getErrorReason().isEmpty()) {
+            state.releaseSavepoint();
+        } else {
+            state.rollbackToSavepoint();
+        }
+        return result;
+    }
+
+    private CommandResult dispatch(Command command, StateWriter state) {
+        {
             long now = command.getTimestampMillis();
             return switch (command.getOpCase()) {
                 case CREATE_SECRET -> create(command.getCreateSecret(), now, state);
@@ -108,6 +128,9 @@ public final class CommandApplier {
                     access.adoptAll(state);
                     yield promoted;
                 }
+                case CONTINUE_PROMOTION -> replication.continuePromotion(now, state);
+                case CONTINUE_REGION_COPY -> replication.continueRegionCopy(command.getContinueRegionCopy().getRegion(),
+                        now, state);
                 case TRUNCATE_JOURNAL -> replication.truncate(command.getTruncateJournal(), state);
                 case REPLICA_OUTCOMES -> replication.outcomes(command.getReplicaOutcomes(), now, state);
                 case ADD_TRANSPORT_KEY -> addTransportKey(command.getAddTransportKey(), state);
@@ -124,8 +147,6 @@ public final class CommandApplier {
                 }
                 case OP_NOT_SET -> refused(Reason.INTERNAL, "empty command");
             };
-        } catch (KinkoException e) {
-            return refused(e.reason(), e.getMessage()).toBuilder().putAllErrorDetails(e.details()).build();
         }
     }
 
@@ -156,10 +177,13 @@ public final class CommandApplier {
                 .setPrimaryRegion(region);
         CommandResult.Builder result = ok(record);
         if (cmd.hasVersion()) {
-            addVersion(record, cmd.getVersion(), now, state, result);
+            addVersion(record, cmd.getVersion(), now, result);
         }
         replication.addReplicas(record, cmd.getReplicaRegionsList(), cmd.getForceOverwrite(), now, state);
         state.putSecret(null, record.build());
+        if (cmd.hasVersion()) {
+            state.putValue(record.getId(), cmd.getVersion().getVersionId(), cmd.getVersion().getValue());
+        }
         return result.build();
     }
 
@@ -173,17 +197,21 @@ public final class CommandApplier {
             record.setDescription(cmd.getDescription());
         }
         CommandResult.Builder result = ok(record);
-        addVersion(record, cmd.getVersion(), now, state, result);
+        addVersion(record, cmd.getVersion(), now, result);
         state.putSecret(current, Journal.changed(state, record.build(), List.of(cmd.getVersion().getVersionId()), now));
+        state.putValue(record.getId(), cmd.getVersion().getVersionId(), cmd.getVersion().getValue());
         return result.build();
     }
 
-    private void addVersion(SecretRecord.Builder record, NewVersion version, long now, StateWriter state,
-                            CommandResult.Builder result) {
+    /** Adds the version to the record (its value is stored once the record is). */
+    private static void addVersion(SecretRecord.Builder record, NewVersion version, long now,
+                                   CommandResult.Builder result) {
         VersionLabels labels = new VersionLabels(record.build());
         VersionRecord.Builder added = VersionRecord.newBuilder()
                 .setVersionId(version.getVersionId())
-                .setCreatedMillis(now);
+                .setCreatedMillis(now)
+                .setOrdinal(record.getNextOrdinal());
+        record.setNextOrdinal(record.getNextOrdinal() + 1);
         labels.add(added);
         List<String> stages = version.getStagesCount() == 0 ? List.of(Stages.CURRENT) : version.getStagesList();
         boolean first = record.getVersionsCount() == 0;
@@ -191,12 +219,10 @@ public final class CommandApplier {
         if (first) {
             labels.attach(Stages.CURRENT, added); // a secret's first version is always CURRENT, as in AWS
         }
-        List<String> pruned = labels.prune().orElseThrow(() -> new KinkoException(Reason.VERSION_LIMIT_EXCEEDED,
+        labels.prune().orElseThrow(() -> new KinkoException(Reason.VERSION_LIMIT_EXCEEDED,
                 "a secret keeps at most " + Limits.MAX_VERSIONS
                         + " versions and none is deprecated; remove a label from an old version first"));
-        labels.writeTo(record);
-        pruned.forEach(id -> state.removeValue(record.getId(), id));
-        state.putValue(record.getId(), version.getVersionId(), version.getValue());
+        labels.writeTo(record); // pruned versions lose their keys and values when the record is stored
         result.setVersionId(version.getVersionId()).addAllVersionStages(added.getStagesList());
     }
 

@@ -34,11 +34,21 @@ final class Journal {
         return b.build();
     }
 
-    /** Journals the secret as it is now, with the values of {@code versionIds}, for {@code regions}. */
+    /**
+     * Journals that the secret changed, naming the versions whose values must travel, for
+     * {@code regions}. The record copies nothing: the shipper reads the secret as it is when it
+     * ships, which is this change or a later one.
+     */
     static long append(StateWriter state, SecretRecord secret, Collection<String> regions, Collection<String> versionIds,
                        boolean force, long now) {
         return append(state, JournalRecord.newBuilder().setSecretId(secret.getId())
-                .setSecret(secret.toBuilder().clearReplicas()).addAllVersionIds(versionIds).setForceOverwrite(force),
+                .setNextOrdinal(secret.getNextOrdinal()).addAllVersionIds(versionIds).setForceOverwrite(force),
+                regions, now);
+    }
+
+    /** Journals a full copy of the secret (every version's value travels) for {@code regions}. */
+    static long appendFull(StateWriter state, String secretId, Collection<String> regions, boolean force, long now) {
+        return append(state, JournalRecord.newBuilder().setSecretId(secretId).setNextOrdinal(0).setForceOverwrite(force),
                 regions, now);
     }
 
@@ -51,9 +61,5 @@ final class Journal {
         long seq = state.journalHead() + 1;
         state.appendJournal(record.setSeq(seq).setTimestampMillis(now).addAllRegions(regions).build());
         return seq;
-    }
-
-    static List<String> allVersionIds(SecretRecord record) {
-        return record.getVersionsList().stream().map(v -> v.getVersionId()).toList();
     }
 }

@@ -4,6 +4,7 @@ import dev.kinko.proto.raft.v1.ApplyReplicationCommand;
 import dev.kinko.proto.raft.v1.CommandResult;
 import dev.kinko.proto.raft.v1.DeleteLinkCommand;
 import dev.kinko.proto.raft.v1.LinkRecord;
+import dev.kinko.proto.raft.v1.PromotionRecord;
 import dev.kinko.proto.raft.v1.PutLinkCommand;
 import dev.kinko.proto.raft.v1.RemoveReplicaRegionsCommand;
 import dev.kinko.proto.raft.v1.ReplicaChange;
@@ -66,7 +67,7 @@ final class ReplicationApplier {
         if (added.isEmpty()) {
             return;
         }
-        long seq = Journal.append(state, record.build(), added, Journal.allVersionIds(record.build()), force, now);
+        long seq = Journal.appendFull(state, record.getId(), added, force, now);
         List<ReplicaRecord> kept = new ArrayList<>(record.getReplicasList().stream()
                 .filter(x -> !added.contains(x.getRegion())).toList());
         for (String r : added) {
@@ -99,24 +100,49 @@ final class ReplicationApplier {
         return ok(record.build());
     }
 
-    /** Failback: every secret this region owns goes to {@code region} too. */
+    /**
+     * Failback: every secret this region owns goes to {@code region} too. A large region is
+     * copied in chunks, one per Raft entry; the link keeps where the copy is, so a new leader
+     * goes on with {@link #continueRegionCopy}.
+     */
     CommandResult replicateRegion(ReplicateRegionCommand cmd, long now, StateWriter state) {
         checkDestination(cmd.getRegion(), state);
+        LinkRecord.Builder link = state.link(cmd.getRegion()).orElseThrow().toBuilder()
+                .setRegionCopyPending(true).setRegionCopyForce(cmd.getForceOverwrite()).setRegionCopyAfterId("");
+        if (cmd.getForceOverwrite()) {
+            // a failback: the region's policies win over same-named ones there, as its secrets do
+            link.setAccessForceOverwrite(true).setAccessShipped(0);
+        }
+        state.putLink(link.build());
+        return continueRegionCopy(cmd.getRegion(), now, state);
+    }
+
+    /** The next chunk of a ReplicateRegion: at most {@link Limits#CHUNK_SECRETS} secrets. */
+    CommandResult continueRegionCopy(String destination, long now, StateWriter state) {
+        LinkRecord link = state.link(destination).orElseThrow(() ->
+                new KinkoException(Reason.UNKNOWN_REGION, "there is no link to region " + destination));
+        if (!link.getRegionCopyPending()) {
+            return CommandResult.getDefaultInstance();
+        }
+        List<String> ids = state.secretsWithPrimary(region, link.getRegionCopyAfterId(), Limits.CHUNK_SECRETS);
         long count = 0;
-        for (SecretRecord s : state.allSecrets()) {
-            if (s.getPrimaryRegion().equals(region) && s.getDeletionDateMillis() == 0) {
-                SecretRecord.Builder b = s.toBuilder();
-                addReplicas(b, List.of(cmd.getRegion()), cmd.getForceOverwrite(), now, state);
-                state.putSecret(s, b.build());
+        for (String id : ids) {
+            Optional<SecretRecord> s = state.secretById(id);
+            if (s.isPresent() && s.get().getDeletionDateMillis() == 0) {
+                SecretRecord.Builder b = s.get().toBuilder();
+                addReplicas(b, List.of(destination), link.getRegionCopyForce(), now, state);
+                state.putSecret(s.get(), b.build());
                 count++;
             }
         }
-        if (cmd.getForceOverwrite()) {
-            // a failback: the region's policies win over same-named ones there, as its secrets do
-            state.link(cmd.getRegion()).ifPresent(l -> state.putLink(l.toBuilder().setAccessForceOverwrite(true)
-                    .setAccessShipped(0).build()));
+        boolean more = ids.size() == Limits.CHUNK_SECRETS;
+        LinkRecord.Builder next = link.toBuilder().setRegionCopyPending(more)
+                .setRegionCopyAfterId(more ? ids.get(ids.size() - 1) : "");
+        if (!more) {
+            next.setRegionCopyForce(false);
         }
-        return CommandResult.newBuilder().setCount(count).build();
+        state.putLink(next.build());
+        return CommandResult.newBuilder().setCount(count).setMore(more).build();
     }
 
     CommandResult removeRegions(RemoveReplicaRegionsCommand cmd, long now, StateWriter state) {
@@ -176,14 +202,8 @@ final class ReplicationApplier {
                 outcomes.add(outcome);
             }
         }
-        if (cmd.getReseedComplete()) {
-            Set<String> copied = new HashSet<>(cmd.getReseedIdsList());
-            for (SecretRecord s : state.allSecrets()) {
-                if (s.getPrimaryRegion().equals(cmd.getSourceRegion()) && !copied.contains(s.getId())) {
-                    // no longer replicated here (its detach was in the truncated journal): standalone
-                    state.putSecret(s, s.toBuilder().setPrimaryRegion(region).setLastChangedMillis(now).build());
-                }
-            }
+        if (cmd.getReseed()) {
+            dropUncopied(cmd, now, state);
         }
         if (cmd.getReseedComplete()) {
             // a full copy defines what is here, also when the source's journal went back (restored from a backup)
@@ -198,6 +218,39 @@ final class ReplicationApplier {
         state.putSource(src.build());
         return CommandResult.newBuilder().setAppliedSeq(src.getAppliedSeq()).setEpoch(src.getEpoch())
                 .addAllOutcomes(outcomes).build();
+    }
+
+    /**
+     * A re-seed batch covers a range of secret ids: a replica from the source in that range that
+     * the batch does not carry is no longer replicated here (its detach was in the truncated
+     * journal), so it becomes standalone. The ranges of a re-seed's batches follow each other,
+     * so the walk is bounded by what the batch carries plus what it drops.
+     */
+    private void dropUncopied(ApplyReplicationCommand cmd, long now, StateWriter state) {
+        boolean legacy = cmd.getReseedIdsCount() > 0; // layout v1: the last batch listed every id
+        String through = cmd.getReseedComplete() ? "" : cmd.getReseedThroughId();
+        if (!cmd.getReseedComplete() && through.isEmpty()) {
+            return;
+        }
+        Set<String> carried = new HashSet<>(cmd.getReseedIdsList());
+        cmd.getChangesList().forEach(c -> carried.add(c.getSecretId()));
+        String after = legacy ? "" : cmd.getReseedAfterId();
+        while (true) {
+            List<String> ids = state.secretsWithPrimary(cmd.getSourceRegion(), after, Limits.CHUNK_SECRETS);
+            for (String id : ids) {
+                if (!through.isEmpty() && SecretIds.compare(id, through) > 0) {
+                    return;
+                }
+                if (!carried.contains(id)) {
+                    state.secretById(id).ifPresent(s -> state.putSecret(s,
+                            s.toBuilder().setPrimaryRegion(region).setLastChangedMillis(now).build()));
+                }
+            }
+            if (ids.size() < Limits.CHUNK_SECRETS) {
+                return;
+            }
+            after = ids.get(ids.size() - 1);
+        }
     }
 
     private ReplicaOutcome applyDetach(ReplicaChange change, String source, SourceRecord.Builder src, long now,
@@ -237,18 +290,36 @@ final class ReplicationApplier {
                 state.archiveSecret(sameName.get(), now);
             }
         }
-        SecretRecord replica = change.getSecret().toBuilder().setPrimaryRegion(source).clearReplicas().build();
+        SecretRecord replica = withLocalOrdinals(change.getSecret().toBuilder().setPrimaryRegion(source)
+                .clearReplicas(), existing);
         Set<String> kept = new HashSet<>();
         replica.getVersionsList().stream().map(VersionRecord::getVersionId).forEach(kept::add);
-        existing.ifPresent(old -> old.getVersionsList().stream().map(VersionRecord::getVersionId)
-                .filter(id -> !kept.contains(id)).forEach(id -> state.removeValue(old.getId(), id)));
+        state.putSecret(existing.orElse(null), replica); // versions it no longer lists go, values too
         change.getValuesMap().forEach((versionId, sealed) -> {
             if (kept.contains(versionId)) {
                 state.putValue(replica.getId(), versionId, sealed);
             }
         });
-        state.putSecret(existing.orElse(null), replica);
         return null;
+    }
+
+    /**
+     * Ordinals are this region's own: a version the replica holds keeps its ordinal, a new one
+     * takes the next, whatever ordinals the source gave them.
+     */
+    private static SecretRecord withLocalOrdinals(SecretRecord.Builder shipped, Optional<SecretRecord> existing) {
+        java.util.Map<String, Long> held = new java.util.HashMap<>();
+        existing.ifPresent(e -> e.getVersionsList().forEach(v -> held.put(v.getVersionId(), v.getOrdinal())));
+        long next = existing.map(SecretRecord::getNextOrdinal).orElse(0L);
+        for (int i = 0; i < shipped.getVersionsCount(); i++) {
+            VersionRecord v = shipped.getVersions(i);
+            Long ordinal = held.get(v.getVersionId());
+            if (ordinal == null) {
+                ordinal = next++;
+            }
+            shipped.setVersions(i, v.toBuilder().setOrdinal(ordinal));
+        }
+        return shipped.setNextOrdinal(next).build();
     }
 
     private ReplicaOutcome conflict(ReplicaChange change, String name) {
@@ -256,21 +327,18 @@ final class ReplicationApplier {
                 .setFailureMessage("Secret name " + name + " already exists in region " + region).build();
     }
 
-    /** Disaster recovery: every replica secret becomes standalone here; every source is fenced. */
+    /**
+     * Disaster recovery: every source is fenced at once, then every replica secret becomes
+     * standalone here, in chunks of one Raft entry each; the promotion record in the state says
+     * a chunk is left, so a new leader finishes it ({@link #continuePromotion}).
+     */
     CommandResult promote(long now, StateWriter state) {
-        List<SourceRecord> active = state.sources().stream().filter(s -> !s.getPromoted()).toList();
-        Set<String> fenced = new HashSet<>();
-        for (SourceRecord s : active) {
-            fenced.add(s.getRegion());
+        if (state.promotion().isPresent()) {
+            return continuePromotion(now, state); // asked again while one runs: go on with it
         }
-        long promoted = 0;
-        for (SecretRecord s : state.allSecrets()) {
-            if (!s.getPrimaryRegion().equals(region)) {
-                fenced.add(s.getPrimaryRegion());
-                state.putSecret(s, s.toBuilder().setPrimaryRegion(region).setLastChangedMillis(now).build());
-                promoted++;
-            }
-        }
+        Set<String> fenced = new java.util.TreeSet<>();
+        state.sources().stream().filter(s -> !s.getPromoted()).forEach(s -> fenced.add(s.getRegion()));
+        state.primaryRegions().stream().filter(r -> !r.equals(region)).forEach(fenced::add);
         if (fenced.isEmpty()) {
             throw new KinkoException(Reason.NOT_A_REPLICA_REGION,
                     "region " + region + " is not a replica region: no secret here is replicated from another region");
@@ -280,7 +348,39 @@ final class ReplicationApplier {
             state.putSource(s.toBuilder().setEpoch(s.getEpoch() + 1).setPromoted(true).setPromotedMillis(now)
                     .clearDetachedIds().build());
         }
-        return CommandResult.newBuilder().setCount(promoted).build();
+        state.putPromotion(PromotionRecord.newBuilder().setStartedMillis(now).build());
+        return continuePromotion(now, state);
+    }
+
+    /** The next chunk of a promotion: at most {@link Limits#CHUNK_SECRETS} replicas become standalone. */
+    CommandResult continuePromotion(long now, StateWriter state) {
+        Optional<PromotionRecord> promotion = state.promotion();
+        if (promotion.isEmpty()) {
+            return CommandResult.getDefaultInstance();
+        }
+        int done = 0;
+        for (String source : state.primaryRegions()) {
+            if (source.equals(region)) {
+                continue;
+            }
+            // a secret made standalone leaves its source's index: the next chunk starts from the first again
+            for (String id : state.secretsWithPrimary(source, "", Limits.CHUNK_SECRETS - done)) {
+                SecretRecord s = state.secretById(id).orElseThrow();
+                state.putSecret(s, s.toBuilder().setPrimaryRegion(region).setLastChangedMillis(now).build());
+                done++;
+            }
+            if (done == Limits.CHUNK_SECRETS) {
+                break;
+            }
+        }
+        long promoted = promotion.get().getPromoted() + done;
+        boolean more = done == Limits.CHUNK_SECRETS;
+        if (more) {
+            state.putPromotion(promotion.get().toBuilder().setPromoted(promoted).build());
+        } else {
+            state.clearPromotion();
+        }
+        return CommandResult.newBuilder().setCount(promoted).setMore(more).build();
     }
 
     // --- primary region: links and the journal ----------------------------------------------
@@ -301,11 +401,10 @@ final class ReplicationApplier {
         if (state.link(cmd.getRegion()).isEmpty()) {
             throw new KinkoException(Reason.UNKNOWN_REGION, "there is no link to region " + cmd.getRegion());
         }
-        for (SecretRecord s : state.allSecrets()) {
-            if (s.getReplicasList().stream().anyMatch(r -> r.getRegion().equals(cmd.getRegion()))) {
-                throw new KinkoException(Reason.LINK_IN_USE, "secret " + s.getName() + " is replicated to region "
-                        + cmd.getRegion() + "; remove the region from its replication first");
-            }
+        for (String id : state.secretsReplicatedTo(cmd.getRegion(), "", 1)) {
+            String name = state.header(id).map(SecretRecord::getName).orElse(id);
+            throw new KinkoException(Reason.LINK_IN_USE, "secret " + name + " is replicated to region "
+                    + cmd.getRegion() + "; remove the region from its replication first");
         }
         state.removeLink(cmd.getRegion());
         return CommandResult.getDefaultInstance();

@@ -23,7 +23,8 @@ public interface StateQueries extends StateReader {
         return valuesWrappedBefore(version, null, limit);
     }
 
-    record ValueRef(String secretId, String versionId) {}
+    /** A stored value: its secret, the version's ordinal (its key) and the version's id. */
+    record ValueRef(String secretId, long ordinal, String versionId) {}
 
     /** Journal records with sequence at least {@code fromSeq}, in order, at most {@code limit}. */
     List<JournalRecord> journal(long fromSeq, int limit);

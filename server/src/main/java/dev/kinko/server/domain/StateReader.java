@@ -7,26 +7,50 @@ import dev.kinko.proto.raft.v1.TokenRecord;
 import dev.kinko.proto.raft.v1.LinkRecord;
 import dev.kinko.proto.raft.v1.RegionKeyRecord;
 import dev.kinko.proto.raft.v1.SealedValue;
+import dev.kinko.proto.raft.v1.PromotionRecord;
 import dev.kinko.proto.raft.v1.SecretRecord;
 import dev.kinko.proto.raft.v1.SourceRecord;
 import dev.kinko.proto.raft.v1.TransportKeyRecord;
+import dev.kinko.proto.raft.v1.VersionRecord;
 import java.util.List;
 import java.util.Optional;
 
 /** Read access to a region's state. Declared here so the domain never sees RocksDB. */
 public interface StateReader {
+    /** The whole secret: its metadata, every version (oldest first, with its labels) and its replicas. */
     Optional<SecretRecord> secretById(String id);
+
+    /** The secret's metadata alone (no versions, no replicas): one key, for the paths that need no more. */
+    Optional<SecretRecord> header(String id);
 
     Optional<String> idByName(String name);
 
     Optional<SealedValue> value(String secretId, String versionId);
 
+    /** One version with its labels, by version id. */
+    Optional<VersionRecord> versionById(String secretId, String versionId);
+
+    /** The version that carries {@code label}, with all its labels. */
+    Optional<VersionRecord> versionByLabel(String secretId, String label);
+
+    /** The value of the version with this ordinal. */
+    Optional<SealedValue> valueAt(String secretId, long ordinal);
+
     List<RegionKeyRecord> regionKeys();
 
     List<TransportKeyRecord> transportKeys();
 
-    /** Every secret, in id order (promotion and re-seed walk them all). */
-    List<SecretRecord> allSecrets();
+    /** Ids of the secrets replicated to {@code region}, in id order, after {@code afterId} ("" = from the first). */
+    List<String> secretsReplicatedTo(String region, String afterId, int limit);
+
+    /** Ids of the secrets whose primary region is {@code region}, in id order, after {@code afterId}. */
+    List<String> secretsWithPrimary(String region, String afterId, int limit);
+
+    /** The primary regions of the secrets held here, each once, in name order. */
+    List<String> primaryRegions();
+
+    /** A promotion whose replica secrets are not all standalone yet. */
+    Optional<PromotionRecord> promotion();
 
     /** The newest journal sequence, 0 when nothing was journaled yet. */
     long journalHead();
@@ -64,5 +88,10 @@ public interface StateReader {
     /** Resolves a request's secret_id: a name first, then an id. */
     default Optional<SecretRecord> resolve(String nameOrId) {
         return idByName(nameOrId).or(() -> Optional.of(nameOrId)).flatMap(this::secretById);
+    }
+
+    /** {@link #resolve} for the metadata alone. */
+    default Optional<SecretRecord> resolveHeader(String nameOrId) {
+        return idByName(nameOrId).or(() -> Optional.of(nameOrId)).flatMap(this::header);
     }
 }

@@ -6,6 +6,7 @@ import dev.kinko.proto.raft.v1.PolicyRecord;
 import dev.kinko.proto.raft.v1.TokenRecord;
 import dev.kinko.proto.raft.v1.JournalRecord;
 import dev.kinko.proto.raft.v1.LinkRecord;
+import dev.kinko.proto.raft.v1.PromotionRecord;
 import dev.kinko.proto.raft.v1.RegionKeyRecord;
 import dev.kinko.proto.raft.v1.SealedValue;
 import dev.kinko.proto.raft.v1.SecretRecord;
@@ -17,15 +18,33 @@ import dev.kinko.proto.raft.v1.TransportKeyRecord;
  * own earlier writes, so commands later in a batch see the earlier ones.
  */
 public interface StateWriter extends StateReader {
-    /** Stores the record and indexes its name (and its deletion date, when scheduled). */
+    /**
+     * Stores {@code record} over {@code previous} (null for a new secret), both as
+     * {@link #secretById} gives them: only the keys that differ are written (the metadata,
+     * added or dropped versions with their values, moved labels, changed replicas and the
+     * indexes), so a write costs the same with 1 version or 100.
+     */
     void putSecret(SecretRecord previous, SecretRecord record);
 
-    /** Removes the record, its name, its deletion index entry and all its values. */
+    /** Removes the secret: metadata, name, indexes, versions, labels, values and replicas. */
     void removeSecret(SecretRecord record);
 
+    /** The value of a version the secret's stored record lists (put the record first). */
     void putValue(String secretId, String versionId, SealedValue value);
 
-    void removeValue(String secretId, String versionId);
+    /**
+     * Marks where the current command starts: {@link #rollbackToSavepoint} drops every write
+     * since, so a refused command leaves nothing behind; {@link #releaseSavepoint} keeps them.
+     */
+    void savepoint();
+
+    void rollbackToSavepoint();
+
+    void releaseSavepoint();
+
+    void putPromotion(PromotionRecord promotion);
+
+    void clearPromotion();
 
     void putRegionKey(RegionKeyRecord key);
 

@@ -3,6 +3,8 @@ package dev.kinko.server.frontend;
 import dev.kinko.proto.raft.v1.AddTransportKeyCommand;
 import dev.kinko.proto.raft.v1.ApplyReplicationCommand;
 import dev.kinko.proto.raft.v1.CommandResult;
+import dev.kinko.proto.raft.v1.ContinuePromotionCommand;
+import dev.kinko.proto.raft.v1.ContinueRegionCopyCommand;
 import dev.kinko.proto.raft.v1.DeleteLinkCommand;
 import dev.kinko.proto.raft.v1.PromoteRegionCommand;
 import dev.kinko.proto.raft.v1.PutLinkCommand;
@@ -77,13 +79,52 @@ public final class ReplicationWriter {
         return proposer.submit(proposer.command().setDeleteLink(DeleteLinkCommand.newBuilder().setRegion(destination)));
     }
 
+    /**
+     * Promotes the region: the first entry fences every source, the next ones make the replicas
+     * standalone a chunk at a time; completes when none is left, with how many were promoted.
+     */
     public CompletableFuture<CommandResult> promote() {
-        return proposer.submit(proposer.command().setPromoteRegion(PromoteRegionCommand.getDefaultInstance()));
+        return proposer.submit(proposer.command().setPromoteRegion(PromoteRegionCommand.getDefaultInstance()))
+                .thenCompose(first -> untilDone(first, -1, this::continuePromotion));
     }
 
+    /** Goes on with a promotion a former leader started (its state says a chunk is left). */
+    public CompletableFuture<CommandResult> finishPromotion() {
+        return continuePromotion().thenCompose(first -> untilDone(first, -1, this::continuePromotion));
+    }
+
+    private CompletableFuture<CommandResult> continuePromotion() {
+        return proposer.submit(proposer.command().setContinuePromotion(ContinuePromotionCommand.getDefaultInstance()));
+    }
+
+    /** Failback: every secret of this region goes to {@code destination}, a chunk per entry; completes with the count. */
     public CompletableFuture<CommandResult> replicateRegion(String destination, boolean force) {
         return proposer.submit(proposer.command().setReplicateRegion(ReplicateRegionCommand.newBuilder()
-                .setRegion(destination).setForceOverwrite(force)));
+                .setRegion(destination).setForceOverwrite(force)))
+                .thenCompose(first -> untilDone(first, first.getCount(), () -> continueRegionCopy(destination)));
+    }
+
+    /** Goes on with a region copy a former leader started. */
+    public CompletableFuture<CommandResult> finishRegionCopy(String destination) {
+        return continueRegionCopy(destination)
+                .thenCompose(first -> untilDone(first, first.getCount(), () -> continueRegionCopy(destination)));
+    }
+
+    private CompletableFuture<CommandResult> continueRegionCopy(String destination) {
+        return proposer.submit(proposer.command().setContinueRegionCopy(ContinueRegionCopyCommand.newBuilder()
+                .setRegion(destination)));
+    }
+
+    /**
+     * Proposes the next chunk while the last result says more is left. {@code summed} adds up
+     * each chunk's count; -1 when each result carries the running total itself.
+     */
+    private CompletableFuture<CommandResult> untilDone(CommandResult last, long summed,
+                                                       java.util.function.Supplier<CompletableFuture<CommandResult>> next) {
+        if (!last.getMore()) {
+            return CompletableFuture.completedFuture(summed < 0 ? last : last.toBuilder().setCount(summed).build());
+        }
+        return next.get().thenCompose(r -> untilDone(r, summed < 0 ? -1 : summed + r.getCount(), next));
     }
 
     public CompletableFuture<CommandResult> applyShipped(ApplyReplicationCommand cmd) {
@@ -133,7 +174,7 @@ public final class ReplicationWriter {
     }
 
     private SecretRecord resolve(String secretRef) {
-        return state.resolve(secretRef).orElseThrow(() ->
+        return state.resolveHeader(secretRef).orElseThrow(() ->
                 new KinkoException(Reason.SECRET_NOT_FOUND, "secret " + secretRef + " not found"));
     }
 }

@@ -24,6 +24,7 @@ import dev.kinko.server.domain.Limits;
 import dev.kinko.server.domain.Reason;
 import dev.kinko.server.domain.Stages;
 import dev.kinko.server.domain.StateQueries;
+import dev.kinko.server.domain.StateViews;
 import dev.kinko.server.domain.Validation;
 import dev.kinko.server.domain.ValueCipher;
 import java.nio.charset.StandardCharsets;
@@ -36,15 +37,16 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Reads: linearizable by default (the node waits until it has applied the
  * leader's read index), or local when the caller allows stale data; then
- * RocksDB, then the value is unsealed in memory.
+ * RocksDB, through one snapshot per request so a read never mixes two writes,
+ * then the value is unsealed in memory.
  */
 public final class SecretReader {
-    private final StateQueries state;
+    private final StateViews views;
     private final ValueCipher cipher;
     private final RaftNode raft;
 
-    public SecretReader(StateQueries state, ValueCipher cipher, RaftNode raft) {
-        this.state = state;
+    public SecretReader(StateViews views, ValueCipher cipher, RaftNode raft) {
+        this.views = views;
         this.cipher = cipher;
         this.raft = raft;
     }
@@ -56,9 +58,16 @@ public final class SecretReader {
     }
 
     public GetSecretValueResponse get(GetSecretValueRequest r) {
-        SecretRecord secret = readable(r.getSecretId());
-        VersionRecord version = select(secret, r.getVersionId(), r.getVersionStage());
-        SealedValue sealed = state.value(secret.getId(), version.getVersionId()).orElseThrow(() ->
+        try (StateViews.View view = views.view()) {
+            return get(view, r);
+        }
+    }
+
+    /** Reads the secret's metadata, one version and its value: a few keys, however many versions it has. */
+    private GetSecretValueResponse get(StateQueries state, GetSecretValueRequest r) {
+        SecretRecord secret = readable(state, r.getSecretId());
+        VersionRecord version = select(state, secret, r.getVersionId(), r.getVersionStage());
+        SealedValue sealed = state.valueAt(secret.getId(), version.getOrdinal()).orElseThrow(() ->
                 new KinkoException(Reason.VERSION_NOT_FOUND, "version " + version.getVersionId() + " has no stored value"));
         byte[] plain = cipher.open(secret.getId(), version.getVersionId(), sealed);
         try {
@@ -82,6 +91,14 @@ public final class SecretReader {
     /** Each secret {@code mayRead} refuses is an ACCESS_DENIED entry, whether or not it exists. */
     public BatchGetSecretValueResponse batchGet(BatchGetSecretValueRequest r, java.util.function.Predicate<String> mayRead) {
         BatchGetSecretValueResponse.Builder out = BatchGetSecretValueResponse.newBuilder();
+        try (StateViews.View view = views.view()) {
+            batchGet(view, r, mayRead, out);
+        }
+        return out.build();
+    }
+
+    private void batchGet(StateQueries state, BatchGetSecretValueRequest r, java.util.function.Predicate<String> mayRead,
+                          BatchGetSecretValueResponse.Builder out) {
         for (String id : r.getSecretIdsList()) {
             if (!mayRead.test(id)) {
                 out.addErrors(BatchGetSecretValueError.newBuilder().setSecretId(id)
@@ -89,7 +106,7 @@ public final class SecretReader {
                 continue;
             }
             try {
-                out.addSecretValues(get(GetSecretValueRequest.newBuilder().setSecretId(id).build()));
+                out.addSecretValues(get(state, GetSecretValueRequest.newBuilder().setSecretId(id).build()));
             } catch (KinkoException e) {
                 out.addErrors(BatchGetSecretValueError.newBuilder().setSecretId(id)
                         .setReason(e.reason().name()).setMessage(e.getMessage()));
@@ -98,15 +115,23 @@ public final class SecretReader {
                         .setReason(Reason.REGION_KEY_UNAVAILABLE.name()).setMessage(e.getMessage()));
             }
         }
-        return out.build();
     }
 
     public DescribeSecretResponse describe(DescribeSecretRequest r) {
-        return DescribeSecretResponse.newBuilder().setSecret(metadata(existing(r.getSecretId()))).build();
+        try (StateViews.View state = views.view()) {
+            return DescribeSecretResponse.newBuilder().setSecret(metadata(state, existing(state, r.getSecretId()))).build();
+        }
     }
 
     /** Lists only the secrets {@code visible} lets the caller see (the ones it may describe). */
     public ListSecretsResponse list(ListSecretsRequest r, java.util.function.Predicate<SecretRecord> visible) {
+        try (StateViews.View state = views.view()) {
+            return list(state, r, visible);
+        }
+    }
+
+    private ListSecretsResponse list(StateQueries state, ListSecretsRequest r,
+                                     java.util.function.Predicate<SecretRecord> visible) {
         int pageSize = Validation.pageSize(r.getPageSize());
         String after = decodeToken(r.getPageToken());
         List<SecretRecord> page = new ArrayList<>();
@@ -129,7 +154,7 @@ public final class SecretReader {
         }
         boolean more = page.size() > pageSize;
         ListSecretsResponse.Builder out = ListSecretsResponse.newBuilder();
-        page.stream().limit(pageSize).forEach(s -> out.addSecrets(metadata(s)));
+        page.stream().limit(pageSize).forEach(s -> out.addSecrets(metadata(state, s)));
         if (more) {
             out.setNextPageToken(encodeToken(page.get(pageSize - 1).getName()));
         }
@@ -137,8 +162,14 @@ public final class SecretReader {
     }
 
     public ListSecretVersionIdsResponse versions(ListSecretVersionIdsRequest r) {
+        try (StateViews.View state = views.view()) {
+            return versions(state, r);
+        }
+    }
+
+    private ListSecretVersionIdsResponse versions(StateQueries state, ListSecretVersionIdsRequest r) {
         int pageSize = Validation.pageSize(r.getPageSize());
-        SecretRecord secret = existing(r.getSecretId());
+        SecretRecord secret = existing(state, r.getSecretId());
         SecretMetadata meta = Records.metadata(secret);
         List<dev.kinko.proto.v1.SecretVersionInfo> listed = new ArrayList<>();
         meta.getVersionsList().stream()
@@ -166,17 +197,21 @@ public final class SecretReader {
         return out.build();
     }
 
-    private SecretMetadata metadata(SecretRecord secret) {
+    private SecretMetadata metadata(StateQueries state, SecretRecord secret) {
         return Records.metadata(secret, raft.region(), state, System.currentTimeMillis());
     }
 
-    private SecretRecord existing(String secretRef) {
-        return state.resolve(secretRef).orElseThrow(() ->
-                new KinkoException(Reason.SECRET_NOT_FOUND, "secret " + secretRef + " not found"));
+    private static SecretRecord existing(StateQueries state, String secretRef) {
+        return state.resolve(secretRef).orElseThrow(() -> notFound(secretRef));
     }
 
-    private SecretRecord readable(String secretRef) {
-        SecretRecord secret = existing(secretRef);
+    private static KinkoException notFound(String secretRef) {
+        return new KinkoException(Reason.SECRET_NOT_FOUND, "secret " + secretRef + " not found");
+    }
+
+    /** The secret's metadata alone (no versions): what a value read needs. */
+    private static SecretRecord readable(StateQueries state, String secretRef) {
+        SecretRecord secret = state.resolveHeader(secretRef).orElseThrow(() -> notFound(secretRef));
         if (secret.getDeletionDateMillis() != 0) {
             throw new KinkoException(Reason.SCHEDULED_FOR_DELETION, "secret " + secret.getName()
                     + " is scheduled for deletion; it can only be described or restored");
@@ -184,14 +219,14 @@ public final class SecretReader {
         return secret;
     }
 
-    private static VersionRecord select(SecretRecord secret, String versionId, String stage) {
+    private static VersionRecord select(StateQueries state, SecretRecord secret, String versionId, String stage) {
         String wantedStage = versionId.isEmpty() && stage.isEmpty() ? Stages.CURRENT : stage;
-        for (VersionRecord v : secret.getVersionsList()) {
-            boolean idMatches = versionId.isEmpty() || v.getVersionId().equals(versionId);
-            boolean stageMatches = wantedStage.isEmpty() || v.getStagesList().contains(wantedStage);
-            if (idMatches && stageMatches) {
-                return v;
-            }
+        java.util.Optional<VersionRecord> found = versionId.isEmpty()
+                ? state.versionByLabel(secret.getId(), wantedStage)
+                : state.versionById(secret.getId(), versionId)
+                        .filter(v -> wantedStage.isEmpty() || v.getStagesList().contains(wantedStage));
+        if (found.isPresent()) {
+            return found.get();
         }
         String which = !versionId.isEmpty() && !stage.isEmpty() ? "version " + versionId + " with label " + stage
                 : !versionId.isEmpty() ? "version " + versionId : "a version labelled " + wantedStage;

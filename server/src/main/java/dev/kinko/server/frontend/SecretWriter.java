@@ -244,7 +244,7 @@ public final class SecretWriter {
     }
 
     private SecretRecord resolve(String secretRef) {
-        return state.resolve(secretRef).orElseThrow(() ->
+        return state.resolveHeader(secretRef).orElseThrow(() ->
                 new KinkoException(Reason.SECRET_NOT_FOUND, "secret " + secretRef + " not found"));
     }
 

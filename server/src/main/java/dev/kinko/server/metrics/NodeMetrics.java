@@ -52,6 +52,10 @@ public final class NodeMetrics implements Closeable {
         Timer snapshots = Timer.builder("kinko_snapshot_duration").description("snapshots taken and how long they took")
                 .register(registry);
         raft.stateMachine().onSnapshot(snapshots::record);
+        // the longest a single Raft entry held the apply thread (chunked jobs keep it short)
+        Timer applies = Timer.builder("kinko_apply_entry").description("Raft entries applied and how long each took")
+                .register(registry);
+        raft.stateMachine().onEntryApplied(applies::record);
         discovery = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "kinko-metrics-" + raft.nodeId());
             t.setDaemon(true);

@@ -11,7 +11,8 @@ import java.util.Set;
 
 /**
  * Folds a batch's journal records of one secret into one: the last record's
- * metadata with the values of every version it still lists. The replica
+ * metadata (layout v2: the secret as it is when shipped) with the values of every
+ * version it still lists. The replica
  * applies a batch in one Raft entry, so the states in between are never
  * visible there anyway; a hot secret then costs one change per batch, not
  * one per write.
@@ -38,13 +39,23 @@ final class Coalescer {
             }
             boolean force = m.getForceOverwrite() || r.getForceOverwrite();
             versions.get(r.getSecretId()).addAll(r.getVersionIdsList());
-            m.setSeq(r.getSeq()).setTimestampMillis(r.getTimestampMillis()).setSecret(r.getSecret())
-                    .setForceOverwrite(force);
+            // values added since the earliest of them travel: the smallest ordinal bound covers them all
+            m.setSeq(r.getSeq()).setTimestampMillis(r.getTimestampMillis()).setForceOverwrite(force)
+                    .setNextOrdinal(Math.min(m.getNextOrdinal(), r.getNextOrdinal()));
+            if (r.hasSecret()) {
+                m.setSecret(r.getSecret()); // layout v1: the record carries the secret
+            } else {
+                m.clearSecret(); // layout v2: the secret is read as it is when shipped
+            }
         }
         merged.forEach((id, m) -> {
-            Set<String> listed = new HashSet<>();
-            m.getSecret().getVersionsList().forEach(v -> listed.add(v.getVersionId()));
-            m.clearVersionIds().addAllVersionIds(versions.get(id).stream().filter(listed::contains).toList());
+            if (m.hasSecret()) {
+                Set<String> listed = new HashSet<>();
+                m.getSecret().getVersionsList().forEach(v -> listed.add(v.getVersionId()));
+                m.clearVersionIds().addAllVersionIds(versions.get(id).stream().filter(listed::contains).toList());
+            } else {
+                m.clearVersionIds().addAllVersionIds(versions.get(id));
+            }
             out.add(m.build());
         });
         out.sort((a, b) -> Long.compare(a.getSeq(), b.getSeq()));

@@ -67,7 +67,8 @@ public final class ReplicaReceiver {
             ApplyReplicationCommand.Builder cmd = ApplyReplicationCommand.newBuilder()
                     .setSourceRegion(r.getSourceRegion()).setEpoch(r.getEpoch()).setLastSeq(r.getLastSeq())
                     .setReseed(r.getReseed()).setReseedComplete(r.getReseedComplete()).setFirstSeq(r.getFirstSeq())
-                    .addAllReseedIds(r.getReseedIdsList());
+                    .addAllReseedIds(r.getReseedIdsList())
+                    .setReseedAfterId(r.getReseedAfterId()).setReseedThroughId(r.getReseedThroughId());
             TransportKeys.Opening opening = r.getChangesList().stream().anyMatch(c -> c.getValuesCount() > 0)
                     ? transportKeys.opening(r.getTransportKeyVersion(), r.getEphemeralPublicKey().toByteArray()) : null;
             for (ReplicatedChange c : r.getChangesList()) {

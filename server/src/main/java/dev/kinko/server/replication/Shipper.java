@@ -52,8 +52,15 @@ import org.slf4j.LoggerFactory;
  */
 final class Shipper implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Shipper.class);
-    /** Secrets per batch while re-seeding. */
-    static final int RESEED_BATCH_SECRETS = 64;
+    /** Secrets per batch while re-seeding, at most. */
+    static final int RESEED_BATCH_SECRETS = 256;
+    /**
+     * Bytes of changes per batch, at most: well below the replica's message limit (16 MiB) and
+     * the size a Raft command may have ({@code GroupCommitter.MAX_COMMAND_BYTES}). One change
+     * larger than this (a full copy of a secret with 100 large versions, about 7 MB at most)
+     * goes alone.
+     */
+    static final int MAX_BATCH_BYTES = 4 << 20;
     /** Backoff after a failed call, doubling up to the maximum. */
     static final long MIN_BACKOFF_MS = 100;
     static final long MAX_BACKOFF_MS = 2_000;
@@ -141,7 +148,8 @@ final class Shipper implements Runnable {
                         syncAccess(link.get());
                         continue;
                     }
-                    List<JournalRecord> scanned = state.journal(cursor, settings.batchRecords());
+                    ChangeContents contents = new ChangeContents(state);
+                    List<JournalRecord> scanned = withinBytes(state.journal(cursor, settings.batchRecords()), contents);
                     boolean idle = scanned.isEmpty();
                     if (idle && System.currentTimeMillis() - lastContact < settings.heartbeat().toMillis()) {
                         signal.await(seen, settings.heartbeat().toMillis());
@@ -149,7 +157,7 @@ final class Shipper implements Runnable {
                     }
                     long lastSeq = idle ? cursor - 1 : scanned.get(scanned.size() - 1).getSeq();
                     List<JournalRecord> mine = scanned.stream().filter(r -> r.getRegionsList().contains(destination)).toList();
-                    ApplyReplicationBatchResponse ack = send(link.get(), mine, cursor, lastSeq, false, false, List.of());
+                    ApplyReplicationBatchResponse ack = send(link.get(), mine, contents, batch(cursor, lastSeq));
                     long acked = System.currentTimeMillis();
                     lastContact = acked;
                     for (JournalRecord r : mine) {
@@ -249,34 +257,74 @@ final class Shipper implements Runnable {
                 .setPromotedEpoch(epoch).setPromotedMillis(promoted).setReplicaAppliedSeq(applied).build()).join();
     }
 
-    /** Sends every secret replicated to the destination as it is now; returns the sequence it covers. */
+    /** The journal records from the start of {@code scanned} that fit in {@link #MAX_BATCH_BYTES} (one at least). */
+    private List<JournalRecord> withinBytes(List<JournalRecord> scanned, ChangeContents contents) {
+        long bytes = 0;
+        for (int i = 0; i < scanned.size(); i++) {
+            if (!scanned.get(i).getRegionsList().contains(destination)) {
+                continue;
+            }
+            bytes += contents.bytes(scanned.get(i));
+            if (bytes > MAX_BATCH_BYTES && i > 0) {
+                return scanned.subList(0, i);
+            }
+        }
+        return scanned;
+    }
+
+    /**
+     * Sends every secret replicated to the destination as it is now, walking the by-region index
+     * in id order in batches bounded by count and bytes; each batch names the id range it covers,
+     * so the destination drops replicas the source no longer sends. Returns the sequence it covers.
+     */
     private long reseed(LinkRecord link) {
         long upTo = state.journalHead();
         LOG.info("re-seeding region {} from a full copy up to sequence {}", destination, upTo);
         Set<String> forced = forcedSince(link.getWatermark() + 1, upTo);
-        List<String> ids = new ArrayList<>();
-        List<JournalRecord> pending = new ArrayList<>();
-        for (SecretRecord s : state.allSecrets()) {
-            boolean replicated = s.getReplicasList().stream()
-                    .anyMatch(r -> r.getRegion().equals(destination) && r.getFailureMessage().isEmpty());
-            if (!replicated) {
-                continue;
+        String after = "";
+        ApplyReplicationBatchResponse ack;
+        while (true) {
+            ChangeContents contents = new ChangeContents(state);
+            List<JournalRecord> pending = new ArrayList<>();
+            String through = after;
+            long bytes = 0;
+            boolean complete = false;
+            while (pending.size() < RESEED_BATCH_SECRETS && bytes <= MAX_BATCH_BYTES) {
+                List<String> ids = state.secretsReplicatedTo(destination, through, 1);
+                if (ids.isEmpty()) {
+                    complete = true;
+                    break;
+                }
+                String id = ids.get(0);
+                JournalRecord r = JournalRecord.newBuilder().setSeq(upTo).setSecretId(id)
+                        .setForceOverwrite(forced.contains(id)).setNextOrdinal(0).build();
+                Optional<ChangeContents.Content> content = contents.of(r);
+                if (pending.size() > 0 && content.isPresent() && bytes + content.get().bytes() > MAX_BATCH_BYTES) {
+                    break;
+                }
+                through = id;
+                if (content.isPresent() && notFailed(id)) {
+                    pending.add(r);
+                    bytes += content.get().bytes();
+                }
             }
-            ids.add(s.getId());
-            pending.add(JournalRecord.newBuilder().setSeq(upTo).setSecretId(s.getId())
-                    .setForceOverwrite(forced.contains(s.getId()))
-                    .setSecret(s.toBuilder().clearReplicas())
-                    .addAllVersionIds(s.getVersionsList().stream().map(v -> v.getVersionId()).toList()).build());
-            if (pending.size() == RESEED_BATCH_SECRETS) {
-                send(link, pending, 0, upTo, true, false, List.of());
-                pending.clear();
+            Batch b = batch(0, upTo).reseed(after, complete ? "" : through, complete);
+            ack = send(link, pending, contents, b);
+            if (complete) {
+                break;
             }
+            after = through;
         }
-        ApplyReplicationBatchResponse ack = send(link, pending, 0, upTo, true, true, ids);
         acknowledge(upTo, ack);
         writer.updateLink(UpdateLinkCommand.newBuilder().setRegion(destination).setWatermark(upTo)
                 .setReseededTo(upTo).setReseeded(true).build()).join();
         return upTo;
+    }
+
+    /** The secret's replica in the destination has not been refused there (a failed one is not sent). */
+    private boolean notFailed(String secretId) {
+        return state.secretById(secretId).map(s -> s.getReplicasList().stream()
+                .anyMatch(r -> r.getRegion().equals(destination) && r.getFailureMessage().isEmpty())).orElse(false);
     }
 
     /**
@@ -320,27 +368,42 @@ final class Shipper implements Runnable {
         writer.updateLink(UpdateLinkCommand.newBuilder().setRegion(destination).setAccessShipped(version).build()).join();
     }
 
-    private ApplyReplicationBatchResponse send(LinkRecord link, List<JournalRecord> records, long firstSeq, long lastSeq,
-                                               boolean reseed, boolean reseedComplete, List<String> reseedIds) {
+    /** A batch's place in the journal, and for a re-seed the id range it covers. */
+    private record Batch(long firstSeq, long lastSeq, boolean reseed, String reseedAfterId, String reseedThroughId,
+                         boolean reseedComplete) {
+        Batch reseed(String afterId, String throughId, boolean complete) {
+            return new Batch(firstSeq, lastSeq, true, afterId, throughId, complete);
+        }
+    }
+
+    private static Batch batch(long firstSeq, long lastSeq) {
+        return new Batch(firstSeq, lastSeq, false, "", "", false);
+    }
+
+    private ApplyReplicationBatchResponse send(LinkRecord link, List<JournalRecord> records, ChangeContents contents,
+                                               Batch batch) {
         TransportKeys.Sealing sealing = new TransportKeys.Sealing(destinationInfo.getTransportPublicKey().toByteArray());
         ApplyReplicationBatchRequest.Builder request = ApplyReplicationBatchRequest.newBuilder()
                 .setSourceRegion(region)
                 .setEpoch(link.getEpoch())
-                .setFirstSeq(firstSeq)
-                .setLastSeq(lastSeq)
+                .setFirstSeq(batch.firstSeq())
+                .setLastSeq(batch.lastSeq())
                 .setEphemeralPublicKey(ByteString.copyFrom(sealing.ephemeralPublic()))
                 .setTransportKeyVersion(destinationInfo.getTransportKeyVersion())
-                .setReseed(reseed)
-                .setReseedComplete(reseedComplete)
-                .addAllReseedIds(reseedIds);
+                .setReseed(batch.reseed())
+                .setReseedComplete(batch.reseedComplete())
+                .setReseedAfterId(batch.reseedAfterId())
+                .setReseedThroughId(batch.reseedThroughId());
         for (JournalRecord r : Coalescer.coalesce(records)) {
             ReplicatedChange.Builder change = ReplicatedChange.newBuilder().setSeq(r.getSeq())
                     .setSecretId(r.getSecretId()).setForceOverwrite(r.getForceOverwrite()).setDetach(r.getDetach());
-            if (r.hasSecret()) {
-                change.setSecret(r.getSecret());
-            }
-            for (String versionId : r.getVersionIdsList()) {
-                state.value(r.getSecretId(), versionId).ifPresent(sealed ->
+            if (!r.getDetach()) {
+                Optional<ChangeContents.Content> content = contents.of(r);
+                if (content.isEmpty()) {
+                    continue; // the secret is gone: nothing is left to ship of it
+                }
+                change.setSecret(content.get().secret());
+                content.get().values().forEach((versionId, sealed) ->
                         change.addValues(value(r.getSecretId(), versionId, sealed, sealing)));
             }
             request.addChanges(change);

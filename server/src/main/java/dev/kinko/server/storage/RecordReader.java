@@ -5,31 +5,259 @@ import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
 import dev.kinko.proto.raft.v1.AppliedRequest;
 import dev.kinko.proto.raft.v1.AuditHeadRecord;
-import dev.kinko.proto.raft.v1.PolicyRecord;
-import dev.kinko.proto.raft.v1.TokenRecord;
 import dev.kinko.proto.raft.v1.LinkRecord;
+import dev.kinko.proto.raft.v1.PolicyRecord;
+import dev.kinko.proto.raft.v1.PromotionRecord;
 import dev.kinko.proto.raft.v1.RegionKeyRecord;
+import dev.kinko.proto.raft.v1.ReplicaRecord;
 import dev.kinko.proto.raft.v1.SealedValue;
 import dev.kinko.proto.raft.v1.SecretRecord;
 import dev.kinko.proto.raft.v1.SourceRecord;
+import dev.kinko.proto.raft.v1.TokenRecord;
 import dev.kinko.proto.raft.v1.TransportKeyRecord;
+import dev.kinko.proto.raft.v1.VersionRecord;
+import dev.kinko.proto.raft.v1.JournalRecord;
+import dev.kinko.server.domain.StateQueries;
 import dev.kinko.server.domain.StateReader;
 import dev.kinko.server.storage.RocksStorage.Family;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
-/** {@link StateReader} decoded from whatever {@link #get} and {@link #values} read. */
-abstract class RecordReader implements StateReader {
+/**
+ * {@link StateReader} decoded from whatever {@link #get} and {@link #scan} read: the committed
+ * database, one snapshot of it, or a batch's writes over it. A secret is assembled from its
+ * keys (metadata, versions, labels, replicas); see {@link Keys} for their shapes.
+ */
+abstract class RecordReader implements StateQueries {
     static final byte[] JOURNAL_HEAD = Keys.utf8("journal-head");
+    static final byte[] ACCESS_VERSION = Keys.utf8("access-version");
+    static final byte[] PROMOTION = Keys.utf8("promotion");
 
     abstract byte[] get(Family family, byte[] key);
 
-    /** Every value of a family in key order. */
-    abstract List<byte[]> values(Family family);
-
-    /** Walks the committed keys of a family from {@code from}, in order, until the visitor says stop. */
+    /** Walks the keys of a family from {@code from}, in order, until the visitor says stop. */
     abstract void scan(Family family, byte[] from, RocksStorage.Visitor visitor);
+
+    /** Walks the keys that start with {@code prefix}, in order. */
+    final void scanPrefix(Family family, byte[] prefix, RocksStorage.Visitor visitor) {
+        scan(family, prefix, (k, v) -> Keys.startsWith(k, prefix) && visitor.visit(k, v));
+    }
+
+    // --- secrets -----------------------------------------------------------------------
+
+    @Override
+    public Optional<SecretRecord> header(String id) {
+        return Keys.idBytes(id).flatMap(k -> record(Family.SECRETS, k, SecretRecord.parser()));
+    }
+
+    @Override
+    public Optional<SecretRecord> secretById(String id) {
+        Optional<byte[]> key = Keys.idBytes(id);
+        if (key.isEmpty()) {
+            return Optional.empty();
+        }
+        byte[] idKey = key.get();
+        Optional<SecretRecord> header = record(Family.SECRETS, idKey, SecretRecord.parser());
+        if (header.isEmpty()) {
+            return header;
+        }
+        SecretRecord.Builder secret = header.get().toBuilder();
+        Map<Long, List<String>> labels = labelsByOrdinal(idKey);
+        scanPrefix(Family.VERSIONS, idKey, (k, v) -> {
+            long ordinal = Keys.ordinalOf(k);
+            secret.addVersions(withLabels(parse(v, VersionRecord.parser()), ordinal, labels));
+            return true;
+        });
+        scanPrefix(Family.REPLICAS, idKey, (k, v) -> {
+            secret.addReplicas(parse(v, ReplicaRecord.parser()));
+            return true;
+        });
+        return Optional.of(secret.build());
+    }
+
+    /** The secret's labels, grouped by the ordinal of the version that carries them, in label order. */
+    final Map<Long, List<String>> labelsByOrdinal(byte[] idKey) {
+        Map<Long, List<String>> labels = new HashMap<>();
+        scanPrefix(Family.LABELS, idKey, (k, v) -> {
+            labels.computeIfAbsent(Keys.ordinal(v), o -> new ArrayList<>()).add(Keys.suffix(k));
+            return true;
+        });
+        return labels;
+    }
+
+    private static VersionRecord withLabels(VersionRecord stored, long ordinal, Map<Long, List<String>> labels) {
+        return stored.toBuilder().setOrdinal(ordinal).addAllStages(labels.getOrDefault(ordinal, List.of())).build();
+    }
+
+    @Override
+    public Optional<String> idByName(String name) {
+        return Optional.ofNullable(get(Family.NAMES, Keys.utf8(name))).map(v -> Keys.idString(v, 0));
+    }
+
+    private Optional<Long> ordinalOf(Family index, String secretId, String suffix) {
+        return Keys.idBytes(secretId)
+                .map(id -> get(index, Keys.underId(id, Keys.utf8(suffix))))
+                .map(Keys::ordinal);
+    }
+
+    @Override
+    public Optional<VersionRecord> versionById(String secretId, String versionId) {
+        return ordinalOf(Family.VERSION_IDS, secretId, versionId).flatMap(o -> versionAt(secretId, o));
+    }
+
+    @Override
+    public Optional<VersionRecord> versionByLabel(String secretId, String label) {
+        return ordinalOf(Family.LABELS, secretId, label).flatMap(o -> versionAt(secretId, o));
+    }
+
+    private Optional<VersionRecord> versionAt(String secretId, long ordinal) {
+        byte[] id = Keys.id(secretId);
+        return record(Family.VERSIONS, Keys.ordinalKey(id, ordinal), VersionRecord.parser())
+                .map(v -> withLabels(v, ordinal, labelsByOrdinal(id)));
+    }
+
+    @Override
+    public Optional<SealedValue> value(String secretId, String versionId) {
+        return ordinalOf(Family.VERSION_IDS, secretId, versionId).flatMap(o -> valueAt(secretId, o));
+    }
+
+    @Override
+    public Optional<SealedValue> valueAt(String secretId, long ordinal) {
+        return Keys.idBytes(secretId)
+                .flatMap(id -> record(Family.VALUES, Keys.ordinalKey(id, ordinal), SealedValue.parser()));
+    }
+
+    @Override
+    public List<String> secretsReplicatedTo(String region, String afterId, int limit) {
+        return idsInRegion(Family.REPLICAS_BY_REGION, region, afterId, limit);
+    }
+
+    @Override
+    public List<String> secretsWithPrimary(String region, String afterId, int limit) {
+        return idsInRegion(Family.BY_PRIMARY, region, afterId, limit);
+    }
+
+    private List<String> idsInRegion(Family index, String region, String afterId, int limit) {
+        byte[] prefix = Keys.regionPrefix(region);
+        byte[] from = afterId.isEmpty() ? prefix : Keys.after(Keys.regionId(region, Keys.id(afterId)));
+        List<String> out = new ArrayList<>();
+        if (from == null || limit <= 0) {
+            return out;
+        }
+        scan(index, from, (k, v) -> {
+            if (!Keys.startsWith(k, prefix)) {
+                return false;
+            }
+            out.add(Keys.idOfRegionKey(k));
+            return out.size() < limit;
+        });
+        return out;
+    }
+
+    @Override
+    public List<String> primaryRegions() {
+        List<String> regions = new ArrayList<>();
+        byte[] from = new byte[0];
+        while (from != null) {
+            String[] found = {null};
+            scan(Family.BY_PRIMARY, from, (k, v) -> {
+                found[0] = Keys.regionOf(k);
+                return false;
+            });
+            if (found[0] == null) {
+                break;
+            }
+            regions.add(found[0]);
+            from = Keys.after(Keys.regionPrefix(found[0])); // skip the rest of this region's entries
+        }
+        return regions;
+    }
+
+    @Override
+    public Optional<PromotionRecord> promotion() {
+        return record(Family.META, PROMOTION, PromotionRecord.parser());
+    }
+
+    @Override
+    public List<SecretRecord> secretsByName(String prefix, String afterName, int limit) {
+        List<SecretRecord> out = new ArrayList<>();
+        byte[] start = Keys.utf8(afterName.compareTo(prefix) > 0 ? afterName : prefix);
+        byte[] after = Keys.utf8(afterName);
+        scan(Family.NAMES, start, (k, v) -> {
+            String name = Keys.string(k);
+            if (!name.startsWith(prefix) || out.size() >= limit) {
+                return false;
+            }
+            if (!java.util.Arrays.equals(k, after)) {
+                // the listing shows metadata and labels, so the whole secret (a page is bounded)
+                secretById(Keys.idString(v, 0)).ifPresent(out::add);
+            }
+            return true;
+        });
+        return out;
+    }
+
+    @Override
+    public List<String> deletionsDue(long millis, int limit) {
+        List<String> out = new ArrayList<>();
+        scan(Family.DELETIONS, new byte[0], (k, v) -> {
+            if (Keys.timedMillis(k) > millis || out.size() >= limit) {
+                return false;
+            }
+            out.add(Keys.idString(k, 8));
+            return true;
+        });
+        return out;
+    }
+
+    @Override
+    public List<ValueRef> valuesWrappedBefore(int version, ValueRef after, int limit) {
+        List<ValueRef> out = new ArrayList<>();
+        byte[] from = after == null ? new byte[0] : Keys.after(Keys.ordinalKey(Keys.id(after.secretId()), after.ordinal()));
+        if (from == null || limit <= 0) {
+            return out;
+        }
+        scan(Family.VALUES, from, (k, v) -> {
+            if (parse(v, SealedValue.parser()).getKeyVersion() < version) {
+                byte[] meta = get(Family.VERSIONS, k);
+                if (meta != null) {
+                    out.add(new ValueRef(Keys.idString(k, 0), Keys.ordinalOf(k),
+                            parse(meta, VersionRecord.parser()).getVersionId()));
+                }
+            }
+            return out.size() < limit;
+        });
+        return out;
+    }
+
+    @Override
+    public List<JournalRecord> journal(long fromSeq, int limit) {
+        List<JournalRecord> out = new ArrayList<>();
+        if (limit <= 0) {
+            return out;
+        }
+        scan(Family.JOURNAL, Keys.seq(fromSeq), (k, v) -> {
+            out.add(parse(v, JournalRecord.parser()));
+            return out.size() < limit;
+        });
+        return out;
+    }
+
+    @Override
+    public long journalStart() {
+        long[] first = {journalHead() + 1};
+        scan(Family.JOURNAL, new byte[0], (k, v) -> {
+            first[0] = Keys.seqOf(k);
+            return false;
+        });
+        return first[0];
+    }
+
+    // --- everything else ---------------------------------------------------------------
 
     @Override
     public Optional<AppliedRequest> appliedRequest(String requestId) {
@@ -38,30 +266,15 @@ abstract class RecordReader implements StateReader {
 
     @Override
     public List<String> requestsAppliedBefore(long millis, int limit) {
-        List<String> out = new java.util.ArrayList<>();
+        List<String> out = new ArrayList<>();
         scan(Family.REQUESTS_BY_TIME, new byte[0], (k, v) -> {
             if (Keys.timedMillis(k) >= millis || out.size() >= limit) {
                 return false;
             }
-            out.add(Keys.timedId(k));
+            out.add(Keys.timedString(k));
             return true;
         });
         return out;
-    }
-
-    @Override
-    public Optional<SecretRecord> secretById(String id) {
-        return record(Family.SECRETS, Keys.utf8(id), SecretRecord.parser());
-    }
-
-    @Override
-    public Optional<String> idByName(String name) {
-        return Optional.ofNullable(get(Family.NAMES, Keys.utf8(name))).map(Keys::string);
-    }
-
-    @Override
-    public Optional<SealedValue> value(String secretId, String versionId) {
-        return record(Family.VALUES, Keys.value(secretId, versionId), SealedValue.parser());
     }
 
     @Override
@@ -75,14 +288,8 @@ abstract class RecordReader implements StateReader {
     }
 
     @Override
-    public List<SecretRecord> allSecrets() {
-        return all(Family.SECRETS, SecretRecord.parser());
-    }
-
-    @Override
     public long journalHead() {
-        byte[] v = get(Family.META, JOURNAL_HEAD);
-        return v == null ? 0 : ByteBuffer.wrap(v).getLong();
+        return number(JOURNAL_HEAD);
     }
 
     @Override
@@ -125,12 +332,9 @@ abstract class RecordReader implements StateReader {
         return all(Family.TOKENS, TokenRecord.parser());
     }
 
-    static final byte[] ACCESS_VERSION = Keys.utf8("access-version");
-
     @Override
     public long accessVersion() {
-        byte[] v = get(Family.META, ACCESS_VERSION);
-        return v == null ? 0 : ByteBuffer.wrap(v).getLong();
+        return number(ACCESS_VERSION);
     }
 
     @Override
@@ -138,12 +342,20 @@ abstract class RecordReader implements StateReader {
         return all(Family.AUDIT_HEADS, AuditHeadRecord.parser());
     }
 
+    private long number(byte[] metaKey) {
+        byte[] v = get(Family.META, metaKey);
+        return v == null ? 0 : ByteBuffer.wrap(v).getLong();
+    }
+
     <T extends MessageLite> Optional<T> record(Family family, byte[] key, Parser<T> parser) {
         return Optional.ofNullable(get(family, key)).map(b -> parse(b, parser));
     }
 
+    /** Every record of a small family (keys, links, sources, policies, tokens), in key order. */
     <T extends MessageLite> List<T> all(Family family, Parser<T> parser) {
-        return values(family).stream().map(b -> parse(b, parser)).toList();
+        List<T> out = new ArrayList<>();
+        scan(family, new byte[0], (k, v) -> out.add(parse(v, parser)));
+        return out;
     }
 
     static <T extends MessageLite> T parse(byte[] bytes, Parser<T> parser) {

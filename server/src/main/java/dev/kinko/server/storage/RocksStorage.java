@@ -1,9 +1,6 @@
 package dev.kinko.server.storage;
 
-import dev.kinko.proto.raft.v1.JournalRecord;
-import dev.kinko.proto.raft.v1.SealedValue;
-import dev.kinko.proto.raft.v1.SecretRecord;
-import dev.kinko.server.domain.StateQueries;
+import dev.kinko.server.domain.StateViews;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -22,24 +19,46 @@ import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Snapshot;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
 /**
- * The region's state in RocksDB, one column family per kind of record. Every
- * Raft entry is applied in one {@link WriteBatch} that also records the
- * applied index, so a restart neither re-applies nor skips an entry.
- * Snapshots are RocksDB checkpoints.
+ * The region's state in RocksDB, one column family per kind of record (layout v2, see
+ * {@link Keys}). Every Raft entry is applied in one {@link WriteBatch} that also records the
+ * applied index, so a restart neither re-applies nor skips an entry. Snapshots are RocksDB
+ * checkpoints. A database of an older layout is migrated when it is opened.
  */
-public final class RocksStorage extends RecordReader implements StateQueries, AutoCloseable {
+public final class RocksStorage extends RecordReader implements StateViews, AutoCloseable {
     static {
         RocksDB.loadLibrary();
     }
 
     enum Family {
-        META("default"), SECRETS("secrets"), NAMES("names"), VALUES("values"),
-        DELETIONS("deletions"), REGION_KEYS("region-keys"), TRANSPORT_KEYS("transport-keys"),
+        META("default"),
+        /** secret id -> the secret's metadata (no versions, no replicas). */
+        SECRETS("secret-meta"),
+        /** name -> secret id. */
+        NAMES("secret-names"),
+        /** (secret id, ordinal) -> a version's id and time. */
+        VERSIONS("versions"),
+        /** (secret id, version id) -> ordinal. */
+        VERSION_IDS("version-ids"),
+        /** (secret id, label) -> the ordinal of the version that carries it: one holder per label. */
+        LABELS("labels"),
+        /** (secret id, ordinal) -> the sealed value. */
+        VALUES("sealed-values"),
+        /** (secret id, region) -> the replica's state, in the primary region. */
+        REPLICAS("replicas"),
+        /** (region, secret id): the secrets replicated to a region. */
+        REPLICAS_BY_REGION("replicas-by-region"),
+        /** (primary region, secret id): the secrets each region owns, replicas by their source. */
+        BY_PRIMARY("secrets-by-primary"),
+        /** (deletion date, secret id): purges due. */
+        DELETIONS("deletion-dates"),
+        REGION_KEYS("region-keys"), TRANSPORT_KEYS("transport-keys"),
         JOURNAL("journal"), LINKS("links"), SOURCES("sources"), ARCHIVE("archive"),
         REQUESTS("requests"), REQUESTS_BY_TIME("requests-by-time"), POLICIES("policies"), TOKENS("tokens"),
         AUDIT_HEADS("audit-heads");
@@ -69,6 +88,7 @@ public final class RocksStorage extends RecordReader implements StateQueries, Au
     private RocksStorage(Path dir) throws RocksDBException {
         this.dir = dir;
         this.db = new Db(dir);
+        LayoutMigration.run(this);
         this.applied = readApplied();
     }
 
@@ -112,6 +132,21 @@ public final class RocksStorage extends RecordReader implements StateQueries, Au
                     d.rocks.write(d.writeOptions, wb);
                     applied = new Applied(term, index);
                 }
+                return null;
+            } catch (RocksDBException e) {
+                throw new StorageException("RocksDB write failed: " + e.getMessage(), e);
+            } finally {
+                wb.close();
+            }
+        });
+    }
+
+    /** Writes a batch that is no Raft entry (a layout migration): the applied index stays. */
+    void write(StorageBatch batch) {
+        WriteBatch wb = batch.writeBatch();
+        read(d -> {
+            try {
+                d.rocks.write(d.writeOptions, wb);
                 return null;
             } catch (RocksDBException e) {
                 throw new StorageException("RocksDB write failed: " + e.getMessage(), e);
@@ -172,6 +207,7 @@ public final class RocksStorage extends RecordReader implements StateQueries, Au
             Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
             FileTrees.fsync(dir.toAbsolutePath().getParent());
             db = new Db(dir);
+            LayoutMigration.run(this); // a snapshot or backup of an older layout
             applied = readApplied();
             FileTrees.delete(old);
         } catch (RocksDBException e) {
@@ -217,83 +253,61 @@ public final class RocksStorage extends RecordReader implements StateQueries, Au
         }
     }
 
-    // --- StateQueries -------------------------------------------------------------------
+    // --- reads -------------------------------------------------------------------------
 
+    /**
+     * A point-in-time view (a RocksDB snapshot). It holds the storage's read lock until closed,
+     * so a snapshot installation waits for the requests that read the database it replaces.
+     */
     @Override
-    List<byte[]> values(Family family) {
-        List<byte[]> out = new ArrayList<>();
-        scan(family, new byte[0], (k, v) -> out.add(v));
-        return out;
+    public StateViews.View view() {
+        lock.readLock().lock();
+        try {
+            if (db == null) {
+                throw new StorageException("the storage is closed", null);
+            }
+            return new SnapshotView(db);
+        } catch (RuntimeException e) {
+            lock.readLock().unlock();
+            throw e;
+        }
     }
 
-    @Override
-    public List<JournalRecord> journal(long fromSeq, int limit) {
-        List<JournalRecord> out = new ArrayList<>();
-        scan(Family.JOURNAL, Keys.seq(fromSeq), (k, v) -> {
-            out.add(parse(v, JournalRecord.parser()));
-            return out.size() < limit;
-        });
-        return out;
-    }
+    private final class SnapshotView extends RecordReader implements StateViews.View {
+        private final Db at;
+        private final Snapshot snapshot;
+        private final ReadOptions options;
+        private boolean closed;
 
-    @Override
-    public long journalStart() {
-        long[] first = {journalHead() + 1};
-        scan(Family.JOURNAL, new byte[0], (k, v) -> {
-            first[0] = Keys.seqOf(k);
-            return false;
-        });
-        return first[0];
-    }
+        SnapshotView(Db at) {
+            this.at = at;
+            this.snapshot = at.rocks.getSnapshot();
+            this.options = new ReadOptions().setSnapshot(snapshot);
+        }
 
-    @Override
-    public List<SecretRecord> secretsByName(String prefix, String afterName, int limit) {
-        List<SecretRecord> out = new ArrayList<>();
-        byte[] start = Keys.utf8(afterName.compareTo(prefix) > 0 ? afterName : prefix);
-        byte[] after = Keys.utf8(afterName);
-        scan(Family.NAMES, start, (k, v) -> {
-            String name = Keys.string(k);
-            if (!name.startsWith(prefix) || out.size() >= limit) {
-                return false;
+        @Override
+        byte[] get(Family family, byte[] key) {
+            try {
+                return at.rocks.get(at.handle(family), options, key);
+            } catch (RocksDBException e) {
+                throw new StorageException("RocksDB read failed: " + e.getMessage(), e);
             }
-            if (!Arrays.equals(k, after)) {
-                secretById(Keys.string(v)).ifPresent(out::add);
-            }
-            return true;
-        });
-        return out;
-    }
+        }
 
-    @Override
-    public List<String> deletionsDue(long millis, int limit) {
-        List<String> out = new ArrayList<>();
-        scan(Family.DELETIONS, new byte[0], (k, v) -> {
-            if (Keys.timedMillis(k) > millis || out.size() >= limit) {
-                return false;
-            }
-            out.add(Keys.timedId(k));
-            return true;
-        });
-        return out;
-    }
+        @Override
+        void scan(Family family, byte[] from, Visitor visitor) {
+            at.scan(family, options, from, visitor);
+        }
 
-    @Override
-    public List<ValueRef> valuesWrappedBefore(int version, ValueRef after, int limit) {
-        List<ValueRef> out = new ArrayList<>();
-        // the smallest key above `after`: its key with a 0 byte appended
-        byte[] from = after == null ? new byte[0] : Arrays.copyOf(Keys.value(after.secretId(), after.versionId()),
-                Keys.value(after.secretId(), after.versionId()).length + 1);
-        scan(Family.VALUES, from, (k, v) -> {
-            if (out.size() >= limit) {
-                return false;
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                options.close();
+                at.rocks.releaseSnapshot(snapshot);
+                lock.readLock().unlock();
             }
-            if (parse(v, SealedValue.parser()).getKeyVersion() < version) {
-                String[] ids = Keys.splitValue(k);
-                out.add(new ValueRef(ids[0], ids[1]));
-            }
-            return true;
-        });
-        return out;
+        }
     }
 
     // --- internals ----------------------------------------------------------------------
@@ -311,13 +325,7 @@ public final class RocksStorage extends RecordReader implements StateQueries, Au
     @Override
     void scan(Family family, byte[] from, Visitor visitor) {
         read(d -> {
-            try (RocksIterator it = d.rocks.newIterator(d.handle(family))) {
-                for (it.seek(from); it.isValid(); it.next()) {
-                    if (!visitor.visit(it.key(), it.value())) {
-                        break;
-                    }
-                }
-            }
+            d.scan(family, d.readOptions, from, visitor);
             return null;
         });
     }
@@ -326,7 +334,7 @@ public final class RocksStorage extends RecordReader implements StateQueries, Au
         return read(d -> d.handle(family));
     }
 
-    private <T> T read(Function<Db, T> f) {
+    <T> T read(Function<Db, T> f) {
         // reentrant: readApplied runs inside replaceWith's write lock
         lock.readLock().lock();
         try {
@@ -341,12 +349,15 @@ public final class RocksStorage extends RecordReader implements StateQueries, Au
     }
 
     /** One open database with its column family handles. */
-    private static final class Db {
+    static final class Db {
         final DBOptions options;
         final ColumnFamilyOptions cfOptions;
         final WriteOptions writeOptions;
+        final ReadOptions readOptions = new ReadOptions();
         final RocksDB rocks;
         final List<ColumnFamilyHandle> handles = new ArrayList<>();
+        /** Column families of an older layout, open until the migration drops them. */
+        final java.util.Map<String, ColumnFamilyHandle> legacy = new java.util.HashMap<>();
 
         Db(Path dir) throws RocksDBException {
             options = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
@@ -356,14 +367,51 @@ public final class RocksStorage extends RecordReader implements StateQueries, Au
             // so entries lost from RocksDB's WAL on a crash are applied again from the log.
             writeOptions = new WriteOptions();
             List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+            java.util.Set<String> known = new java.util.HashSet<>();
             for (Family f : Family.values()) {
                 descriptors.add(new ColumnFamilyDescriptor(Keys.utf8(f.cfName), cfOptions));
+                known.add(f.cfName);
+            }
+            List<String> extra = new ArrayList<>();
+            try (org.rocksdb.Options listing = new org.rocksdb.Options()) {
+                for (byte[] name : RocksDB.listColumnFamilies(listing, dir.toString())) {
+                    if (known.add(Keys.string(name))) {
+                        extra.add(Keys.string(name));
+                        descriptors.add(new ColumnFamilyDescriptor(name, cfOptions));
+                    }
+                }
             }
             rocks = RocksDB.open(options, dir.toString(), descriptors, handles);
+            for (int i = 0; i < extra.size(); i++) {
+                legacy.put(extra.get(i), handles.get(Family.values().length + i));
+            }
         }
 
         ColumnFamilyHandle handle(Family family) {
             return handles.get(family.ordinal());
+        }
+
+        void scan(Family family, ReadOptions options, byte[] from, Visitor visitor) {
+            scan(handle(family), options, from, visitor);
+        }
+
+        void scan(ColumnFamilyHandle family, ReadOptions options, byte[] from, Visitor visitor) {
+            try (RocksIterator it = rocks.newIterator(family, options)) {
+                for (it.seek(from); it.isValid(); it.next()) {
+                    if (!visitor.visit(it.key(), it.value())) {
+                        break;
+                    }
+                }
+            }
+        }
+
+        void dropLegacy(String name) throws RocksDBException {
+            ColumnFamilyHandle h = legacy.remove(name);
+            if (h != null) {
+                rocks.dropColumnFamily(h);
+                handles.remove(h);
+                h.close();
+            }
         }
 
         byte[] get(Family family, byte[] key) {
@@ -376,6 +424,7 @@ public final class RocksStorage extends RecordReader implements StateQueries, Au
 
         void close() {
             handles.forEach(ColumnFamilyHandle::close);
+            readOptions.close();
             rocks.close();
             writeOptions.close();
             cfOptions.close();

@@ -1,37 +1,41 @@
 package dev.kinko.server.storage;
 
 import dev.kinko.proto.raft.v1.AppliedRequest;
-import dev.kinko.proto.raft.v1.AuditHeadRecord;
-import dev.kinko.proto.raft.v1.PolicyRecord;
-import dev.kinko.proto.raft.v1.TokenRecord;
 import dev.kinko.proto.raft.v1.ArchivedSecret;
+import dev.kinko.proto.raft.v1.AuditHeadRecord;
 import dev.kinko.proto.raft.v1.JournalRecord;
 import dev.kinko.proto.raft.v1.LinkRecord;
+import dev.kinko.proto.raft.v1.PolicyRecord;
+import dev.kinko.proto.raft.v1.PromotionRecord;
 import dev.kinko.proto.raft.v1.RegionKeyRecord;
 import dev.kinko.proto.raft.v1.SealedValue;
 import dev.kinko.proto.raft.v1.SecretRecord;
 import dev.kinko.proto.raft.v1.SourceRecord;
+import dev.kinko.proto.raft.v1.TokenRecord;
 import dev.kinko.proto.raft.v1.TransportKeyRecord;
 import dev.kinko.server.domain.StateWriter;
 import dev.kinko.server.storage.RocksStorage.Family;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Arrays;
+import java.util.Deque;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
 
 /**
- * The writes of one Raft entry, collected in a {@link WriteBatch}. Reads see
- * the batch's own writes first (an overlay), so the commands of one entry
- * build on each other.
+ * The writes of one Raft entry, collected in a {@link WriteBatch}. Reads see the batch's own
+ * writes over the committed state (an overlay), so the commands of one entry build on each
+ * other; savepoints undo one command's writes in both, so a refused command leaves nothing.
  */
 public final class StorageBatch extends RecordReader implements StateWriter {
     /** A key in one column family; byte content decides equality and (unsigned) order, as in RocksDB. */
-    private record Key(int family, byte[] bytes) implements Comparable<Key> {
+    record Key(int family, byte[] bytes) implements Comparable<Key> {
         @Override
         public boolean equals(Object o) {
             return o instanceof Key k && k.family == family && Arrays.equals(k.bytes, bytes);
@@ -48,10 +52,15 @@ public final class StorageBatch extends RecordReader implements StateWriter {
         }
     }
 
+    /** What a key held in the overlay before a write (null: it was not in the overlay). */
+    private record Undo(Key key, Optional<byte[]> before) {}
+
     private final RocksStorage storage;
     private final WriteBatch batch = new WriteBatch();
-    /** key -> value, or empty for a delete. */
-    private final Map<Key, Optional<byte[]>> overlay = new HashMap<>();
+    /** key -> value, or empty for a delete; sorted, so prefix scans merge it with the database. */
+    private final NavigableMap<Key, Optional<byte[]>> overlay = new TreeMap<>();
+    private final Deque<List<Undo>> savepoints = new ArrayDeque<>();
+    private final SecretKeys secrets = new SecretKeys(this);
 
     StorageBatch(RocksStorage storage) {
         this.storage = storage;
@@ -67,8 +76,10 @@ public final class StorageBatch extends RecordReader implements StateWriter {
         return pending != null ? pending.orElse(null) : storage.get(family, key);
     }
 
-    private void put(Family family, byte[] key, byte[] value) {
-        overlay.put(new Key(family.ordinal(), key), Optional.of(value));
+    void put(Family family, byte[] key, byte[] value) {
+        Key k = new Key(family.ordinal(), key);
+        remember(k);
+        overlay.put(k, Optional.of(value));
         try {
             batch.put(storage.handle(family), key, value);
         } catch (RocksDBException e) {
@@ -76,8 +87,10 @@ public final class StorageBatch extends RecordReader implements StateWriter {
         }
     }
 
-    private void delete(Family family, byte[] key) {
-        overlay.put(new Key(family.ordinal(), key), Optional.empty());
+    void delete(Family family, byte[] key) {
+        Key k = new Key(family.ordinal(), key);
+        remember(k);
+        overlay.put(k, Optional.empty());
         try {
             batch.delete(storage.handle(family), key);
         } catch (RocksDBException e) {
@@ -85,30 +98,125 @@ public final class StorageBatch extends RecordReader implements StateWriter {
         }
     }
 
-    @Override
-    List<byte[]> values(Family family) {
-        TreeMap<Key, byte[]> merged = new TreeMap<>();
-        storage.scan(family, new byte[0], (k, v) -> {
-            merged.put(new Key(family.ordinal(), k), v);
-            return true;
-        });
-        overlay.forEach((key, value) -> {
-            if (key.family() == family.ordinal()) {
-                if (value.isPresent()) {
-                    merged.put(key, value.get());
-                } else {
-                    merged.remove(key);
-                }
-            }
-        });
-        return new ArrayList<>(merged.values());
+    private void remember(Key key) {
+        List<Undo> undo = savepoints.peek();
+        if (undo != null) {
+            undo.add(new Undo(key, overlay.get(key)));
+        }
     }
 
-    /** Committed state only: what this entry wrote is not seen (old requests are never written here). */
+    /** The committed keys from {@code from} merged with this batch's writes, in key order. */
     @Override
     void scan(Family family, byte[] from, RocksStorage.Visitor visitor) {
-        storage.scan(family, from, visitor);
+        int f = family.ordinal();
+        Iterator<Map.Entry<Key, Optional<byte[]>>> pending = overlay
+                .subMap(new Key(f, from), true, new Key(f + 1, new byte[0]), false).entrySet().iterator();
+        Object[] next = {pending.hasNext() ? pending.next() : null};
+        boolean[] stopped = {false};
+        storage.scan(family, from, (k, v) -> {
+            while (next[0] != null) {
+                @SuppressWarnings("unchecked")
+                Map.Entry<Key, Optional<byte[]>> e = (Map.Entry<Key, Optional<byte[]>>) next[0];
+                int c = Arrays.compareUnsigned(e.getKey().bytes(), k);
+                if (c > 0) {
+                    break;
+                }
+                next[0] = pending.hasNext() ? pending.next() : null;
+                if (e.getValue().isPresent() && !visitor.visit(e.getKey().bytes(), e.getValue().get())) {
+                    stopped[0] = true;
+                    return false;
+                }
+                if (c == 0) {
+                    return true; // the batch's write replaces (or deletes) the committed key
+                }
+            }
+            if (!visitor.visit(k, v)) {
+                stopped[0] = true;
+                return false;
+            }
+            return true;
+        });
+        while (!stopped[0] && next[0] != null) {
+            @SuppressWarnings("unchecked")
+            Map.Entry<Key, Optional<byte[]>> e = (Map.Entry<Key, Optional<byte[]>>) next[0];
+            next[0] = pending.hasNext() ? pending.next() : null;
+            if (e.getValue().isPresent() && !visitor.visit(e.getKey().bytes(), e.getValue().get())) {
+                return;
+            }
+        }
     }
+
+    // --- savepoints ----------------------------------------------------------------------
+
+    @Override
+    public void savepoint() {
+        savepoints.push(new ArrayList<>());
+        batch.setSavePoint();
+    }
+
+    @Override
+    public void rollbackToSavepoint() {
+        List<Undo> undo = savepoints.pop();
+        for (int i = undo.size() - 1; i >= 0; i--) {
+            Undo u = undo.get(i);
+            if (u.before() == null) {
+                overlay.remove(u.key());
+            } else {
+                overlay.put(u.key(), u.before());
+            }
+        }
+        try {
+            batch.rollbackToSavePoint();
+        } catch (RocksDBException e) {
+            throw new StorageException("batch rollback failed", e);
+        }
+    }
+
+    @Override
+    public void releaseSavepoint() {
+        List<Undo> undo = savepoints.pop();
+        if (!savepoints.isEmpty()) {
+            savepoints.peek().addAll(undo); // an outer savepoint still undoes these
+        }
+        try {
+            batch.popSavePoint();
+        } catch (RocksDBException e) {
+            throw new StorageException("batch savepoint release failed", e);
+        }
+    }
+
+    // --- secrets -------------------------------------------------------------------------
+
+    @Override
+    public void putSecret(SecretRecord previous, SecretRecord record) {
+        secrets.put(previous, record);
+    }
+
+    @Override
+    public void removeSecret(SecretRecord record) {
+        secrets.remove(record);
+    }
+
+    @Override
+    public void putValue(String secretId, String versionId, SealedValue value) {
+        byte[] id = Keys.id(secretId);
+        byte[] ordinal = get(Family.VERSION_IDS, Keys.underId(id, Keys.utf8(versionId)));
+        if (ordinal == null) {
+            throw new StorageException("secret " + secretId + " lists no version " + versionId, null);
+        }
+        put(Family.VALUES, Keys.ordinalKey(id, Keys.ordinal(ordinal)), value.toByteArray());
+    }
+
+    @Override
+    public void archiveSecret(SecretRecord record, long nowMillis) {
+        ArchivedSecret.Builder archived = ArchivedSecret.newBuilder().setSecret(record).setArchivedMillis(nowMillis);
+        record.getVersionsList().forEach(v -> valueAt(record.getId(), v.getOrdinal())
+                .ifPresent(sealed -> archived.putValues(v.getVersionId(), sealed)));
+        put(Family.ARCHIVE, Keys.timed(nowMillis, record.getId()), archived.build().toByteArray());
+        removeSecret(record);
+    }
+
+    // --- everything else -----------------------------------------------------------------
 
     @Override
     public void putAppliedRequest(String requestId, AppliedRequest request) {
@@ -153,38 +261,6 @@ public final class StorageBatch extends RecordReader implements StateWriter {
     }
 
     @Override
-    public void putSecret(SecretRecord previous, SecretRecord record) {
-        if (previous != null && previous.getDeletionDateMillis() != 0) {
-            delete(Family.DELETIONS, Keys.timed(previous.getDeletionDateMillis(), previous.getId()));
-        }
-        put(Family.SECRETS, Keys.utf8(record.getId()), record.toByteArray());
-        put(Family.NAMES, Keys.utf8(record.getName()), Keys.utf8(record.getId()));
-        if (record.getDeletionDateMillis() != 0) {
-            put(Family.DELETIONS, Keys.timed(record.getDeletionDateMillis(), record.getId()), new byte[0]);
-        }
-    }
-
-    @Override
-    public void removeSecret(SecretRecord record) {
-        if (record.getDeletionDateMillis() != 0) {
-            delete(Family.DELETIONS, Keys.timed(record.getDeletionDateMillis(), record.getId()));
-        }
-        delete(Family.SECRETS, Keys.utf8(record.getId()));
-        delete(Family.NAMES, Keys.utf8(record.getName()));
-        record.getVersionsList().forEach(v -> removeValue(record.getId(), v.getVersionId()));
-    }
-
-    @Override
-    public void putValue(String secretId, String versionId, SealedValue value) {
-        put(Family.VALUES, Keys.value(secretId, versionId), value.toByteArray());
-    }
-
-    @Override
-    public void removeValue(String secretId, String versionId) {
-        delete(Family.VALUES, Keys.value(secretId, versionId));
-    }
-
-    @Override
     public void putRegionKey(RegionKeyRecord key) {
         put(Family.REGION_KEYS, Keys.regionKey(key.getVersion()), key.toByteArray());
     }
@@ -221,16 +297,17 @@ public final class StorageBatch extends RecordReader implements StateWriter {
     }
 
     @Override
-    public void archiveSecret(SecretRecord record, long nowMillis) {
-        ArchivedSecret.Builder archived = ArchivedSecret.newBuilder().setSecret(record).setArchivedMillis(nowMillis);
-        record.getVersionsList().forEach(v -> value(record.getId(), v.getVersionId())
-                .ifPresent(sealed -> archived.putValues(v.getVersionId(), sealed)));
-        put(Family.ARCHIVE, Keys.timed(nowMillis, record.getId()), archived.build().toByteArray());
-        removeSecret(record);
+    public void putSource(SourceRecord source) {
+        put(Family.SOURCES, Keys.utf8(source.getRegion()), source.toByteArray());
     }
 
     @Override
-    public void putSource(SourceRecord source) {
-        put(Family.SOURCES, Keys.utf8(source.getRegion()), source.toByteArray());
+    public void putPromotion(PromotionRecord promotion) {
+        put(Family.META, PROMOTION, promotion.toByteArray());
+    }
+
+    @Override
+    public void clearPromotion() {
+        delete(Family.META, PROMOTION);
     }
 }

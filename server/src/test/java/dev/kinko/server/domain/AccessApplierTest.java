@@ -14,17 +14,27 @@ import dev.kinko.proto.raft.v1.PutTokenCommand;
 import dev.kinko.proto.raft.v1.RevokeTokenCommand;
 import dev.kinko.proto.raft.v1.SourceRecord;
 import dev.kinko.proto.raft.v1.TokenRecord;
+import dev.kinko.server.storage.ScratchStorage;
+import dev.kinko.server.storage.StorageBatch;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Policies and tokens in the state: this region's own, replicated ones (read-only), promotion. */
 class AccessApplierTest {
     final CommandApplier osaka = new CommandApplier("osaka");
-    InMemoryState state;
+    ScratchStorage scratch;
+    StorageBatch state;
 
     @BeforeEach
     void fresh() {
-        state = new InMemoryState();
+        scratch = ScratchStorage.open();
+        state = scratch.state();
+    }
+
+    @AfterEach
+    void close() {
+        scratch.close();
     }
 
     CommandResult apply(Command.Builder c) {

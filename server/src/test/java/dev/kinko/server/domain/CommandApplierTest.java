@@ -27,6 +27,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import dev.kinko.server.storage.ScratchStorage;
+import dev.kinko.server.storage.StorageBatch;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -34,15 +37,22 @@ import org.junit.jupiter.api.Test;
 class CommandApplierTest {
     private static final long T0 = 1_700_000_000_000L;
     private static final long DAY = 86_400_000L;
-    private static final String ID = "secret-1";
+    private static final String ID = "00000000-0000-4000-8000-000000000001";
     private static final String NAME = "prod/db/password";
 
     private final CommandApplier applier = new CommandApplier("tokyo");
-    private InMemoryState state;
+    private ScratchStorage scratch;
+    private StorageBatch state;
 
     @BeforeEach
     void freshState() {
-        state = new InMemoryState();
+        scratch = ScratchStorage.open();
+        state = scratch.state();
+    }
+
+    @AfterEach
+    void closeState() {
+        scratch.close();
     }
 
     // --- command builders ---------------------------------------------------------------
@@ -138,11 +148,11 @@ class CommandApplierTest {
 
     /** Asserts the refusal and that it changed nothing. */
     private CommandResult refused(Command command, Reason reason) {
-        Map<String, Object> before = state.snapshot();
+        var before = scratch.dump();
         CommandResult r = apply(command);
         assertThat(r.getErrorReason()).isEqualTo(reason.name());
         assertThat(r.getErrorMessage()).isNotBlank();
-        assertThat(state.snapshot()).as("a refused command changes nothing").isEqualTo(before);
+        assertThat(scratch.dump()).as("a refused command changes nothing").isEqualTo(before);
         return r;
     }
 
@@ -181,7 +191,7 @@ class CommandApplierTest {
             assertThat(s.getCreatedMillis()).isEqualTo(T0);
             assertThat(s.getLastChangedMillis()).isEqualTo(T0);
             assertThat(s.getPrimaryRegion()).isEqualTo("tokyo");
-            assertThat(state.values).isEmpty();
+            assertThat(scratch.valueCount()).isZero();
         }
 
         @Test
@@ -200,9 +210,9 @@ class CommandApplierTest {
         void existingNameIsRefused() {
             ok(create(T0, ID, NAME, version("v1")));
 
-            CommandResult r = refused(create(T0 + 1, "secret-2", NAME, version("v2")), Reason.SECRET_EXISTS);
+            CommandResult r = refused(create(T0 + 1, "00000000-0000-4000-8000-000000000002", NAME, version("v2")), Reason.SECRET_EXISTS);
             assertThat(r.getErrorMessage()).doesNotContain("scheduled");
-            assertThat(state.secretById("secret-2")).isEmpty();
+            assertThat(state.secretById("00000000-0000-4000-8000-000000000002")).isEmpty();
         }
 
         @Test
@@ -210,21 +220,21 @@ class CommandApplierTest {
             ok(create(T0, ID, NAME, null));
             ok(schedule(T0 + 1, 7));
 
-            CommandResult r = refused(create(T0 + 2, "secret-2", NAME, null), Reason.SECRET_EXISTS);
+            CommandResult r = refused(create(T0 + 2, "00000000-0000-4000-8000-000000000002", NAME, null), Reason.SECRET_EXISTS);
             assertThat(r.getErrorMessage()).contains("scheduled for deletion");
         }
 
         @Test
         void sameVersionIdIsReportedAsExisting() {
             ok(create(T0, ID, NAME, version("v1")));
-            Map<String, Object> before = state.snapshot();
+            var before = scratch.dump();
 
-            CommandResult r = ok(create(T0 + 1, "secret-2", NAME, version("v1")));
+            CommandResult r = ok(create(T0 + 1, "00000000-0000-4000-8000-000000000002", NAME, version("v1")));
 
             assertThat(r.getVersionExisted()).isTrue();
             assertThat(r.getSecretId()).isEqualTo(ID);
             assertThat(r.getVersionId()).isEqualTo("v1");
-            assertThat(state.snapshot()).isEqualTo(before);
+            assertThat(scratch.dump()).isEqualTo(before);
         }
     }
 
@@ -282,13 +292,13 @@ class CommandApplierTest {
         @Test
         void sameVersionIdIsReportedAsExisting() {
             ok(put(T0 + 1, "v2"));
-            Map<String, Object> before = state.snapshot();
+            var before = scratch.dump();
 
             CommandResult r = ok(put(T0 + 2, "v2"));
 
             assertThat(r.getVersionExisted()).isTrue();
             assertThat(r.getVersionId()).isEqualTo("v2");
-            assertThat(state.snapshot()).isEqualTo(before);
+            assertThat(scratch.dump()).isEqualTo(before);
         }
 
         @Test
@@ -327,7 +337,7 @@ class CommandApplierTest {
             assertThat(s.getVersions(Limits.MAX_VERSIONS - 1).getVersionId()).isEqualTo("v101");
             assertThat(state.value(ID, "v1")).as("the pruned version's value is removed").isEmpty();
             assertThat(state.value(ID, "v2")).isPresent();
-            assertThat(state.values).hasSize(Limits.MAX_VERSIONS);
+            assertThat(scratch.valueCount()).isEqualTo(Limits.MAX_VERSIONS);
         }
 
         @Test
@@ -483,7 +493,7 @@ class CommandApplierTest {
             long due = T0 + 10 + 7 * DAY;
             assertThat(r.getDeletionDateMillis()).isEqualTo(due);
             assertThat(secret().getDeletionDateMillis()).isEqualTo(due);
-            assertThat(state.deletions).containsValue(ID);
+            assertThat(state.deletionsDue(Long.MAX_VALUE, 10)).containsExactly(ID);
             refused(put(T0 + 11, "v3"), Reason.SCHEDULED_FOR_DELETION);
             refused(describe("x"), Reason.SCHEDULED_FOR_DELETION);
             refused(tag(Map.of("a", "b")), Reason.SCHEDULED_FOR_DELETION);
@@ -505,16 +515,16 @@ class CommandApplierTest {
 
             assertThat(secret().getDeletionDateMillis()).isZero();
             assertThat(secret().getLastChangedMillis()).isEqualTo(T0 + 20);
-            assertThat(state.deletions).isEmpty();
+            assertThat(scratch.deletionCount()).isZero();
             ok(put(T0 + 21, "v3"));
         }
 
         @Test
         void restoreOfASecretNotScheduledChangesNothing() {
-            Map<String, Object> before = state.snapshot();
+            var before = scratch.dump();
             CommandResult r = ok(restore(T0 + 20));
             assertThat(r.getSecretId()).isEqualTo(ID);
-            assertThat(state.snapshot()).isEqualTo(before);
+            assertThat(scratch.dump()).isEqualTo(before);
         }
 
         @Test
@@ -524,11 +534,11 @@ class CommandApplierTest {
             CommandResult r = ok(forceDelete(T0 + 20));
 
             assertThat(r.getDeletionDateMillis()).isEqualTo(T0 + 20);
-            assertThat(state.secrets).isEmpty();
-            assertThat(state.names).isEmpty();
-            assertThat(state.values).isEmpty();
-            assertThat(state.deletions).isEmpty();
-            ok(create(T0 + 30, "secret-2", NAME, version("w1")));
+            assertThat(scratch.secretIds()).isEmpty();
+            assertThat(scratch.names()).isEmpty();
+            assertThat(scratch.valueCount()).isZero();
+            assertThat(scratch.deletionCount()).isZero();
+            ok(create(T0 + 30, "00000000-0000-4000-8000-000000000002", NAME, version("w1")));
         }
 
         @Test
@@ -543,11 +553,11 @@ class CommandApplierTest {
         @Test
         void purgeBeforeTheDeletionDateIsANoOp() {
             ok(schedule(T0 + 10, 7));
-            Map<String, Object> before = state.snapshot();
+            var before = scratch.dump();
 
             ok(purge(T0 + 10 + 7 * DAY - 1));
 
-            assertThat(state.snapshot()).isEqualTo(before);
+            assertThat(scratch.dump()).isEqualTo(before);
         }
 
         @Test
@@ -557,28 +567,28 @@ class CommandApplierTest {
             CommandResult r = ok(purge(T0 + 10 + 7 * DAY));
 
             assertThat(r.getSecretId()).isEqualTo(ID);
-            assertThat(state.secrets).isEmpty();
-            assertThat(state.names).isEmpty();
-            assertThat(state.values).isEmpty();
-            assertThat(state.deletions).isEmpty();
+            assertThat(scratch.secretIds()).isEmpty();
+            assertThat(scratch.names()).isEmpty();
+            assertThat(scratch.valueCount()).isZero();
+            assertThat(scratch.deletionCount()).isZero();
         }
 
         @Test
         void purgeOfARestoredSecretIsANoOp() {
             ok(schedule(T0 + 10, 7));
             ok(restore(T0 + 20));
-            Map<String, Object> before = state.snapshot();
+            var before = scratch.dump();
 
             ok(purge(T0 + 365 * DAY));
 
-            assertThat(state.snapshot()).isEqualTo(before);
+            assertThat(scratch.dump()).isEqualTo(before);
         }
 
         @Test
         void purgeOfASecretNeverScheduledOrGoneIsANoOp() {
-            Map<String, Object> before = state.snapshot();
+            var before = scratch.dump();
             ok(purge(T0 + 365 * DAY));
-            assertThat(state.snapshot()).isEqualTo(before);
+            assertThat(scratch.dump()).isEqualTo(before);
 
             ok(Command.newBuilder().setTimestampMillis(T0)
                     .setPurgeSecret(PurgeSecretCommand.newBuilder().setSecretId("gone")).build());
@@ -650,20 +660,20 @@ class CommandApplierTest {
         void aRetriedDeletionReturnsTheFirstResultInsteadOfARefusal() {
             ok(create(T0, ID, NAME, version("v1")));
             CommandResult first = ok(withId("req-1", schedule(T0 + 1, 7)));
-            Map<String, Object> after = state.snapshot();
+            var after = scratch.dump();
             assertThat(ok(withId("req-1", schedule(T0 + 2, 30)))).isEqualTo(first);
-            assertThat(state.snapshot()).as("the retry changed nothing").isEqualTo(after);
+            assertThat(scratch.dump()).as("the retry changed nothing").isEqualTo(after);
             // without a request id the same call is refused: it is already scheduled
             refused(schedule(T0 + 3, 7), Reason.SCHEDULED_FOR_DELETION);
         }
 
         @Test
         void aRetriedCreateWithoutAValueReturnsTheSecretItMade() {
-            CommandResult first = ok(withId("req-2", create(T0, "id-a", NAME, null)));
+            CommandResult first = ok(withId("req-2", create(T0, "00000000-0000-4000-8000-00000000000a", NAME, null)));
             // the leader picked another id for the retry; the first one stands
-            assertThat(ok(withId("req-2", create(T0 + 1, "id-b", NAME, null))).getSecretId()).isEqualTo("id-a");
-            assertThat(state.secrets).containsOnlyKeys("id-a");
-            assertThat(first.getSecretId()).isEqualTo("id-a");
+            assertThat(ok(withId("req-2", create(T0 + 1, "00000000-0000-4000-8000-00000000000b", NAME, null))).getSecretId()).isEqualTo("00000000-0000-4000-8000-00000000000a");
+            assertThat(scratch.secretIds()).containsExactly("00000000-0000-4000-8000-00000000000a");
+            assertThat(first.getSecretId()).isEqualTo("00000000-0000-4000-8000-00000000000a");
         }
 
         @Test
@@ -681,12 +691,12 @@ class CommandApplierTest {
 
         @Test
         void forgetDropsTheRequestsAppliedBeforeTheCutOffAndNoOthers() {
-            ok(withId("old", create(T0, "id-a", "a", null)));
-            ok(withId("edge", create(T0 + 10, "id-b", "b", null)));
+            ok(withId("old", create(T0, "00000000-0000-4000-8000-00000000000a", "a", null)));
+            ok(withId("edge", create(T0 + 10, "00000000-0000-4000-8000-00000000000b", "b", null)));
             Command forget = Command.newBuilder().setTimestampMillis(T0 + 20).setForgetRequests(
                     dev.kinko.proto.raft.v1.ForgetRequestsCommand.newBuilder().setAppliedBeforeMillis(T0 + 10)).build();
             assertThat(ok(forget).getCount()).isEqualTo(1);
-            assertThat(state.requests).containsOnlyKeys("edge"); // applied at the cut-off: kept
+            assertThat(scratch.requestIds()).containsExactly("edge"); // applied at the cut-off: kept
         }
     }
 
@@ -779,9 +789,9 @@ class CommandApplierTest {
 
         @Test
         void rewrapOfAMissingValueIsANoOp() {
-            Map<String, Object> before = state.snapshot();
+            var before = scratch.dump();
             assertThat(ok(rewrap("v1", 1, 2)).getKeyVersion()).isZero();
-            assertThat(state.snapshot()).isEqualTo(before);
+            assertThat(scratch.dump()).isEqualTo(before);
         }
     }
 
@@ -795,8 +805,8 @@ class CommandApplierTest {
         List<Command> commands = new ArrayList<>();
         commands.add(addKey(1));
         commands.add(create(T0, ID, NAME, version("v1")));
-        commands.add(create(T0, "secret-2", "other", null));
-        commands.add(create(T0, "secret-3", NAME, null)); // refused: name exists
+        commands.add(create(T0, "00000000-0000-4000-8000-000000000002", "other", null));
+        commands.add(create(T0, "00000000-0000-4000-8000-000000000003", NAME, null)); // refused: name exists
         for (int i = 2; i <= 105; i++) {
             commands.add(put(T0 + i, "v" + i, i % 10 == 0 ? Stages.PENDING : Stages.CURRENT));
         }
@@ -812,8 +822,10 @@ class CommandApplierTest {
         commands.add(schedule(T0 + 500, 7));
         commands.add(purge(T0 + 500 + 7 * DAY));
 
-        InMemoryState a = new InMemoryState();
-        InMemoryState b = new InMemoryState();
+        ScratchStorage scratchA = ScratchStorage.open();
+        ScratchStorage scratchB = ScratchStorage.open();
+        StorageBatch a = scratchA.state();
+        StorageBatch b = scratchB.state();
         CommandApplier onA = new CommandApplier("tokyo");
         CommandApplier onB = new CommandApplier("tokyo");
         List<CommandResult> resultsA = new ArrayList<>();
@@ -822,8 +834,10 @@ class CommandApplierTest {
         commands.forEach(c -> resultsB.add(onB.apply(c, b)));
 
         assertThat(resultsB).isEqualTo(resultsA);
-        assertThat(b.snapshot()).isEqualTo(a.snapshot());
-        assertThat(a.secrets).containsOnlyKeys("secret-2");
+        assertThat(scratchB.dump()).isEqualTo(scratchA.dump());
+        assertThat(scratchA.secretIds()).containsExactly("00000000-0000-4000-8000-000000000002");
+        scratchA.close();
+        scratchB.close();
         assertThat(resultsA.get(3).getErrorReason()).isEqualTo(Reason.SECRET_EXISTS.name());
     }
 }

@@ -176,7 +176,7 @@ class TransportSecurityTest {
     @Test
     void aRegionCertificateShipsOnlyAsItsOwnRegion() throws IOException {
         long appliedBefore = osaka.node(osaka.awaitLeader()).raft().view().appliedIndex();
-        int secretsBefore = osaka.node(0).raft().stateMachine().storage().allSecrets().size();
+        int secretsBefore = osaka.node(0).raft().stateMachine().storage().secretsByName("", "", 1_000).size();
         IssuedCertificate nagoya = TestPki.region("nagoya");
         ManagedChannel asNagoya = channel(clientAddress(), TestPki.caFile(), nagoya);
         ReplicationServiceGrpc.ReplicationServiceBlockingStub stub = ReplicationServiceGrpc.newBlockingStub(asNagoya)
@@ -205,7 +205,7 @@ class TransportSecurityTest {
                 .applyReplicationBatch(asTokyo)).satisfies(e ->
                 assertThat(((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
 
-        assertThat(osaka.node(0).raft().stateMachine().storage().allSecrets()).hasSize(secretsBefore);
+        assertThat(osaka.node(0).raft().stateMachine().storage().secretsByName("", "", 1_000)).hasSize(secretsBefore);
         assertThat(osaka.node(0).raft().stateMachine().storage().source("tokyo")).isEmpty();
         // only the nodes' own audit chain heads were appended meanwhile
         assertThat(osaka.node(osaka.awaitLeader()).raft().stateMachine().storage().secretById("forged")).isEmpty();

@@ -1,6 +1,7 @@
 package dev.kinko.server.storage;
 
 import static dev.kinko.server.storage.StorageFixtures.dump;
+import static dev.kinko.server.storage.StorageFixtures.id;
 import static dev.kinko.server.storage.StorageFixtures.regionKey;
 import static dev.kinko.server.storage.StorageFixtures.sealed;
 import static dev.kinko.server.storage.StorageFixtures.secret;
@@ -57,17 +58,17 @@ class RocksStorageTest {
     @Test
     void commitWritesRecordsAndTheAppliedIndexTogether() {
         StorageBatch batch = storage.newBatch();
-        batch.putSecret(null, secret("id-1", "prod/a", 0, "v1"));
-        batch.putValue("id-1", "v1", sealed(1, "v1"));
+        batch.putSecret(null, secret(id("id-1"), "prod/a", 0, "v1"));
+        batch.putValue(id("id-1"), "v1", sealed(1, "v1"));
         batch.putRegionKey(regionKey(1));
 
         storage.commit(batch, 3, 42);
 
         assertThat(storage.applied()).isEqualTo(new Applied(3, 42));
-        assertThat(storage.secretById("id-1")).contains(secret("id-1", "prod/a", 0, "v1"));
-        assertThat(storage.idByName("prod/a")).contains("id-1");
-        assertThat(storage.resolve("id-1")).isPresent();
-        assertThat(storage.value("id-1", "v1")).contains(sealed(1, "v1"));
+        assertThat(storage.secretById(id("id-1"))).contains(secret(id("id-1"), "prod/a", 0, "v1"));
+        assertThat(storage.idByName("prod/a")).contains(id("id-1"));
+        assertThat(storage.resolve(id("id-1"))).isPresent();
+        assertThat(storage.value(id("id-1"), "v1")).contains(sealed(1, "v1"));
         assertThat(storage.regionKeys()).containsExactly(regionKey(1));
     }
 
@@ -80,8 +81,8 @@ class RocksStorageTest {
 
     @Test
     void secretsByNamePagesByPrefixAfterNameAndLimit() {
-        commitSecrets(1, secret("i3", "app/c", 0), secret("i1", "app/a", 0), secret("i4", "db/x", 0),
-                secret("i2", "app/b", 0), secret("i0", "aaa", 0));
+        commitSecrets(1, secret(id("i3"), "app/c", 0), secret(id("i1"), "app/a", 0), secret(id("i4"), "db/x", 0),
+                secret(id("i2"), "app/b", 0), secret(id("i0"), "aaa", 0));
 
         assertThat(names(storage.secretsByName("", "", 100))).containsExactly("aaa", "app/a", "app/b", "app/c", "db/x");
         assertThat(names(storage.secretsByName("app/", "", 100))).containsExactly("app/a", "app/b", "app/c");
@@ -102,7 +103,7 @@ class RocksStorageTest {
     void pagingVisitsEveryNameOnce() {
         SecretRecord[] records = new SecretRecord[25];
         for (int i = 0; i < records.length; i++) {
-            records[i] = secret("id-" + i, String.format("svc/%02d", i), 0);
+            records[i] = secret(id("id-" + i), String.format("svc/%02d", i), 0);
         }
         commitSecrets(1, records);
 
@@ -122,79 +123,74 @@ class RocksStorageTest {
 
     @Test
     void deletionsDueComeInDateOrder() {
-        commitSecrets(1, secret("late", "n/late", 3_000), secret("early", "n/early", 1_000),
-                secret("mid", "n/mid", 2_000), secret("live", "n/live", 0));
+        commitSecrets(1, secret(id("late"), "n/late", 3_000), secret(id("early"), "n/early", 1_000),
+                secret(id("mid"), "n/mid", 2_000), secret(id("live"), "n/live", 0));
 
-        assertThat(storage.deletionsDue(Long.MAX_VALUE, 10)).containsExactly("early", "mid", "late");
-        assertThat(storage.deletionsDue(2_000, 10)).as("due at the date itself").containsExactly("early", "mid");
-        assertThat(storage.deletionsDue(1_999, 10)).containsExactly("early");
+        assertThat(storage.deletionsDue(Long.MAX_VALUE, 10)).containsExactly(id("early"), id("mid"), id("late"));
+        assertThat(storage.deletionsDue(2_000, 10)).as("due at the date itself").containsExactly(id("early"), id("mid"));
+        assertThat(storage.deletionsDue(1_999, 10)).containsExactly(id("early"));
         assertThat(storage.deletionsDue(999, 10)).isEmpty();
-        assertThat(storage.deletionsDue(Long.MAX_VALUE, 2)).containsExactly("early", "mid");
+        assertThat(storage.deletionsDue(Long.MAX_VALUE, 2)).containsExactly(id("early"), id("mid"));
         assertThat(storage.deletionsDue(Long.MAX_VALUE, 0)).isEmpty();
     }
 
     @Test
     void deletionsDueOrderByDateNotByDigitCount() {
         // 9_000 vs 10_000: a text encoding would sort "10000" first
-        commitSecrets(1, secret("b", "n/b", 10_000), secret("a", "n/a", 9_000),
-                secret("c", "n/c", 1_700_000_000_000L));
-        assertThat(storage.deletionsDue(Long.MAX_VALUE, 10)).containsExactly("a", "b", "c");
+        commitSecrets(1, secret(id("b"), "n/b", 10_000), secret(id("a"), "n/a", 9_000),
+                secret(id("c"), "n/c", 1_700_000_000_000L));
+        assertThat(storage.deletionsDue(Long.MAX_VALUE, 10)).containsExactly(id("a"), id("b"), id("c"));
+    }
+
+    /** Stores the secrets with one value per version, the value's key version from {@code keyVersions}. */
+    private void commitValues(SecretRecord secret, int... keyVersions) {
+        StorageBatch batch = storage.newBatch();
+        batch.putSecret(null, secret);
+        for (int i = 0; i < keyVersions.length; i++) {
+            String v = secret.getVersions(i).getVersionId();
+            batch.putValue(secret.getId(), v, sealed(keyVersions[i], v));
+        }
+        storage.commit(batch, 1, storage.applied().index() + 1);
+    }
+
+    private static ValueRef ref(String secretLabel, long ordinal, String versionId) {
+        return new ValueRef(id(secretLabel), ordinal, versionId);
     }
 
     @Test
     void valuesWrappedBeforeFindsOldKeyVersions() {
-        StorageBatch batch = storage.newBatch();
-        batch.putValue("s1", "v1", sealed(1, "a"));
-        batch.putValue("s1", "v2", sealed(2, "b"));
-        batch.putValue("s2", "v1", sealed(3, "c"));
-        batch.putValue("s3", "v9", sealed(1, "d"));
-        storage.commit(batch, 1, 1);
+        commitValues(secret(id("s1"), "n/s1", 0, "v1", "v2"), 1, 2);
+        commitValues(secret(id("s2"), "n/s2", 0, "v1"), 3);
+        commitValues(secret(id("s3"), "n/s3", 0, "v9"), 1);
 
         assertThat(storage.valuesWrappedBefore(3, 10))
-                .containsExactly(new ValueRef("s1", "v1"), new ValueRef("s1", "v2"), new ValueRef("s3", "v9"));
-        assertThat(storage.valuesWrappedBefore(2, 10)).containsExactly(new ValueRef("s1", "v1"), new ValueRef("s3", "v9"));
+                .containsExactly(ref("s1", 0, "v1"), ref("s1", 1, "v2"), ref("s3", 0, "v9"));
+        assertThat(storage.valuesWrappedBefore(2, 10)).containsExactly(ref("s1", 0, "v1"), ref("s3", 0, "v9"));
         assertThat(storage.valuesWrappedBefore(1, 10)).isEmpty();
-        assertThat(storage.valuesWrappedBefore(3, 2)).containsExactly(new ValueRef("s1", "v1"), new ValueRef("s1", "v2"));
-        // a cursor: strictly after the value named, also when the next key extends its version id
-        assertThat(storage.valuesWrappedBefore(3, new ValueRef("s1", "v2"), 10)).containsExactly(new ValueRef("s3", "v9"));
-        assertThat(storage.valuesWrappedBefore(3, new ValueRef("s1", "v1"), 1)).containsExactly(new ValueRef("s1", "v2"));
-        assertThat(storage.valuesWrappedBefore(3, new ValueRef("s3", "v9"), 10)).isEmpty();
-    }
-
-    @Test
-    void aCursorDoesNotSkipAVersionIdThatExtendsTheLastOne() {
-        StorageBatch batch = storage.newBatch();
-        batch.putValue("s1", "v1", sealed(1, "a"));
-        batch.putValue("s1", "v10", sealed(1, "b"));
-        storage.commit(batch, 1, 1);
-        assertThat(storage.valuesWrappedBefore(2, new ValueRef("s1", "v1"), 10)).containsExactly(new ValueRef("s1", "v10"));
+        assertThat(storage.valuesWrappedBefore(3, 2)).containsExactly(ref("s1", 0, "v1"), ref("s1", 1, "v2"));
+        // a cursor: strictly after the value named
+        assertThat(storage.valuesWrappedBefore(3, ref("s1", 1, "v2"), 10)).containsExactly(ref("s3", 0, "v9"));
+        assertThat(storage.valuesWrappedBefore(3, ref("s1", 0, "v1"), 1)).containsExactly(ref("s1", 1, "v2"));
+        assertThat(storage.valuesWrappedBefore(3, ref("s3", 0, "v9"), 10)).isEmpty();
     }
 
     @Test
     void valuesWrappedBeforeHonoursALimitOfZero() {
-        StorageBatch batch = storage.newBatch();
-        batch.putValue("s1", "v1", sealed(1, "a"));
-        storage.commit(batch, 1, 1);
-
+        commitValues(secret(id("s1"), "n/s1", 0, "v1"), 1);
         assertThat(storage.valuesWrappedBefore(2, 0)).isEmpty();
     }
 
     @Test
-    void valueKeysKeepSecretAndVersionApart() {
-        StorageBatch batch = storage.newBatch();
-        batch.putValue("ab", "c", sealed(1, "ab/c"));
-        batch.putValue("a", "bc", sealed(1, "a/bc"));
-        storage.commit(batch, 1, 1);
-
-        assertThat(storage.value("ab", "c")).contains(sealed(1, "ab/c"));
-        assertThat(storage.value("a", "bc")).contains(sealed(1, "a/bc"));
-        assertThat(storage.valuesWrappedBefore(2, 10)).containsExactlyInAnyOrder(
-                new ValueRef("ab", "c"), new ValueRef("a", "bc"));
+    void versionIdsThatExtendEachOtherStayApart() {
+        commitValues(secret(id("s1"), "n/s1", 0, "v1", "v10"), 1, 1);
+        assertThat(storage.value(id("s1"), "v1")).contains(sealed(1, "v1"));
+        assertThat(storage.value(id("s1"), "v10")).contains(sealed(1, "v10"));
+        assertThat(storage.valuesWrappedBefore(2, ref("s1", 0, "v1"), 10)).containsExactly(ref("s1", 1, "v10"));
     }
 
     @Test
     void checkpointThenReplaceWithRestoresTheExactState() throws IOException {
-        commitSecrets(5, secret("id-1", "prod/a", 0, "v1", "v2"), secret("id-2", "prod/b", 7_000, "w1"));
+        commitSecrets(5, secret(id("id-1"), "prod/a", 0, "v1", "v2"), secret(id("id-2"), "prod/b", 7_000, "w1"));
         StorageBatch keys = storage.newBatch();
         keys.putRegionKey(regionKey(1));
         storage.commit(keys, 2, 6);
@@ -204,9 +200,9 @@ class RocksStorageTest {
         storage.checkpoint(checkpoint);
 
         StorageBatch later = storage.newBatch();
-        later.removeSecret(storage.secretById("id-2").orElseThrow());
-        later.putSecret(null, secret("id-3", "prod/c", 0, "x1"));
-        later.putValue("id-3", "x1", sealed(1, "x1"));
+        later.removeSecret(storage.secretById(id("id-2")).orElseThrow());
+        later.putSecret(null, secret(id("id-3"), "prod/c", 0, "x1"));
+        later.putValue(id("id-3"), "x1", sealed(1, "x1"));
         later.putRegionKey(regionKey(2));
         storage.commit(later, 3, 9);
         assertThat(dump(storage)).isNotEqualTo(atSix);
@@ -215,36 +211,36 @@ class RocksStorageTest {
 
         assertThat(storage.applied()).isEqualTo(new Applied(2, 6));
         assertThat(dump(storage)).isEqualTo(atSix);
-        assertThat(storage.secretById("id-3")).isEmpty();
-        assertThat(storage.value("id-2", "w1")).contains(sealed(1, "w1"));
+        assertThat(storage.secretById(id("id-3"))).isEmpty();
+        assertThat(storage.value(id("id-2"), "w1")).contains(sealed(1, "w1"));
 
-        commitSecrets(7, secret("id-4", "prod/d", 0));
+        commitSecrets(7, secret(id("id-4"), "prod/d", 0));
         assertThat(storage.applied()).isEqualTo(new Applied(1, 7));
-        assertThat(storage.idByName("prod/d")).contains("id-4");
+        assertThat(storage.idByName("prod/d")).contains(id("id-4"));
     }
 
     @Test
     void aCheckpointInstallsIntoAnotherStorage() throws IOException {
-        commitSecrets(11, secret("id-1", "prod/a", 3_000, "v1"));
+        commitSecrets(11, secret(id("id-1"), "prod/a", 3_000, "v1"));
         Path checkpoint = dir.resolve("checkpoint");
         storage.checkpoint(checkpoint);
 
         try (RocksStorage follower = RocksStorage.open(dir.resolve("follower"))) {
             StorageBatch own = follower.newBatch();
-            own.putSecret(null, secret("stale", "stale/x", 0));
+            own.putSecret(null, secret(id("stale"), "stale/x", 0));
             follower.commit(own, 1, 3);
 
             follower.replaceWith(checkpoint);
 
             assertThat(dump(follower)).isEqualTo(dump(storage));
             assertThat(follower.applied()).isEqualTo(new Applied(1, 11));
-            assertThat(follower.secretById("stale")).isEmpty();
+            assertThat(follower.secretById(id("stale"))).isEmpty();
         }
     }
 
     @Test
     void reopeningKeepsTheDataAndTheAppliedIndex() throws IOException {
-        commitSecrets(4, secret("id-1", "prod/a", 8_000, "v1"));
+        commitSecrets(4, secret(id("id-1"), "prod/a", 8_000, "v1"));
         StorageBatch keys = storage.newBatch();
         keys.putRegionKey(regionKey(1));
         storage.commit(keys, 2, 5);
@@ -255,6 +251,6 @@ class RocksStorageTest {
 
         assertThat(storage.applied()).isEqualTo(new Applied(2, 5));
         assertThat(dump(storage)).isEqualTo(before);
-        assertThat(storage.deletionsDue(Long.MAX_VALUE, 10)).containsExactly("id-1");
+        assertThat(storage.deletionsDue(Long.MAX_VALUE, 10)).containsExactly(id("id-1"));
     }
 }

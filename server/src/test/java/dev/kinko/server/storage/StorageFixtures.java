@@ -13,13 +13,22 @@ import java.util.TreeMap;
 final class StorageFixtures {
     private StorageFixtures() {}
 
+    /** A secret id (a UUID) that sorts as {@code label} does (up to 16 ASCII characters). */
+    static String id(String label) {
+        byte[] b = java.util.Arrays.copyOf(label.getBytes(java.nio.charset.StandardCharsets.US_ASCII), 16);
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(b);
+        return new java.util.UUID(buf.getLong(), buf.getLong()).toString();
+    }
+
+    /** A secret as the storage gives it back: versions oldest first, with their ordinals. */
     static SecretRecord secret(String id, String name, long deletionDate, String... versionIds) {
         SecretRecord.Builder b = SecretRecord.newBuilder().setId(id).setName(name).setCreatedMillis(1_000)
                 .setLastChangedMillis(1_000).setDeletionDateMillis(deletionDate).setPrimaryRegion("tokyo");
         for (String v : versionIds) {
-            b.addVersions(VersionRecord.newBuilder().setVersionId(v).setCreatedMillis(1_000));
+            b.addVersions(VersionRecord.newBuilder().setVersionId(v).setCreatedMillis(1_000)
+                    .setOrdinal(b.getVersionsCount()));
         }
-        return b.build();
+        return b.setNextOrdinal(versionIds.length).build();
     }
 
     static SealedValue sealed(int keyVersion, String marker) {

@@ -43,7 +43,7 @@ public final class AccessControl {
             if (!tagsMatter && state.idByName(ref).isPresent()) {
                 return new AccessRequest(action, region, ref, Map.of());
             }
-            Optional<SecretRecord> secret = ref.isEmpty() ? Optional.empty() : state.resolve(ref);
+            Optional<SecretRecord> secret = ref.isEmpty() ? Optional.empty() : state.resolveHeader(ref);
             return new AccessRequest(action, region, secret.map(SecretRecord::getName).orElse(ref),
                     secret.map(SecretRecord::getTagsMap).orElse(Map.of()));
         });

@@ -1,0 +1,148 @@
+package dev.kinko.server.storage;
+
+import dev.kinko.proto.raft.v1.ReplicaRecord;
+import dev.kinko.proto.raft.v1.SecretRecord;
+import dev.kinko.proto.raft.v1.VersionRecord;
+import dev.kinko.server.storage.RocksStorage.Family;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Writes a secret as its layout-v2 keys, and only the ones that changed: comparing the record
+ * before and after a command, a new version costs its metadata, id index entry, value and the
+ * labels that moved, however many versions the secret keeps.
+ */
+final class SecretKeys {
+    private final StorageBatch batch;
+
+    SecretKeys(StorageBatch batch) {
+        this.batch = batch;
+    }
+
+    void put(SecretRecord previous, SecretRecord record) {
+        byte[] id = Keys.id(record.getId());
+        SecretRecord prev = previous != null ? previous : SecretRecord.getDefaultInstance();
+        boolean fresh = previous == null;
+
+        byte[] header = header(record).toByteArray();
+        if (fresh || !Arrays.equals(header, header(prev).toByteArray())) {
+            batch.put(Family.SECRETS, id, header);
+        }
+        if (fresh || !prev.getName().equals(record.getName())) {
+            if (!fresh) {
+                batch.delete(Family.NAMES, Keys.utf8(prev.getName()));
+            }
+            batch.put(Family.NAMES, Keys.utf8(record.getName()), id);
+        }
+        if (prev.getDeletionDateMillis() != record.getDeletionDateMillis()) {
+            if (prev.getDeletionDateMillis() != 0) {
+                batch.delete(Family.DELETIONS, Keys.timedId(prev.getDeletionDateMillis(), id));
+            }
+            if (record.getDeletionDateMillis() != 0) {
+                batch.put(Family.DELETIONS, Keys.timedId(record.getDeletionDateMillis(), id), new byte[0]);
+            }
+        }
+        if (fresh || !prev.getPrimaryRegion().equals(record.getPrimaryRegion())) {
+            if (!fresh) {
+                batch.delete(Family.BY_PRIMARY, Keys.regionId(prev.getPrimaryRegion(), id));
+            }
+            batch.put(Family.BY_PRIMARY, Keys.regionId(record.getPrimaryRegion(), id), new byte[0]);
+        }
+        putVersions(id, prev, record);
+        putLabels(id, prev, record);
+        putReplicas(id, prev, record);
+    }
+
+    void remove(SecretRecord record) {
+        byte[] id = Keys.id(record.getId());
+        batch.delete(Family.SECRETS, id);
+        batch.delete(Family.NAMES, Keys.utf8(record.getName()));
+        if (record.getDeletionDateMillis() != 0) {
+            batch.delete(Family.DELETIONS, Keys.timedId(record.getDeletionDateMillis(), id));
+        }
+        batch.delete(Family.BY_PRIMARY, Keys.regionId(record.getPrimaryRegion(), id));
+        for (VersionRecord v : record.getVersionsList()) {
+            removeVersion(id, v);
+            for (String label : v.getStagesList()) {
+                batch.delete(Family.LABELS, Keys.underId(id, Keys.utf8(label)));
+            }
+        }
+        for (ReplicaRecord r : record.getReplicasList()) {
+            batch.delete(Family.REPLICAS, Keys.underId(id, Keys.utf8(r.getRegion())));
+            batch.delete(Family.REPLICAS_BY_REGION, Keys.regionId(r.getRegion(), id));
+        }
+    }
+
+    /** What the secret's own key holds: everything but its versions and replicas. */
+    static SecretRecord header(SecretRecord record) {
+        return record.toBuilder().clearVersions().clearReplicas().build();
+    }
+
+    /** What a version's key holds: its id and time (its labels have keys of their own). */
+    static VersionRecord stored(VersionRecord version) {
+        return VersionRecord.newBuilder().setVersionId(version.getVersionId())
+                .setCreatedMillis(version.getCreatedMillis()).build();
+    }
+
+    private void putVersions(byte[] id, SecretRecord prev, SecretRecord record) {
+        Map<String, VersionRecord> before = new HashMap<>();
+        prev.getVersionsList().forEach(v -> before.put(v.getVersionId(), v));
+        for (VersionRecord v : record.getVersionsList()) {
+            VersionRecord old = before.remove(v.getVersionId());
+            if (old != null && old.getOrdinal() == v.getOrdinal() && old.getCreatedMillis() == v.getCreatedMillis()) {
+                continue;
+            }
+            if (old != null && old.getOrdinal() != v.getOrdinal()) {
+                removeVersion(id, old);
+            }
+            batch.put(Family.VERSIONS, Keys.ordinalKey(id, v.getOrdinal()), stored(v).toByteArray());
+            batch.put(Family.VERSION_IDS, Keys.underId(id, Keys.utf8(v.getVersionId())), Keys.ordinal(v.getOrdinal()));
+        }
+        before.values().forEach(v -> removeVersion(id, v)); // pruned, or gone from a replica
+    }
+
+    private void removeVersion(byte[] id, VersionRecord v) {
+        batch.delete(Family.VERSIONS, Keys.ordinalKey(id, v.getOrdinal()));
+        batch.delete(Family.VERSION_IDS, Keys.underId(id, Keys.utf8(v.getVersionId())));
+        batch.delete(Family.VALUES, Keys.ordinalKey(id, v.getOrdinal()));
+    }
+
+    private void putLabels(byte[] id, SecretRecord prev, SecretRecord record) {
+        Map<String, Long> before = labels(prev);
+        Map<String, Long> after = labels(record);
+        after.forEach((label, ordinal) -> {
+            if (!Objects.equals(before.get(label), ordinal)) {
+                batch.put(Family.LABELS, Keys.underId(id, Keys.utf8(label)), Keys.ordinal(ordinal));
+            }
+        });
+        before.keySet().stream().filter(l -> !after.containsKey(l))
+                .forEach(l -> batch.delete(Family.LABELS, Keys.underId(id, Keys.utf8(l))));
+    }
+
+    private static Map<String, Long> labels(SecretRecord record) {
+        Map<String, Long> out = new HashMap<>();
+        record.getVersionsList().forEach(v -> v.getStagesList().forEach(l -> out.put(l, v.getOrdinal())));
+        return out;
+    }
+
+    private void putReplicas(byte[] id, SecretRecord prev, SecretRecord record) {
+        Map<String, ReplicaRecord> before = new HashMap<>();
+        prev.getReplicasList().forEach(r -> before.put(r.getRegion(), r));
+        for (ReplicaRecord r : record.getReplicasList()) {
+            ReplicaRecord old = before.remove(r.getRegion());
+            if (r.equals(old)) {
+                continue;
+            }
+            batch.put(Family.REPLICAS, Keys.underId(id, Keys.utf8(r.getRegion())), r.toByteArray());
+            if (old == null) {
+                batch.put(Family.REPLICAS_BY_REGION, Keys.regionId(r.getRegion(), id), new byte[0]);
+            }
+        }
+        for (ReplicaRecord r : before.values()) {
+            batch.delete(Family.REPLICAS, Keys.underId(id, Keys.utf8(r.getRegion())));
+            batch.delete(Family.REPLICAS_BY_REGION, Keys.regionId(r.getRegion(), id));
+        }
+    }
+}
