@@ -26,8 +26,15 @@ import java.util.concurrent.TimeUnit;
 public final class GroupCommitter implements Closeable {
     /** Commands packed into one Raft entry at most. */
     public static final int MAX_COMMANDS_PER_ENTRY = 256;
-    /** Bytes of commands in one Raft entry at most (Ratis' appender buffer is 4 MB). */
+    /** Bytes of commands grouped into one Raft entry; a larger single command goes alone. */
     public static final int MAX_ENTRY_BYTES = 1 << 20;
+    /**
+     * Bytes one command may have at most, checked for every command (the first of a group too):
+     * it must fit one Raft log segment and the appender's buffer ({@link RaftNode}). The largest
+     * legitimate one, a replicated full copy of a secret with 100 versions of the largest value,
+     * is about 7 MB.
+     */
+    public static final int MAX_COMMAND_BYTES = 8 << 20;
     /** Entries appended but not yet applied, at most; later commands wait and are grouped. */
     public static final int MAX_ENTRIES_IN_FLIGHT = 4;
     /** Commands waiting for an entry, at most; past this a write is refused (OVERLOADED) at once. */
@@ -60,6 +67,12 @@ public final class GroupCommitter implements Closeable {
         CompletableFuture<CommandResult> result = new CompletableFuture<>();
         if (closed) {
             result.completeExceptionally(new RaftUnavailableException("the node is shutting down"));
+            return result;
+        }
+        int size = command.getSerializedSize();
+        if (size > MAX_COMMAND_BYTES) {
+            result.completeExceptionally(new KinkoException(Reason.COMMAND_TOO_LARGE, "the write is " + size
+                    + " bytes as a Raft command; one command may have at most " + MAX_COMMAND_BYTES));
             return result;
         }
         if (!queue.offer(new Pending(command, result))) {

@@ -131,7 +131,6 @@ public final class KinkoStateMachine extends BaseStateMachine {
             long started = System.nanoTime();
             result = apply(entry.getStateMachineLogEntry().getLogData(), termIndex);
             onEntryApplied.accept(java.time.Duration.ofNanos(System.nanoTime() - started));
-            entriesApplied.incrementAndGet();
         }
         updateLastAppliedTermIndex(termIndex);
         onApplied.run();
@@ -147,6 +146,7 @@ public final class KinkoStateMachine extends BaseStateMachine {
             LOG.error("entry {} is not a command batch; recorded as applied with no change", termIndex);
             StorageBatch empty = storage.newBatch();
             storage.commit(empty, termIndex.getTerm(), termIndex.getIndex());
+            entriesApplied.incrementAndGet();
             return BatchResult.getDefaultInstance();
         }
         StorageBatch writes = storage.newBatch();
@@ -155,6 +155,7 @@ public final class KinkoStateMachine extends BaseStateMachine {
             results.addResults(applyOne(command, writes));
         }
         storage.commit(writes, termIndex.getTerm(), termIndex.getIndex());
+        entriesApplied.incrementAndGet();
         return results.build();
     }
 

@@ -104,6 +104,9 @@ public final class RaftNode implements Closeable {
         return p;
     }
 
+    /** Room for the largest command ({@link GroupCommitter#MAX_COMMAND_BYTES}) with its entry's framing. */
+    static final long APPENDER_BUFFER_BYTES = GroupCommitter.MAX_COMMAND_BYTES + (64L << 10);
+
     private static RaftProperties properties(Path dataDir, RegionMember self, RaftSettings s) {
         RaftProperties p = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(p, Collections.singletonList(new DataLayout(dataDir).raft().toFile()));
@@ -120,6 +123,10 @@ public final class RaftNode implements Closeable {
         // throughput (STACK.md); acknowledged writes stay durable without it.
         RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
         RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(s.segmentSizeBytes()));
+        // one entry must fit the appender's buffer (or a follower would never receive it) and the
+        // log's write buffer, which Ratis requires to be a little larger still
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(APPENDER_BUFFER_BYTES));
+        RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(APPENDER_BUFFER_BYTES + 1024));
         RaftServerConfigKeys.Log.setPurgeGap(p, s.purgeGap());
         // Purge up to the snapshot even while a member is down: it catches up by snapshot installation.
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);

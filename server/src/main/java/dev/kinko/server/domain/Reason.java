@@ -11,6 +11,8 @@ public enum Reason {
     INVALID_NAME(Kind.INVALID_ARGUMENT),
     INVALID_SECRET_ID(Kind.INVALID_ARGUMENT),
     VALUE_TOO_LARGE(Kind.INVALID_ARGUMENT),
+    /** A write whose Raft command would exceed the size one log entry may have. */
+    COMMAND_TOO_LARGE(Kind.INVALID_ARGUMENT),
     EMPTY_VALUE(Kind.INVALID_ARGUMENT),
     INVALID_TOKEN(Kind.INVALID_ARGUMENT),
     INVALID_REQUEST_ID(Kind.INVALID_ARGUMENT),
