@@ -46,6 +46,7 @@ import dev.kinko.server.crypto.Keyring;
 import dev.kinko.server.domain.KinkoException;
 import dev.kinko.server.domain.Reason;
 import dev.kinko.server.frontend.SecretWriter;
+import dev.kinko.server.rpc.Statuses;
 import io.grpc.Grpc;
 import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -180,7 +181,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
     @Override
     public void backup(BackupRequest r, StreamObserver<BackupResponse> out) {
         if (!backupRunning.tryAcquire()) {
-            out.onError(ErrorMapper.status(Reason.OVERLOADED, "a backup is already being made on node " + raft.nodeId()
+            out.onError(Statuses.of(Reason.OVERLOADED, "a backup is already being made on node " + raft.nodeId()
                     + "; retry when it is done"));
             return;
         }
