@@ -68,6 +68,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
     private final RaftNode raft;
     private final SecretWriter writer;
     private final Keyring keyring;
+    private final Backups backups;
     private final LeaderForwarder forwarder;
     /** Backups a node makes at once: each needs about the database's size in scratch space. */
     public static final int MAX_CONCURRENT_BACKUPS = 1;
@@ -82,6 +83,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
         this.raft = services.raft();
         this.writer = services.writer();
         this.keyring = services.keyring();
+        this.backups = services.backups();
         this.forwarder = forwarder;
     }
 
@@ -192,8 +194,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
                 throw new KinkoException(Reason.ADMIN_FAILED, "the caller went away before the backup was made");
             }
             try {
-                return Backups.create(raft.stateMachine().storage(), raft.stateMachine().scratchDir(), raft.region(),
-                        raft.nodeId(), System.currentTimeMillis());
+                return backups.create(System.currentTimeMillis());
             } catch (IOException e) {
                 throw new KinkoException(Reason.ADMIN_FAILED, "backup failed: " + e.getMessage());
             }
