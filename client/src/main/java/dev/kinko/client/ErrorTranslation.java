@@ -11,21 +11,29 @@ final class ErrorTranslation {
     private ErrorTranslation() {}
 
     static KinkoException translate(StatusRuntimeException e) {
-        String reason = e.getStatus().getCode().name();
+        String reason = reason(e);
+        if (reason.isEmpty()) {
+            reason = e.getStatus().getCode().name();
+        }
+        String description = e.getStatus().getDescription();
+        String message = description == null ? reason : description.startsWith(reason) ? description : reason + ": " + description;
+        return KinkoException.of(reason, e.getStatus().getCode(), message, e);
+    }
+
+    /** The ErrorInfo reason of a status, or empty when it carries none. */
+    static String reason(StatusRuntimeException e) {
         com.google.rpc.Status status = StatusProto.fromThrowable(e);
         if (status != null) {
             for (Any detail : status.getDetailsList()) {
                 if (detail.is(ErrorInfo.class)) {
                     try {
-                        reason = detail.unpack(ErrorInfo.class).getReason();
+                        return detail.unpack(ErrorInfo.class).getReason();
                     } catch (InvalidProtocolBufferException ignored) {
-                        // keep the status code name
+                        return ""; // the status code name stands in
                     }
                 }
             }
         }
-        String description = e.getStatus().getDescription();
-        String message = description == null ? reason : description.startsWith(reason) ? description : reason + ": " + description;
-        return KinkoException.of(reason, e.getStatus().getCode(), message, e);
+        return "";
     }
 }

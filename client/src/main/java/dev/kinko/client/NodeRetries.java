@@ -14,6 +14,12 @@ import java.util.function.Function;
  */
 final class NodeRetries {
     static final Set<Status.Code> RETRYABLE = Set.of(Status.Code.UNAVAILABLE, Status.Code.ABORTED);
+    /**
+     * The reason of a {@code RESOURCE_EXHAUSTED} that is retried too: a node's queue (its reads,
+     * or the leader's writes) is full for now. Another reason (RATE_LIMITED) is the caller's own
+     * limit and is not retried.
+     */
+    static final String OVERLOADED = "OVERLOADED";
     /** What makes a region count as unreachable (and a read move on to the next region). */
     static final Set<Status.Code> UNREACHABLE = Set.of(Status.Code.UNAVAILABLE, Status.Code.DEADLINE_EXCEEDED);
 
@@ -53,9 +59,10 @@ final class NodeRetries {
                 return call.apply(region.channels.get(node));
             } catch (StatusRuntimeException e) {
                 Status.Code code = e.getStatus().getCode();
-                boolean retryable = RETRYABLE.contains(code);
-                if (UNREACHABLE.contains(code)) {
-                    region.moveOn(node);
+                boolean overloaded = overloaded(e);
+                boolean retryable = RETRYABLE.contains(code) || overloaded;
+                if (UNREACHABLE.contains(code) || overloaded) {
+                    region.moveOn(node); // an overloaded node's neighbours may have room
                 }
                 if (!retryable || attempt >= maxAttempts) {
                     throw e;
@@ -64,6 +71,11 @@ final class NodeRetries {
             sleep(ThreadLocalRandom.current().nextLong(backoff / 2, backoff + 1));
             backoff = Math.min(backoff * 2, KinkoClient.MAX_BACKOFF.toMillis());
         }
+    }
+
+    static boolean overloaded(StatusRuntimeException e) {
+        return e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED
+                && OVERLOADED.equals(ErrorTranslation.reason(e));
     }
 
     private static void sleep(long millis) {

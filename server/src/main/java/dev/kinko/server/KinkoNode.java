@@ -2,6 +2,7 @@ package dev.kinko.server;
 
 import dev.kinko.server.api.ApiServer;
 import dev.kinko.server.api.NodeServices;
+import dev.kinko.server.backup.Backups;
 import dev.kinko.server.config.NodeConfig;
 import dev.kinko.server.consensus.GroupCommitter;
 import dev.kinko.server.consensus.KinkoStateMachine;
@@ -145,9 +146,10 @@ public final class KinkoNode implements Closeable {
                 int port = metrics.serve(config.host(), config.metricsPort());
                 LOG.info("metrics on http://{}:{}/metrics", config.host(), port);
             }
+            Backups backups = new Backups(state, raft.stateMachine().scratchDir(), config.region(), config.nodeId());
             api = ApiServer.start(config.host(), config.effectiveClientPort(), new NodeServices(raft, state, reader,
                     writer, replication, receiver, keyring, shipping, metrics.registry(), tls, access, accessControl,
-                    security));
+                    security, backups));
         } catch (IOException e) {
             audit.close();
             metrics.close();

@@ -31,7 +31,6 @@ import dev.kinko.server.frontend.Records;
 import dev.kinko.server.frontend.SecretReader;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
-import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /** AccessService: policies and tokens; writes on the leader (forwarded there), reads after the read index. */
@@ -41,10 +40,10 @@ final class AccessGrpcService extends AccessServiceGrpc.AccessServiceImplBase {
     private final SecretReader reader;
     private final AccessWriter writer;
     private final LeaderForwarder forwarder;
-    private final Executor readers;
+    private final ReadPool readers;
 
     AccessGrpcService(String region, StateReader state, SecretReader reader, AccessWriter writer,
-                      LeaderForwarder forwarder, Executor readers) {
+                      LeaderForwarder forwarder, ReadPool readers) {
         this.region = region;
         this.state = state;
         this.reader = reader;
@@ -117,8 +116,7 @@ final class AccessGrpcService extends AccessServiceGrpc.AccessServiceImplBase {
     }
 
     private <R> void read(Supplier<R> read, StreamObserver<R> out) {
-        LeaderForwarder.reply(reader.ready(ReadConsistency.READ_CONSISTENCY_LINEARIZABLE)
-                .thenApplyAsync(v -> read.get(), readers), out);
+        LeaderForwarder.reply(readers.after(reader.ready(ReadConsistency.READ_CONSISTENCY_LINEARIZABLE), read), out);
     }
 
     private static Policy policy(PolicyRecord p) {

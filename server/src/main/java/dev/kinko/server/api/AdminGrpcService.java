@@ -46,6 +46,7 @@ import dev.kinko.server.crypto.Keyring;
 import dev.kinko.server.domain.KinkoException;
 import dev.kinko.server.domain.Reason;
 import dev.kinko.server.frontend.SecretWriter;
+import dev.kinko.server.rpc.Statuses;
 import io.grpc.Grpc;
 import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -67,6 +68,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
     private final RaftNode raft;
     private final SecretWriter writer;
     private final Keyring keyring;
+    private final Backups backups;
     private final LeaderForwarder forwarder;
     /** Backups a node makes at once: each needs about the database's size in scratch space. */
     public static final int MAX_CONCURRENT_BACKUPS = 1;
@@ -81,6 +83,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
         this.raft = services.raft();
         this.writer = services.writer();
         this.keyring = services.keyring();
+        this.backups = services.backups();
         this.forwarder = forwarder;
     }
 
@@ -180,7 +183,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
     @Override
     public void backup(BackupRequest r, StreamObserver<BackupResponse> out) {
         if (!backupRunning.tryAcquire()) {
-            out.onError(ErrorMapper.status(Reason.OVERLOADED, "a backup is already being made on node " + raft.nodeId()
+            out.onError(Statuses.of(Reason.OVERLOADED, "a backup is already being made on node " + raft.nodeId()
                     + "; retry when it is done"));
             return;
         }
@@ -191,8 +194,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
                 throw new KinkoException(Reason.ADMIN_FAILED, "the caller went away before the backup was made");
             }
             try {
-                return Backups.create(raft.stateMachine().storage(), raft.stateMachine().scratchDir(), raft.region(),
-                        raft.nodeId(), System.currentTimeMillis());
+                return backups.create(System.currentTimeMillis());
             } catch (IOException e) {
                 throw new KinkoException(Reason.ADMIN_FAILED, "backup failed: " + e.getMessage());
             }

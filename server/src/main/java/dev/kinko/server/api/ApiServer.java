@@ -11,24 +11,20 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /** The node's gRPC endpoint: SecretsService, AdminService, grpc.health.v1 and server reflection. */
 public final class ApiServer implements Closeable {
     /** Largest request accepted: a replication batch may carry a secret's 100 largest values. */
     public static final int MAX_INBOUND_MESSAGE_BYTES = 16 << 20;
-    /** Threads that serve reads (RocksDB and decryption) once the read index is reached. */
-    static final int READ_THREADS = 4;
 
     private final Server server;
     private final HealthStatusManager health;
     private final LeaderForwarder forwarder;
 
-    private final ExecutorService readers;
+    private final ReadPool readers;
 
-    private ApiServer(Server server, HealthStatusManager health, LeaderForwarder forwarder, ExecutorService readers) {
+    private ApiServer(Server server, HealthStatusManager health, LeaderForwarder forwarder, ReadPool readers) {
         this.server = server;
         this.health = health;
         this.forwarder = forwarder;
@@ -38,11 +34,7 @@ public final class ApiServer implements Closeable {
     public static ApiServer start(String host, int port, NodeServices services) throws IOException {
         RaftNode raft = services.raft();
         LeaderForwarder forwarder = new LeaderForwarder(raft, services.tls().asNode());
-        ExecutorService readers = Executors.newFixedThreadPool(READ_THREADS, r -> {
-            Thread t = new Thread(r, "kinko-reads-" + raft.nodeId());
-            t.setDaemon(true);
-            return t;
-        });
+        ReadPool readers = new ReadPool(raft.nodeId());
         HealthStatusManager health = new HealthStatusManager();
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), services.tls().clientPort())
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
@@ -85,6 +77,6 @@ public final class ApiServer implements Closeable {
             server.shutdownNow();
         }
         forwarder.close();
-        readers.shutdownNow();
+        readers.close();
     }
 }

@@ -5,6 +5,7 @@ import dev.kinko.server.consensus.RegionMember;
 import dev.kinko.server.api.security.Caller;
 import dev.kinko.server.api.security.Callers;
 import dev.kinko.server.domain.Reason;
+import dev.kinko.server.rpc.Statuses;
 import io.grpc.CallOptions;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -90,13 +91,13 @@ final class LeaderForwarder implements Closeable {
 
     <Q, R> void forward(MethodDescriptor<Q, R> method, Q request, StreamObserver<R> response) {
         if (FORWARDED_BY.get() != null) {
-            response.onError(ErrorMapper.status(Reason.NOT_LEADER, "node " + raft.nodeId()
+            response.onError(Statuses.of(Reason.NOT_LEADER, "node " + raft.nodeId()
                     + " is no longer the leader; retry"));
             return;
         }
         Optional<RegionMember> leader = raft.leader();
         if (leader.isEmpty() || leader.get().nodeId().equals(raft.nodeId())) {
-            response.onError(ErrorMapper.status(Reason.NO_LEADER, "region " + raft.region()
+            response.onError(Statuses.of(Reason.NO_LEADER, "region " + raft.region()
                     + " has no leader ready at the moment; retry"));
             return;
         }
@@ -124,7 +125,7 @@ final class LeaderForwarder implements Closeable {
             public void onError(Throwable t) {
                 com.google.rpc.Status status = StatusProto.fromThrowable(t);
                 response.onError(status != null ? StatusProto.toStatusRuntimeException(status)
-                        : ErrorMapper.status(Reason.NO_LEADER, "the leader could not be reached ("
+                        : Statuses.of(Reason.NO_LEADER, "the leader could not be reached ("
                                 + Status.fromThrowable(t).getCode() + "); retry"));
             }
 

@@ -1,5 +1,6 @@
 package dev.kinko.server.api;
 
+import dev.kinko.server.backup.Backups;
 import dev.kinko.server.consensus.RaftNode;
 import dev.kinko.server.crypto.Keyring;
 import dev.kinko.server.crypto.pki.NodeTls;
@@ -28,4 +29,5 @@ public record NodeServices(
         NodeTls tls,
         AccessWriter access,
         AccessControl accessControl,
-        SecurityInterceptor security) {}
+        SecurityInterceptor security,
+        Backups backups) {}

@@ -8,6 +8,7 @@ import dev.kinko.proto.replication.v1.ReplicationServiceGrpc;
 import dev.kinko.server.api.security.Caller;
 import dev.kinko.server.domain.Reason;
 import dev.kinko.server.replication.ReplicaReceiver;
+import dev.kinko.server.rpc.Statuses;
 import io.grpc.stub.StreamObserver;
 
 /** The region-to-region ReplicationService: served by the leader, forwarded there by followers. */
@@ -30,7 +31,7 @@ final class ReplicationGrpcService extends ReplicationServiceGrpc.ReplicationSer
         Caller caller = Caller.current();
         if (!caller.region().equals(r.getSourceRegion())) {
             // the batch's source is the region its certificate names, or nothing is applied
-            out.onError(ErrorMapper.status(Reason.SOURCE_REGION_MISMATCH, caller.principal()
+            out.onError(Statuses.of(Reason.SOURCE_REGION_MISMATCH, caller.principal()
                     + " cannot ship a batch as region " + r.getSourceRegion()));
             return;
         }
@@ -41,7 +42,7 @@ final class ReplicationGrpcService extends ReplicationServiceGrpc.ReplicationSer
     public void syncAccess(dev.kinko.proto.replication.v1.SyncAccessRequest r,
                            StreamObserver<dev.kinko.proto.replication.v1.SyncAccessResponse> out) {
         if (!Caller.current().region().equals(r.getSourceRegion())) {
-            out.onError(ErrorMapper.status(Reason.SOURCE_REGION_MISMATCH, Caller.current().principal()
+            out.onError(Statuses.of(Reason.SOURCE_REGION_MISMATCH, Caller.current().principal()
                     + " cannot ship access state as region " + r.getSourceRegion()));
             return;
         }

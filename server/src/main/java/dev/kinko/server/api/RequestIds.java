@@ -2,6 +2,7 @@ package dev.kinko.server.api;
 
 import dev.kinko.server.domain.Limits;
 import dev.kinko.server.domain.Reason;
+import dev.kinko.server.rpc.Statuses;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -50,7 +51,7 @@ public final class RequestIds {
                     return next.startCall(call, headers);
                 }
                 if (!VALID.matcher(id).matches()) {
-                    StatusRuntimeException refused = ErrorMapper.status(Reason.INVALID_REQUEST_ID, "the header "
+                    StatusRuntimeException refused = Statuses.of(Reason.INVALID_REQUEST_ID, "the header "
                             + HEADER.name() + " must be 1-" + Limits.MAX_REQUEST_ID_LENGTH
                             + " letters, digits, '-' or '_'");
                     call.close(refused.getStatus(), refused.getTrailers());

@@ -47,7 +47,6 @@ import dev.kinko.server.frontend.SecretWriter;
 import io.grpc.MethodDescriptor;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
@@ -62,12 +61,12 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
     private final ReplicationWriter replication;
     private final LeaderForwarder forwarder;
     private final PasswordGenerator passwords = new PasswordGenerator();
-    private final Executor readers;
+    private final ReadPool readers;
     private final AccessControl access;
 
     /** {@code readers} run reads once the read index is reached: never on Ratis' apply thread. */
     SecretsGrpcService(RaftNode raft, SecretReader reader, SecretWriter writer, ReplicationWriter replication,
-                       LeaderForwarder forwarder, Executor readers, AccessControl access) {
+                       LeaderForwarder forwarder, ReadPool readers, AccessControl access) {
         this.access = access;
         this.raft = raft;
         this.reader = reader;
@@ -217,7 +216,7 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
             out.onError(ErrorMapper.toStatus(e));
             return;
         }
-        LeaderForwarder.reply(reader.ready(consistency).thenApplyAsync(v -> read.get(), readers), out);
+        LeaderForwarder.reply(readers.after(reader.ready(consistency), read), out);
     }
 
     /**

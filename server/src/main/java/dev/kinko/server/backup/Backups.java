@@ -8,17 +8,29 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
 
-/** Making a backup file of a node's live state. */
+/**
+ * Making a backup file of a node's live state: the one thing the API asks of storage for a
+ * backup, so the API never holds the storage itself. Made by the node's composition root.
+ */
 public final class Backups {
-    private Backups() {}
+    private final RocksStorage storage;
+    private final Path scratch;
+    private final String region;
+    private final String nodeId;
+
+    public Backups(RocksStorage storage, Path scratch, String region, String nodeId) {
+        this.storage = storage;
+        this.scratch = scratch;
+        this.region = region;
+        this.nodeId = nodeId;
+    }
 
     /**
-     * Checkpoints {@code storage} and writes it as a backup file in {@code scratch}; the caller
-     * sends the file and deletes it. The checkpoint holds everything applied up to the index
-     * the manifest names, and nothing after it.
+     * Checkpoints the storage and writes it as a backup file in the scratch directory; the
+     * caller sends the file and deletes it. The checkpoint holds everything applied up to the
+     * index the manifest names, and nothing after it.
      */
-    public static Path create(RocksStorage storage, Path scratch, String region, String nodeId, long nowMillis)
-            throws IOException {
+    public Path create(long nowMillis) throws IOException {
         Files.createDirectories(scratch);
         String name = "backup-" + UUID.randomUUID();
         Path checkpoint = scratch.resolve(name);

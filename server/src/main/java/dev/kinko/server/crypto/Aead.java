@@ -18,6 +18,9 @@ public final class Aead {
     public static final int KEY_BYTES = 32;
     public static final int NONCE_BYTES = 12;
     private static final int TAG_BITS = 128;
+    public static final int TAG_BYTES = TAG_BITS / 8;
+    /** Bytes sealing adds to a plaintext: the nonce and the tag. */
+    public static final int OVERHEAD_BYTES = NONCE_BYTES + TAG_BYTES;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private Aead() {}
@@ -45,7 +48,7 @@ public final class Aead {
 
     /** Throws {@link CryptoException} when the key, the associated data or the bytes do not match. */
     public static byte[] open(byte[] key, byte[] aad, byte[] sealed) {
-        if (sealed.length < NONCE_BYTES + TAG_BITS / 8) {
+        if (sealed.length < OVERHEAD_BYTES) {
             throw new CryptoException("sealed data is too short");
         }
         byte[] nonce = Arrays.copyOf(sealed, NONCE_BYTES);

@@ -28,6 +28,10 @@ import org.bouncycastle.crypto.params.X25519PublicKeyParameters;
  * replicated state, sealed by the master key.
  */
 public final class TransportKeys {
+    /** An X25519 public key (a region's transport key, a batch's ephemeral key). */
+    public static final int PUBLIC_KEY_BYTES = X25519PublicKeyParameters.KEY_SIZE;
+    /** A data key sealed for a transport key: an AES-256 key, sealed. */
+    public static final int SEALED_DATA_KEY_BYTES = Aead.KEY_BYTES + Aead.OVERHEAD_BYTES;
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final byte[] INFO = "kinko/replication/v1".getBytes(StandardCharsets.UTF_8);
 

@@ -53,6 +53,8 @@ public enum Reason {
     REPLICA_GAP(Kind.FAILED_PRECONDITION),
     LINK_IN_USE(Kind.FAILED_PRECONDITION),
     INVALID_LINK(Kind.INVALID_ARGUMENT),
+    /** A replication batch breaks a rule client input meets (names, sizes, counts) or its sequence rules. */
+    INVALID_REPLICATION_BATCH(Kind.INVALID_ARGUMENT),
     /** No credentials, or credentials that do not identify anyone (bogus, expired, revoked token). */
     UNAUTHENTICATED(Kind.UNAUTHENTICATED),
     /** The caller's policies do not allow the action on the resource (or explicitly deny it). */

@@ -26,9 +26,10 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The replica region's leader side of shipping: refuses a fenced source,
- * opens each data key with the transport key, wraps it under this region's
- * own key, and proposes the batch through this region's Raft.
+ * The replica region's leader side of shipping: refuses a batch that breaks
+ * {@link IncomingBatchRules} and one from a fenced source, opens each data key
+ * with the transport key, wraps it under this region's own key, and proposes
+ * the batch through this region's Raft.
  */
 public final class ReplicaReceiver {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ReplicaReceiver.class);
@@ -58,6 +59,8 @@ public final class ReplicaReceiver {
         if (r.getSourceRegion().isEmpty() || r.getSourceRegion().equals(region)) {
             throw new KinkoException(Reason.INVALID_LINK, "source_region must name another region");
         }
+        // another region is trusted with its certificate, not with what it sends: a bad batch is refused whole
+        IncomingBatchRules.check(r);
         SourceRecord source = state.source(r.getSourceRegion())
                 .orElse(SourceRecord.newBuilder().setRegion(r.getSourceRegion()).build());
         // checked again in the apply, where it counts; here it saves opening keys and a Raft entry
@@ -105,10 +108,7 @@ public final class ReplicaReceiver {
         ReplicaChange.Builder change = ReplicaChange.newBuilder().setSeq(c.getSeq()).setSecretId(c.getSecretId())
                 .setForceOverwrite(c.getForceOverwrite()).setDetach(c.getDetach());
         if (c.hasSecret()) {
-            if (!c.getSecret().getId().equals(c.getSecretId())) {
-                throw new KinkoException(Reason.INVALID_SECRET_ID, "a replicated change names two secret ids");
-            }
-            change.setSecret(c.getSecret());
+            change.setSecret(c.getSecret()); // its ids agree: IncomingBatchRules
         }
         for (ReplicatedValue v : c.getValuesList()) {
             byte[] dataKey = opening.open(c.getSecretId(), v.getVersionId(), v.getSealedDataKey().toByteArray());

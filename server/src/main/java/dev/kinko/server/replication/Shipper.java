@@ -19,7 +19,7 @@ import dev.kinko.proto.replication.v1.GetRegionInfoResponse;
 import dev.kinko.proto.replication.v1.ReplicatedChange;
 import dev.kinko.proto.replication.v1.ReplicatedValue;
 import dev.kinko.proto.replication.v1.ReplicationServiceGrpc;
-import dev.kinko.server.api.ErrorMapper;
+import dev.kinko.server.rpc.Statuses;
 import dev.kinko.server.consensus.RaftNode;
 import dev.kinko.server.crypto.EnvelopeCipher;
 import dev.kinko.server.crypto.TransportKeys;
@@ -169,7 +169,7 @@ final class Shipper implements Runnable {
                     backoff = MIN_BACKOFF_MS;
                     lastError = "";
                 } catch (StatusRuntimeException e) {
-                    ErrorInfo info = ErrorMapper.errorInfo(e);
+                    ErrorInfo info = Statuses.errorInfo(e);
                     if (info.getReason().equals(Reason.REGION_PROMOTED.name())) {
                         fenced(info);
                         continue;

@@ -13,8 +13,8 @@ import dev.kinko.proto.v1.PutPolicyRequest;
 import dev.kinko.proto.v1.PutSecretValueRequest;
 import dev.kinko.proto.v1.RevokeTokenRequest;
 import dev.kinko.proto.v1.SecretsServiceGrpc;
-import dev.kinko.server.api.ErrorMapper;
 import dev.kinko.server.crypto.AccessTokens;
+import dev.kinko.server.rpc.Statuses;
 import dev.kinko.server.testing.TestRegion;
 import io.grpc.ClientInterceptors;
 import io.grpc.Status;
@@ -65,15 +65,15 @@ class AccessReplicationTest {
             assertThat(read(osaka, leaver, "app/db")).isEqualTo("v1");
             // the policy came along: what it does not allow stays refused in osaka too
             assertThatThrownBy(() -> read(osaka, service, "other/db")).satisfies(e ->
-                    assertThat(ErrorMapper.reasonOf(e)).isEqualTo("ACCESS_DENIED"));
+                    assertThat(Statuses.reasonOf(e)).isEqualTo("ACCESS_DENIED"));
             // replicated policies and tokens are read-only in the replica region
             assertThatThrownBy(() -> osaka.access(0).putPolicy(PutPolicyRequest.newBuilder().setName("app")
                     .setDocument(APP_POLICY).build())).satisfies(e ->
-                    assertThat(ErrorMapper.reasonOf(e)).isEqualTo("REPLICA_READ_ONLY"));
+                    assertThat(Statuses.reasonOf(e)).isEqualTo("REPLICA_READ_ONLY"));
             String leaverAccessor = AccessTokens.accessorOf(leaver).orElseThrow();
             assertThatThrownBy(() -> osaka.access(0).revokeToken(RevokeTokenRequest.newBuilder()
                     .setAccessor(leaverAccessor).build())).satisfies(e ->
-                    assertThat(ErrorMapper.reasonOf(e)).isEqualTo("REPLICA_READ_ONLY"));
+                    assertThat(Statuses.reasonOf(e)).isEqualTo("REPLICA_READ_ONLY"));
 
             // revoked in tokyo: refused in osaka too, once shipped
             tokyo.access(0).revokeToken(RevokeTokenRequest.newBuilder().setAccessor(leaverAccessor).build());

@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.kinko.proto.v1.CreateSecretRequest;
 import dev.kinko.proto.v1.GetSecretValueRequest;
 import dev.kinko.proto.v1.ListSecretsRequest;
-import dev.kinko.server.api.ErrorMapper;
+import dev.kinko.server.rpc.Statuses;
 import dev.kinko.server.testing.TestRegion;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -45,7 +45,7 @@ class AuditFailsClosedTest {
             assertThatThrownBy(() -> solo.secrets(0).createSecret(CreateSecretRequest.newBuilder()
                     .setName("audit/never").setSecretString("v").build())).satisfies(e -> {
                         assertThat(((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-                        assertThat(ErrorMapper.reasonOf(e)).isEqualTo("AUDIT_UNAVAILABLE");
+                        assertThat(Statuses.reasonOf(e)).isEqualTo("AUDIT_UNAVAILABLE");
                     });
             assertThat(solo.node(0).raft().stateMachine().storage().idByName("audit/never")).isEmpty();
             String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(solo.metricsUrl(0)))
@@ -68,7 +68,7 @@ class AuditFailsClosedTest {
             call.run();
             return false;
         } catch (StatusRuntimeException e) {
-            return e.getStatus().getCode() == Status.Code.UNAVAILABLE && ErrorMapper.reasonOf(e).equals("AUDIT_UNAVAILABLE");
+            return e.getStatus().getCode() == Status.Code.UNAVAILABLE && Statuses.reasonOf(e).equals("AUDIT_UNAVAILABLE");
         }
     }
 

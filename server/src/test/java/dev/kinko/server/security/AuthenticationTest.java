@@ -17,8 +17,8 @@ import dev.kinko.proto.v1.RevokeTokenRequest;
 import dev.kinko.proto.v1.SecretsServiceGrpc;
 import dev.kinko.proto.v1.TokenInfo;
 import dev.kinko.proto.v1.WhoAmIRequest;
-import dev.kinko.server.api.ErrorMapper;
 import dev.kinko.server.crypto.AccessTokens;
+import dev.kinko.server.rpc.Statuses;
 import dev.kinko.server.testing.MutableClock;
 import dev.kinko.server.testing.TestRegion;
 import io.grpc.Channel;
@@ -147,7 +147,7 @@ class AuthenticationTest {
                     failures.add(service + " with " + what + ": served");
                 } catch (StatusRuntimeException e) {
                     if (e.getStatus().getCode() != Status.Code.UNAUTHENTICATED
-                            || !ErrorMapper.reasonOf(e).equals("UNAUTHENTICATED")) {
+                            || !Statuses.reasonOf(e).equals("UNAUTHENTICATED")) {
                         failures.add(service + " with " + what + ": " + e.getStatus());
                     }
                     if (token != null && e.getMessage().contains(token)) {
@@ -260,14 +260,14 @@ class AuthenticationTest {
         for (long ttl : new long[] {dev.kinko.server.domain.Limits.MIN_TOKEN_TTL.toSeconds() - 1,
                 dev.kinko.server.domain.Limits.MAX_TOKEN_TTL.toSeconds() + 1, -1}) {
             assertThatThrownBy(() -> a.createToken(b.setTtlSeconds(ttl).build()))
-                    .satisfies(e -> assertThat(ErrorMapper.reasonOf(e)).isEqualTo("INVALID_TTL"));
+                    .satisfies(e -> assertThat(Statuses.reasonOf(e)).isEqualTo("INVALID_TTL"));
         }
         String name = "n".repeat(dev.kinko.server.domain.Limits.MAX_TOKEN_NAME_LENGTH);
         assertThat(a.createToken(b.setTtlSeconds(0).setName(name).build()).getInfo().getName()).isEqualTo(name);
         assertThatThrownBy(() -> a.createToken(b.setName(name + "n").build()))
-                .satisfies(e -> assertThat(ErrorMapper.reasonOf(e)).isEqualTo("INVALID_NAME"));
+                .satisfies(e -> assertThat(Statuses.reasonOf(e)).isEqualTo("INVALID_NAME"));
         assertThatThrownBy(() -> a.createToken(CreateTokenRequest.newBuilder().addPolicies("no-such-policy").build()))
-                .satisfies(e -> assertThat(ErrorMapper.reasonOf(e)).isEqualTo("POLICY_NOT_FOUND"));
+                .satisfies(e -> assertThat(Statuses.reasonOf(e)).isEqualTo("POLICY_NOT_FOUND"));
         assertThat(a.listPolicies(ListPoliciesRequest.getDefaultInstance()).getPoliciesList()).isNotEmpty();
     }
 }

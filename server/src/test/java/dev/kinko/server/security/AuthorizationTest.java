@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.Message;
 import dev.kinko.proto.replication.v1.ReplicationServiceGrpc;
 import dev.kinko.proto.v1.*;
-import dev.kinko.server.api.ErrorMapper;
 import dev.kinko.server.api.security.MethodActions;
 import dev.kinko.server.domain.policy.Actions;
+import dev.kinko.server.rpc.Statuses;
 import dev.kinko.server.testing.TestRegion;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -307,7 +307,7 @@ class AuthorizationTest {
         AccessServiceGrpc.AccessServiceBlockingStub a = AccessServiceGrpc.newBlockingStub(tokyo.bareChannel(0))
                 .withInterceptors(TestRegion.bearer(manager));
         assertThatThrownBy(() -> a.createToken(CreateTokenRequest.newBuilder().addPolicies("powerful").build()))
-                .satisfies(e -> assertThat(ErrorMapper.reasonOf(e)).isEqualTo("ACCESS_DENIED"));
+                .satisfies(e -> assertThat(Statuses.reasonOf(e)).isEqualTo("ACCESS_DENIED"));
         assertThat(a.createToken(CreateTokenRequest.newBuilder().addPolicies("token-manager").build()).getToken())
                 .startsWith("kinko.");
         // nor outlive itself: a shorter-lived manager's tokens expire with it
@@ -316,7 +316,7 @@ class AuthorizationTest {
         AccessServiceGrpc.AccessServiceBlockingStub b = AccessServiceGrpc.newBlockingStub(tokyo.bareChannel(0))
                 .withInterceptors(TestRegion.bearer(brief));
         assertThatThrownBy(() -> b.createToken(CreateTokenRequest.newBuilder().addPolicies("token-manager")
-                .setTtlSeconds(7_200).build())).satisfies(e -> assertThat(ErrorMapper.reasonOf(e)).isEqualTo("INVALID_TTL"));
+                .setTtlSeconds(7_200).build())).satisfies(e -> assertThat(Statuses.reasonOf(e)).isEqualTo("INVALID_TTL"));
         TokenInfo child = b.createToken(CreateTokenRequest.newBuilder().addPolicies("token-manager").build()).getInfo();
         assertThat(child.getExpirationDate().getSeconds() - child.getCreatedDate().getSeconds()).isLessThanOrEqualTo(3_600);
     }
@@ -333,7 +333,7 @@ class AuthorizationTest {
     static void assertDenied(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
         assertThatThrownBy(call).isInstanceOf(StatusRuntimeException.class).satisfies(e -> {
             assertThat(((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
-            assertThat(ErrorMapper.reasonOf(e)).isEqualTo("ACCESS_DENIED");
+            assertThat(Statuses.reasonOf(e)).isEqualTo("ACCESS_DENIED");
         });
     }
 }

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kinko.proto.v1.AccessServiceGrpc;
 import dev.kinko.proto.v1.WhoAmIRequest;
-import dev.kinko.server.api.ErrorMapper;
 import dev.kinko.server.api.security.RateLimiter;
+import dev.kinko.server.rpc.Statuses;
 import dev.kinko.server.testing.TestRegion;
 import io.grpc.ClientInterceptors;
 import io.grpc.Status;
@@ -60,7 +60,7 @@ class RateLimitTest {
             assertThat(served).as("the burst").isBetween(20, 21);
             assertThat(refused).isNotNull();
             assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-            assertThat(ErrorMapper.reasonOf(refused)).isEqualTo("RATE_LIMITED");
+            assertThat(Statuses.reasonOf(refused)).isEqualTo("RATE_LIMITED");
         }
     }
 }

@@ -13,10 +13,10 @@ import dev.kinko.proto.v1.AccessServiceGrpc;
 import dev.kinko.proto.v1.PutPolicyRequest;
 import dev.kinko.proto.v1.WhoAmIRequest;
 import dev.kinko.server.KinkoNode;
-import dev.kinko.server.api.ErrorMapper;
 import dev.kinko.server.config.NodeConfig;
 import dev.kinko.server.crypto.pki.CertificateAuthority;
 import dev.kinko.server.crypto.pki.IssuedCertificate;
+import dev.kinko.server.rpc.Statuses;
 import dev.kinko.server.testing.Grpcs;
 import dev.kinko.server.testing.TestPki;
 import dev.kinko.server.testing.TestRegion;
@@ -109,7 +109,7 @@ class TransportSecurityTest {
         dev.kinko.proto.v1.GetSecretValueRequest get = dev.kinko.proto.v1.GetSecretValueRequest.newBuilder()
                 .setSecretId("certs/db").build();
         assertThatThrownBy(() -> secrets.getSecretValue(get)).satisfies(e ->
-                assertThat(ErrorMapper.reasonOf(e)).isEqualTo("ACCESS_DENIED"));
+                assertThat(Statuses.reasonOf(e)).isEqualTo("ACCESS_DENIED"));
         // ... until a policy names it
         osaka.access(0).putPolicy(PutPolicyRequest.newBuilder().setName("alice-reads").addClients("alice").setDocument("""
                 {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
@@ -191,7 +191,7 @@ class TransportSecurityTest {
                 .build();
         assertThatThrownBy(() -> stub.applyReplicationBatch(asTokyo)).satisfies(e -> {
             assertThat(((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
-            assertThat(ErrorMapper.reasonOf(e)).isEqualTo("SOURCE_REGION_MISMATCH");
+            assertThat(Statuses.reasonOf(e)).isEqualTo("SOURCE_REGION_MISMATCH");
         });
         // a token, even root, is not a region: shipping needs a region certificate
         ReplicationServiceGrpc.ReplicationServiceBlockingStub root = ReplicationServiceGrpc.newBlockingStub(

@@ -2,10 +2,10 @@ package dev.kinko.server.testing;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kinko.server.api.ErrorMapper;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import dev.kinko.server.rpc.Statuses;
 
 /** Assertions on gRPC errors: the status code and the ErrorInfo reason. */
 public final class Grpcs {
@@ -17,7 +17,7 @@ public final class Grpcs {
                 .satisfies(e -> {
                     org.assertj.core.api.Assertions.assertThat(((StatusRuntimeException) e).getStatus().getCode())
                             .as("status code of %s", e.getMessage()).isEqualTo(code);
-                    org.assertj.core.api.Assertions.assertThat(ErrorMapper.reasonOf(e))
+                    org.assertj.core.api.Assertions.assertThat(Statuses.reasonOf(e))
                             .as("reason of %s", e.getMessage()).isEqualTo(reason);
                 });
     }

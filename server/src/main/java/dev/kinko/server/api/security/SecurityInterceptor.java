@@ -1,12 +1,12 @@
 package dev.kinko.server.api.security;
 
-import dev.kinko.server.api.ErrorMapper;
 import dev.kinko.server.audit.AuditEvent;
 import dev.kinko.server.audit.AuditLog;
 import dev.kinko.server.audit.AuditUnavailableException;
 import dev.kinko.server.domain.KinkoException;
 import dev.kinko.server.domain.Reason;
 import dev.kinko.server.domain.policy.Decision;
+import dev.kinko.server.rpc.Statuses;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.ForwardingServerCallListener;
@@ -104,7 +104,7 @@ public final class SecurityInterceptor implements ServerInterceptor {
                 }
                 if (!d.allowed()) {
                     refused = true;
-                    close(call, ErrorMapper.status(Reason.ACCESS_DENIED, caller.principal() + " may not "
+                    close(call, Statuses.of(Reason.ACCESS_DENIED, caller.principal() + " may not "
                             + a.action() + (a.scope() == MethodActions.Scope.SECRET || a.scope() == MethodActions.Scope.NEW_SECRET
                             ? " on " + a.resource() : "")));
                     return;
@@ -150,14 +150,14 @@ public final class SecurityInterceptor implements ServerInterceptor {
             return true;
         } catch (AuditUnavailableException failed) {
             auditRefusals.incrementAndGet();
-            close(call, ErrorMapper.status(Reason.AUDIT_UNAVAILABLE,
+            close(call, Statuses.of(Reason.AUDIT_UNAVAILABLE,
                     "this node cannot write its audit log, so it serves nothing; try another node"));
             return false;
         }
     }
 
     private static <Q> ServerCall.Listener<Q> refuse(ServerCall<Q, ?> call, Reason reason, String message) {
-        close(call, ErrorMapper.status(reason, message));
+        close(call, Statuses.of(reason, message));
         return new ServerCall.Listener<>() { };
     }
 
