@@ -59,6 +59,17 @@ final class IncomingBatchRules {
         if (r.getReseedIdsCount() > 0 && !r.getReseedComplete()) {
             throw batch("reseed_ids are sent only with the last batch of a re-seed (reseed_complete)");
         }
+        for (String bound : List.of(r.getReseedAfterId(), r.getReseedThroughId())) {
+            if (!bound.isEmpty() && !r.getReseed()) {
+                throw batch("reseed_after_id and reseed_through_id come only with a re-seed");
+            }
+            if (!bound.isEmpty() && !SECRET_ID.matcher(bound).matches()) {
+                throw batch("a re-seed's id range is bounded by secret ids (lowercase UUIDs)");
+            }
+        }
+        if (r.getReseed() && !r.getReseedComplete() && r.getReseedThroughId().isEmpty() && r.getChangesCount() > 0) {
+            throw batch("a re-seed batch that is not the last names the last id it covers (reseed_through_id)");
+        }
         for (int i = 0; i < r.getReseedIdsCount(); i++) {
             if (!SECRET_ID.matcher(r.getReseedIds(i)).matches()) {
                 throw batch("reseed_ids[" + i + "] is not a secret id (a lowercase UUID)");

@@ -284,8 +284,10 @@ class IncomingBatchRulesTest {
         refused(batch(change(4, 1), change(4, 2)).setFirstSeq(3).setLastSeq(9), "change 1 (seq 4): seq must be greater than");
         refused(batch(change(5, 1), change(4, 2)).setFirstSeq(3).setLastSeq(9), "seq must be greater than");
         // a full copy: equal sequences, but never going back
-        accepted(batch(change(9, 1), change(9, 2)).setFirstSeq(0).setLastSeq(9).setReseed(true));
-        refused(batch(change(9, 1), change(8, 2)).setFirstSeq(0).setLastSeq(9).setReseed(true), "seq must be at least");
+        accepted(batch(change(9, 1), change(9, 2)).setFirstSeq(0).setLastSeq(9).setReseed(true)
+                .setReseedThroughId(secretId(2)));
+        refused(batch(change(9, 1), change(8, 2)).setFirstSeq(0).setLastSeq(9).setReseed(true)
+                .setReseedThroughId(secretId(2)), "seq must be at least");
         refused(batch().setFirstSeq(-1).setLastSeq(0), "must not be negative");
         accepted(batch().setFirstSeq(5).setLastSeq(4));
         refused(batch().setFirstSeq(5).setLastSeq(3), "last_seq must be at least first_seq - 1");
@@ -304,6 +306,15 @@ class IncomingBatchRulesTest {
         refused(batch(change(1, 1)).setReseedComplete(true), "reseed_complete is set without reseed");
         refused(batch(change(1, 1)).setReseed(true).setFirstSeq(0).addReseedIds(secretId(1)),
                 "reseed_ids are sent only with the last batch");
+    }
+
+    @Test
+    void aReseedRangeIsBoundedBySecretIds() {
+        accepted(batch(change(1, 1)).setReseed(true).setReseedAfterId(secretId(0)).setReseedThroughId(secretId(1)));
+        accepted(batch(change(1, 1)).setReseed(true).setReseedComplete(true).setReseedAfterId(secretId(0)));
+        refused(batch(change(1, 1)).setReseed(true).setReseedThroughId("not-an-id"), "bounded by secret ids");
+        refused(batch(change(1, 1)).setReseedThroughId(secretId(1)), "come only with a re-seed");
+        refused(batch(change(1, 1)).setReseed(true), "names the last id it covers");
     }
 
     @Test
