@@ -52,7 +52,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -122,7 +124,7 @@ class ApplyPropertiesTest {
                         .isEqualTo(StorageDump.without(before, allowed));
             }
         } finally {
-            FileTrees.delete(dir);
+            deleteScratch(dir);
         }
     }
 
@@ -157,15 +159,38 @@ class ApplyPropertiesTest {
             assertThat(one).as("one entry (+) vs one entry per command (-):%n%s", StorageDump.diff(each, one))
                     .isEqualTo(each);
         } finally {
-            FileTrees.delete(dir);
+            deleteScratch(dir);
         }
+    }
+
+    /**
+     * Directories of tries still running. When shrinking runs out of time, jqwik leaves the try it
+     * was running behind (its {@code finally} never comes), so whatever is left goes at JVM exit.
+     */
+    private static final Set<Path> SCRATCH = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> SCRATCH.forEach(d -> {
+            try {
+                FileTrees.delete(d);
+            } catch (IOException ignored) {
+                // a temporary directory
+            }
+        })));
     }
 
     /** A fresh directory per try; in memory (tmpfs) where there is one, as hundreds of RocksDB opens add up. */
     private static Path scratchDir() throws IOException {
         Path shm = Path.of("/dev/shm");
-        return Files.isDirectory(shm) && Files.isWritable(shm) ? Files.createTempDirectory(shm, "kinko-apply-props")
+        Path dir = Files.isDirectory(shm) && Files.isWritable(shm) ? Files.createTempDirectory(shm, "kinko-apply-props")
                 : Files.createTempDirectory("kinko-apply-props");
+        SCRATCH.add(dir);
+        return dir;
+    }
+
+    private static void deleteScratch(Path dir) throws IOException {
+        FileTrees.delete(dir);
+        SCRATCH.remove(dir);
     }
 
     private List<CommandResult> commit(RocksStorage storage, long index, List<Command> commands) {
