@@ -21,6 +21,21 @@ public final class Ports {
 
     private Ports() {}
 
+    /**
+     * Keeps a fixed port (a fixture's recorded address) from being handed out by {@link #free} in
+     * this JVM; returns whether it can be bound now.
+     */
+    public static boolean reserve(int port) {
+        HANDED_OUT.add(port);
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress("127.0.0.1", port));
+            return true;
+        } catch (IOException busy) {
+            return false;
+        }
+    }
+
     public static int free() {
         for (int attempt = 0; attempt < 10_000; attempt++) {
             int port = ThreadLocalRandom.current().nextInt(LOWEST, HIGHEST);

@@ -49,7 +49,7 @@ public final class TestRegion implements AutoCloseable {
 
     private TestRegion(String region, Path root, int size, NodeConfig.Raft raft, int purgeSeconds, Clock clock,
                        List<NodeConfig.Link> links, Long maxJournalLag, Long auditFileBytes,
-                       NodeConfig.RateLimit rateLimit, String clientAuth) {
+                       NodeConfig.RateLimit rateLimit, String clientAuth, List<NodeConfig.Peer> fixedPeers) {
         this.region = region;
         this.root = root;
         this.clock = clock;
@@ -57,8 +57,12 @@ public final class TestRegion implements AutoCloseable {
         this.channels = new ManagedChannel[size];
         this.bareChannels = new ManagedChannel[size];
         List<NodeConfig.Peer> peers = new ArrayList<>();
-        for (int i = 0; i < size; i++) {
-            peers.add(new NodeConfig.Peer(region + "-" + (i + 1), "127.0.0.1:" + Ports.free(), "127.0.0.1:" + Ports.free()));
+        if (fixedPeers != null) {
+            peers.addAll(fixedPeers);
+        } else {
+            for (int i = 0; i < size; i++) {
+                peers.add(new NodeConfig.Peer(region + "-" + (i + 1), "127.0.0.1:" + Ports.free(), "127.0.0.1:" + Ports.free()));
+            }
         }
         for (int i = 0; i < size; i++) {
             configs.add(new NodeConfig(peers.get(i).id(), region, root.resolve(peers.get(i).id()),
@@ -92,6 +96,7 @@ public final class TestRegion implements AutoCloseable {
         private Path restoreFrom;
         private Path keyFrom;
         private Path rootTokenFrom;
+        private List<NodeConfig.Peer> peers;
 
         Builder(String region, Path root) {
             this.region = region;
@@ -122,6 +127,24 @@ public final class TestRegion implements AutoCloseable {
         /** Links this region, as a primary, to a replica region's nodes. */
         public Builder link(TestRegion replica) {
             links.add(new NodeConfig.Link(replica.name(), List.of(replica.addresses().split(","))));
+            return this;
+        }
+
+        /** Links this region, as a primary, to a replica region by name and client addresses (it need not run yet). */
+        public Builder link(String replica, List<String> addresses) {
+            links.add(new NodeConfig.Link(replica, List.copyOf(addresses)));
+            return this;
+        }
+
+        /**
+         * The region's nodes, with fixed addresses, instead of {@code size} nodes on free ports. Nodes
+         * start on whatever their data directories ({@code root/<region>/<node id>}) already hold, e.g.
+         * a data directory unzipped from a fixture, with the key file and root token file beside them:
+         * its Raft log names the members' addresses, so the same ones must be given here.
+         */
+        public Builder peers(List<NodeConfig.Peer> peers) {
+            this.peers = List.copyOf(peers);
+            this.size = peers.size();
             return this;
         }
 
@@ -168,7 +191,7 @@ public final class TestRegion implements AutoCloseable {
 
         public TestRegion start() {
             TestRegion r = new TestRegion(region, root.resolve(region), size, raft, purgeSeconds, clock, links,
-                    maxJournalLag, auditFileBytes, rateLimit, clientAuth);
+                    maxJournalLag, auditFileBytes, rateLimit, clientAuth, peers);
             if (restoreFrom != null) {
                 r.restore(restoreFrom, keyFrom, rootTokenFrom);
             } else {
