@@ -77,12 +77,12 @@ class RefusedCommandTest {
             SortedMap<String, SortedMap<String, String>> before = StorageDump.of(storage);
 
             CommandResult result = applyAsOneEntry(storage, 2,
-                    create(T0 + 1, "id-orphan", "prod/orphan", "v-orphan", "osaka", "nowhere")).get(0);
+                    create(T0 + 1, "00000000-0000-4000-8000-0000000000a1", "prod/orphan", "v-orphan", "osaka", "nowhere")).get(0);
 
             assertThat(result.getErrorReason()).isEqualTo(Reason.UNKNOWN_REGION.name());
-            assertThat(storage.secretById("id-orphan")).isEmpty();
+            assertThat(storage.secretById("00000000-0000-4000-8000-0000000000a1")).isEmpty();
             assertThat(storage.idByName("prod/orphan")).isEmpty();
-            assertThat(storage.value("id-orphan", "v-orphan")).as("the sealed value of a refused create").isEmpty();
+            assertThat(storage.value("00000000-0000-4000-8000-0000000000a1", "v-orphan")).as("the sealed value of a refused create").isEmpty();
             assertThat(storage.journalHead()).isZero();
             SortedMap<String, SortedMap<String, String>> after = StorageDump.of(storage);
             assertThat(after).as("storage changed by a refused command:\n%s", StorageDump.diff(before, after))
@@ -96,7 +96,7 @@ class RefusedCommandTest {
         try (RocksStorage storage = RocksStorage.open(dir.resolve("db"))) {
             SortedMap<String, SortedMap<String, String>> before = StorageDump.of(storage);
 
-            CommandResult result = applyAsOneEntry(storage, 1, create(T0, "id-own", "prod/own", "v-own", REGION))
+            CommandResult result = applyAsOneEntry(storage, 1, create(T0, "00000000-0000-4000-8000-0000000000a2", "prod/own", "v-own", REGION))
                     .get(0);
 
             assertThat(result.getErrorReason()).isEqualTo(Reason.INVALID_REPLICA_REGION.name());
@@ -108,9 +108,9 @@ class RefusedCommandTest {
 
     @Test
     void inOneEntryTheAcceptedCommandsLandAndTheRefusedOneLeavesNothing() throws IOException {
-        Command first = create(T0, "id-a", "prod/a", "v-a1", "osaka");
-        Command refused = create(T0 + 1, "id-b", "prod/b", "v-b1", "nowhere");
-        Command third = putValue(T0 + 2, "id-a", "v-a2");
+        Command first = create(T0, "00000000-0000-4000-8000-0000000000a3", "prod/a", "v-a1", "osaka");
+        Command refused = create(T0 + 1, "00000000-0000-4000-8000-0000000000a4", "prod/b", "v-b1", "nowhere");
+        Command third = putValue(T0 + 2, "00000000-0000-4000-8000-0000000000a3", "v-a2");
 
         Map<String, SortedMap<String, String>> withRefusal;
         try (RocksStorage storage = RocksStorage.open(dir.resolve("with-refusal"))) {
@@ -121,15 +121,15 @@ class RefusedCommandTest {
             assertThat(results.get(1).getErrorReason()).isEqualTo(Reason.UNKNOWN_REGION.name());
             assertThat(results.get(2).getErrorReason()).isEmpty();
             // the accepted ones landed, the second built on the first
-            assertThat(storage.secretById("id-a")).hasValueSatisfying(s -> assertThat(s.getVersionsList())
+            assertThat(storage.secretById("00000000-0000-4000-8000-0000000000a3")).hasValueSatisfying(s -> assertThat(s.getVersionsList())
                     .extracting(v -> v.getVersionId()).containsExactly("v-a1", "v-a2"));
-            assertThat(storage.value("id-a", "v-a1")).contains(sealed("v-a1"));
-            assertThat(storage.value("id-a", "v-a2")).contains(sealed("v-a2"));
+            assertThat(storage.value("00000000-0000-4000-8000-0000000000a3", "v-a1")).contains(sealed("v-a1"));
+            assertThat(storage.value("00000000-0000-4000-8000-0000000000a3", "v-a2")).contains(sealed("v-a2"));
             assertThat(storage.journalHead()).as("create and put value of a replicated secret").isEqualTo(2);
             // the refused one left nothing
-            assertThat(storage.secretById("id-b")).isEmpty();
+            assertThat(storage.secretById("00000000-0000-4000-8000-0000000000a4")).isEmpty();
             assertThat(storage.idByName("prod/b")).isEmpty();
-            assertThat(storage.value("id-b", "v-b1")).as("the sealed value of the refused create").isEmpty();
+            assertThat(storage.value("00000000-0000-4000-8000-0000000000a4", "v-b1")).as("the sealed value of the refused create").isEmpty();
             withRefusal = StorageDump.of(storage);
         }
 
