@@ -73,6 +73,46 @@ class RocksStorageTest {
     }
 
     @Test
+    void aViewReadsOnePointInTimeWhileWritesGoOn() {
+        commitSecrets(1, secret(id("id-1"), "prod/a", 0, "v1"));
+        try (dev.kinko.server.domain.StateViews.View view = storage.view()) {
+            StorageBatch later = storage.newBatch();
+            SecretRecord before = storage.secretById(id("id-1")).orElseThrow();
+            later.putSecret(before, before.toBuilder().setDescription("changed").build());
+            later.putSecret(null, secret(id("id-2"), "prod/b", 0));
+            storage.commit(later, 1, 2);
+
+            assertThat(storage.secretById(id("id-1")).orElseThrow().getDescription()).isEqualTo("changed");
+            assertThat(view.secretById(id("id-1")).orElseThrow().getDescription()).isEmpty();
+            assertThat(view.idByName("prod/b")).isEmpty();
+            assertThat(view.secretsByName("", "", 10)).extracting(SecretRecord::getName).containsExactly("prod/a");
+            assertThat(view.value(id("id-1"), "v1")).contains(sealed(1, "v1"));
+        }
+        assertThat(storage.idByName("prod/b")).contains(id("id-2"));
+    }
+
+    @Test
+    void aSecretReadsBackWithItsVersionsLabelsAndReplicasFromSeparateKeys() {
+        SecretRecord s = secret(id("id-1"), "prod/a", 0, "v1", "v2", "v3").toBuilder()
+                .setVersions(1, secret(id("id-1"), "prod/a", 0, "v1", "v2").getVersions(1).toBuilder()
+                        .addStages("AWSPREVIOUS"))
+                .setVersions(2, secret(id("id-1"), "prod/a", 0, "v1", "v2", "v3").getVersions(2).toBuilder()
+                        .addStages("AWSCURRENT").addStages("blue"))
+                .addReplicas(dev.kinko.proto.raft.v1.ReplicaRecord.newBuilder().setRegion("osaka").setLastSeq(4))
+                .build();
+        commitSecrets(1, s);
+
+        assertThat(storage.secretById(id("id-1"))).contains(s);
+        assertThat(storage.header(id("id-1")).orElseThrow().getVersionsCount()).isZero();
+        assertThat(storage.versionByLabel(id("id-1"), "blue").orElseThrow().getVersionId()).isEqualTo("v3");
+        assertThat(storage.versionById(id("id-1"), "v2").orElseThrow().getStagesList()).containsExactly("AWSPREVIOUS");
+        assertThat(storage.secretsReplicatedTo("osaka", "", 10)).containsExactly(id("id-1"));
+        assertThat(storage.secretsWithPrimary("tokyo", "", 10)).containsExactly(id("id-1"));
+        assertThat(storage.primaryRegions()).containsExactly("tokyo");
+        assertThat(storage.secretById("not-a-uuid")).isEmpty();
+    }
+
+    @Test
     void anEmptyBatchStillAdvancesTheAppliedIndex() {
         storage.commit(storage.newBatch(), 1, 0);
         storage.commit(storage.newBatch(), 2, 1);
