@@ -1,10 +1,7 @@
 package dev.kinko.bench;
 
 import com.google.protobuf.ByteString;
-import dev.kinko.proto.v1.AdminServiceGrpc;
 import dev.kinko.proto.v1.CreateSecretRequest;
-import dev.kinko.proto.v1.GetClusterStatusRequest;
-import dev.kinko.proto.v1.GetClusterStatusResponse;
 import dev.kinko.proto.v1.GetSecretValueRequest;
 import dev.kinko.proto.v1.PutSecretValueRequest;
 import dev.kinko.proto.v1.SecretsServiceGrpc;
@@ -13,9 +10,6 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
-import io.grpc.TlsChannelCredentials;
-import io.grpc.stub.MetadataUtils;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +42,7 @@ public final class SecurityBench {
     /** One deployment under test: its processes and how to talk to it. */
     record Deployment(String label, Process dev, ManagedChannel channel, Metadata headers) {
         SecretsServiceGrpc.SecretsServiceBlockingStub stub() {
-            return SecretsServiceGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+            return BenchChannels.with(SecretsServiceGrpc.newBlockingStub(channel), headers);
         }
     }
 
@@ -153,30 +147,19 @@ public final class SecurityBench {
         Metadata headers = new Metadata();
         ChannelCredentials creds = InsecureChannelCredentials.create();
         if (vars.containsKey("KINKO_TOKEN")) {
-            creds = tlsTrusting(Path.of(vars.get("KINKO_CACERT")));
-            headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + vars.get("KINKO_TOKEN"));
+            creds = BenchChannels.tlsTrusting(Path.of(vars.get("KINKO_CACERT")));
+            headers = BenchChannels.bearer(vars.get("KINKO_TOKEN"));
         }
         // every call goes to the leader (no forwarding in either variant), found through the region's status;
         // an older kinko dev writes its env file before the region is up, so ask until it answers
         ManagedChannel first = Grpc.newChannelBuilder(vars.get("KINKO_ADDR").split(",")[0], creds).build();
         String leader = null;
         try {
-            while (leader == null) {
-                try {
-                    GetClusterStatusResponse status = AdminServiceGrpc.newBlockingStub(first)
-                            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-                            .withDeadlineAfter(5, TimeUnit.SECONDS).getClusterStatus(GetClusterStatusRequest.getDefaultInstance());
-                    leader = status.getMembersList().stream().filter(m -> m.getNodeId().equals(status.getLeaderId()))
-                            .findFirst().map(m -> m.getClientAddress()).orElse(null);
-                } catch (io.grpc.StatusRuntimeException notYet) {
-                    // still starting
+            while ((leader = BenchChannels.leaderClientAddress(first, headers)) == null) {
+                if (!dev.isAlive() || System.nanoTime() > deadline) {
+                    throw new IllegalStateException(label + " elected no leader; see " + data.resolve("dev.log"));
                 }
-                if (leader == null) {
-                    if (!dev.isAlive() || System.nanoTime() > deadline) {
-                        throw new IllegalStateException(label + " elected no leader; see " + data.resolve("dev.log"));
-                    }
-                    Thread.sleep(500);
-                }
+                Thread.sleep(500);
             }
         } finally {
             first.shutdownNow();
@@ -185,10 +168,6 @@ public final class SecurityBench {
         System.out.println(label + ": " + jar + ", leader " + leader + (vars.containsKey("KINKO_TOKEN")
                 ? " (TLS, token, policy check, audit)" : " (plaintext, no checks)"));
         return new Deployment(label, dev, channel, headers);
-    }
-
-    static ChannelCredentials tlsTrusting(Path ca) throws IOException {
-        return TlsChannelCredentials.newBuilder().trustManager(ca.toFile()).build();
     }
 
     /** Closed loop: each client sends its next call when the last one is answered. Returns calls answered. */
