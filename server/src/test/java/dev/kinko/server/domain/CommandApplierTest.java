@@ -367,6 +367,7 @@ class CommandApplierTest {
 
         @Test
         void firstVersionAlwaysGetsCurrent() {
+            closeState(); // this one starts from an empty state, without the nested class's secret
             freshState();
             ok(create(T0, ID, NAME, null));
 
