@@ -19,6 +19,8 @@ import dev.kinko.proto.raft.v1.StopReplicationCommand;
 import dev.kinko.proto.raft.v1.TruncateJournalCommand;
 import dev.kinko.proto.raft.v1.UpdateLinkCommand;
 import dev.kinko.proto.raft.v1.VersionRecord;
+import dev.kinko.server.domain.command.Journal;
+import dev.kinko.server.domain.command.Secrets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -37,14 +39,6 @@ final class ReplicationApplier {
 
     ReplicationApplier(String region) {
         this.region = region;
-    }
-
-    static SecretRecord primaryHere(String region, SecretRecord record) {
-        if (!record.getPrimaryRegion().equals(region)) {
-            throw new KinkoException(Reason.REPLICA_READ_ONLY, "secret " + record.getName()
-                    + " is a read-only replica here; its primary region is " + record.getPrimaryRegion());
-        }
-        return record;
     }
 
     // --- primary region: which regions a secret goes to -------------------------------------
@@ -89,7 +83,7 @@ final class ReplicationApplier {
     }
 
     CommandResult replicate(ReplicateSecretCommand cmd, long now, StateWriter state) {
-        SecretRecord current = primaryHere(region, CommandApplier.existing(state, cmd.getSecretId()));
+        SecretRecord current = Secrets.primaryHere(region, Secrets.existing(state, cmd.getSecretId()));
         if (current.getDeletionDateMillis() != 0) {
             throw new KinkoException(Reason.SCHEDULED_FOR_DELETION,
                     "secret " + current.getName() + " is scheduled for deletion");
@@ -146,7 +140,7 @@ final class ReplicationApplier {
     }
 
     CommandResult removeRegions(RemoveReplicaRegionsCommand cmd, long now, StateWriter state) {
-        SecretRecord current = primaryHere(region, CommandApplier.existing(state, cmd.getSecretId()));
+        SecretRecord current = Secrets.primaryHere(region, Secrets.existing(state, cmd.getSecretId()));
         Set<String> replicas = new HashSet<>();
         current.getReplicasList().forEach(r -> replicas.add(r.getRegion()));
         for (String r : cmd.getRegionsList()) {
@@ -171,7 +165,7 @@ final class ReplicationApplier {
     // --- replica region ------------------------------------------------------------------------
 
     CommandResult stop(StopReplicationCommand cmd, long now, StateWriter state) {
-        SecretRecord current = CommandApplier.existing(state, cmd.getSecretId());
+        SecretRecord current = Secrets.existing(state, cmd.getSecretId());
         if (current.getPrimaryRegion().equals(region)) {
             throw new KinkoException(Reason.NOT_A_REPLICA,
                     "secret " + current.getName() + " is not a replica here; its primary region is " + region);
