@@ -5,6 +5,13 @@ import dev.kinko.proto.raft.v1.Command;
 import dev.kinko.proto.raft.v1.CommandResult;
 import dev.kinko.server.domain.command.CommandHandler;
 import dev.kinko.server.domain.command.ForgetRequestsHandler;
+import dev.kinko.server.domain.command.access.AccessRules;
+import dev.kinko.server.domain.command.access.ApplyAccessSyncHandler;
+import dev.kinko.server.domain.command.access.DeletePolicyHandler;
+import dev.kinko.server.domain.command.access.PutPolicyHandler;
+import dev.kinko.server.domain.command.access.PutTokenHandler;
+import dev.kinko.server.domain.command.access.RecordAuditHeadHandler;
+import dev.kinko.server.domain.command.access.RevokeTokenHandler;
 import dev.kinko.server.domain.command.keys.AddRegionKeyHandler;
 import dev.kinko.server.domain.command.keys.AddTransportKeyHandler;
 import dev.kinko.server.domain.command.keys.RewrapDataKeyHandler;
@@ -33,11 +40,9 @@ import java.util.function.Function;
 public final class CommandApplier {
     private final Map<Command.OpCase, Registered<?, ?>> handlers = new EnumMap<>(Command.OpCase.class);
     private final ReplicationApplier replication;
-    private final AccessApplier access;
 
     public CommandApplier(String region) {
         this.replication = new ReplicationApplier(region);
-        this.access = new AccessApplier(region);
         register(Command.OpCase.CREATE_SECRET, Command::getCreateSecret, new CreateSecretHandler(region));
         register(Command.OpCase.PUT_VALUE, Command::getPutValue, new PutValueHandler(region));
         register(Command.OpCase.UPDATE_DESCRIPTION, Command::getUpdateDescription, new UpdateDescriptionHandler(region));
@@ -55,6 +60,13 @@ public final class CommandApplier {
         register(Command.OpCase.ADD_TRANSPORT_KEY, Command::getAddTransportKey, new AddTransportKeyHandler());
 
         register(Command.OpCase.FORGET_REQUESTS, Command::getForgetRequests, new ForgetRequestsHandler());
+
+        register(Command.OpCase.PUT_POLICY, Command::getPutPolicy, new PutPolicyHandler());
+        register(Command.OpCase.DELETE_POLICY, Command::getDeletePolicy, new DeletePolicyHandler());
+        register(Command.OpCase.PUT_TOKEN, Command::getPutToken, new PutTokenHandler());
+        register(Command.OpCase.REVOKE_TOKEN, Command::getRevokeToken, new RevokeTokenHandler());
+        register(Command.OpCase.APPLY_ACCESS_SYNC, Command::getApplyAccessSync, new ApplyAccessSyncHandler(region));
+        register(Command.OpCase.RECORD_AUDIT_HEAD, Command::getRecordAuditHead, new RecordAuditHeadHandler());
     }
 
     private <C, P> void register(Command.OpCase op, Function<Command, C> operand, CommandHandler<C, P> handler) {
@@ -153,7 +165,7 @@ public final class CommandApplier {
             case DELETE_LINK -> replication.deleteLink(command.getDeleteLink(), state);
             case PROMOTE_REGION -> {
                 CommandResult promoted = replication.promote(now, state);
-                access.adoptAll(state);
+                AccessRules.adoptAll(state);
                 yield promoted;
             }
             case CONTINUE_PROMOTION -> replication.continuePromotion(now, state);
@@ -162,15 +174,6 @@ public final class CommandApplier {
             case TRUNCATE_JOURNAL -> replication.truncate(command.getTruncateJournal(), state);
             case REPLICA_OUTCOMES -> replication.outcomes(command.getReplicaOutcomes(), now, state);
             case REPLICATE_REGION -> replication.replicateRegion(command.getReplicateRegion(), now, state);
-            case PUT_POLICY -> access.putPolicy(command.getPutPolicy(), now, state);
-            case DELETE_POLICY -> access.deletePolicy(command.getDeletePolicy().getName(), state);
-            case PUT_TOKEN -> access.putToken(command.getPutToken(), state);
-            case REVOKE_TOKEN -> access.revokeToken(command.getRevokeToken().getAccessor(), state);
-            case APPLY_ACCESS_SYNC -> access.applySync(command.getApplyAccessSync(), state);
-            case RECORD_AUDIT_HEAD -> {
-                state.putAuditHead(command.getRecordAuditHead().getHead());
-                yield CommandResult.getDefaultInstance();
-            }
             case OP_NOT_SET -> refused(Reason.INTERNAL, "empty command");
             default -> refused(Reason.INTERNAL, "no handler for " + command.getOpCase());
         };
