@@ -5,7 +5,6 @@ import dev.kinko.proto.raft.v1.Command;
 import dev.kinko.proto.raft.v1.CommandResult;
 import dev.kinko.server.domain.command.CommandHandler;
 import dev.kinko.server.domain.command.ForgetRequestsHandler;
-import dev.kinko.server.domain.command.access.AccessRules;
 import dev.kinko.server.domain.command.access.ApplyAccessSyncHandler;
 import dev.kinko.server.domain.command.access.DeletePolicyHandler;
 import dev.kinko.server.domain.command.access.PutPolicyHandler;
@@ -15,6 +14,19 @@ import dev.kinko.server.domain.command.access.RevokeTokenHandler;
 import dev.kinko.server.domain.command.keys.AddRegionKeyHandler;
 import dev.kinko.server.domain.command.keys.AddTransportKeyHandler;
 import dev.kinko.server.domain.command.keys.RewrapDataKeyHandler;
+import dev.kinko.server.domain.command.replication.ApplyReplicationHandler;
+import dev.kinko.server.domain.command.replication.ContinuePromotionHandler;
+import dev.kinko.server.domain.command.replication.ContinueRegionCopyHandler;
+import dev.kinko.server.domain.command.replication.DeleteLinkHandler;
+import dev.kinko.server.domain.command.replication.PromoteRegionHandler;
+import dev.kinko.server.domain.command.replication.PutLinkHandler;
+import dev.kinko.server.domain.command.replication.RemoveReplicaRegionsHandler;
+import dev.kinko.server.domain.command.replication.ReplicaOutcomesHandler;
+import dev.kinko.server.domain.command.replication.ReplicateRegionHandler;
+import dev.kinko.server.domain.command.replication.ReplicateSecretHandler;
+import dev.kinko.server.domain.command.replication.StopReplicationHandler;
+import dev.kinko.server.domain.command.replication.TruncateJournalHandler;
+import dev.kinko.server.domain.command.replication.UpdateLinkHandler;
 import dev.kinko.server.domain.command.secret.CreateSecretHandler;
 import dev.kinko.server.domain.command.secret.ForceDeleteHandler;
 import dev.kinko.server.domain.command.secret.PurgeSecretHandler;
@@ -39,10 +51,8 @@ import java.util.function.Function;
  */
 public final class CommandApplier {
     private final Map<Command.OpCase, Registered<?, ?>> handlers = new EnumMap<>(Command.OpCase.class);
-    private final ReplicationApplier replication;
 
     public CommandApplier(String region) {
-        this.replication = new ReplicationApplier(region);
         register(Command.OpCase.CREATE_SECRET, Command::getCreateSecret, new CreateSecretHandler(region));
         register(Command.OpCase.PUT_VALUE, Command::getPutValue, new PutValueHandler(region));
         register(Command.OpCase.UPDATE_DESCRIPTION, Command::getUpdateDescription, new UpdateDescriptionHandler(region));
@@ -58,6 +68,22 @@ public final class CommandApplier {
         register(Command.OpCase.ADD_REGION_KEY, Command::getAddRegionKey, new AddRegionKeyHandler());
         register(Command.OpCase.REWRAP_DATA_KEY, Command::getRewrapDataKey, new RewrapDataKeyHandler());
         register(Command.OpCase.ADD_TRANSPORT_KEY, Command::getAddTransportKey, new AddTransportKeyHandler());
+
+        register(Command.OpCase.REPLICATE_SECRET, Command::getReplicateSecret, new ReplicateSecretHandler(region));
+        register(Command.OpCase.REMOVE_REPLICA_REGIONS, Command::getRemoveReplicaRegions,
+                new RemoveReplicaRegionsHandler(region));
+        register(Command.OpCase.STOP_REPLICATION, Command::getStopReplication, new StopReplicationHandler(region));
+        register(Command.OpCase.APPLY_REPLICATION, Command::getApplyReplication, new ApplyReplicationHandler(region));
+        register(Command.OpCase.UPDATE_LINK, Command::getUpdateLink, new UpdateLinkHandler());
+        register(Command.OpCase.PUT_LINK, Command::getPutLink, new PutLinkHandler(region));
+        register(Command.OpCase.DELETE_LINK, Command::getDeleteLink, new DeleteLinkHandler());
+        register(Command.OpCase.PROMOTE_REGION, Command::getPromoteRegion, new PromoteRegionHandler(region));
+        register(Command.OpCase.CONTINUE_PROMOTION, Command::getContinuePromotion, new ContinuePromotionHandler(region));
+        register(Command.OpCase.CONTINUE_REGION_COPY, Command::getContinueRegionCopy,
+                new ContinueRegionCopyHandler(region));
+        register(Command.OpCase.TRUNCATE_JOURNAL, Command::getTruncateJournal, new TruncateJournalHandler());
+        register(Command.OpCase.REPLICA_OUTCOMES, Command::getReplicaOutcomes, new ReplicaOutcomesHandler());
+        register(Command.OpCase.REPLICATE_REGION, Command::getReplicateRegion, new ReplicateRegionHandler(region));
 
         register(Command.OpCase.FORGET_REQUESTS, Command::getForgetRequests, new ForgetRequestsHandler());
 
@@ -151,32 +177,11 @@ public final class CommandApplier {
 
     private CommandResult dispatch(Command command, StateWriter state) {
         Registered<?, ?> registered = handlers.get(command.getOpCase());
-        if (registered != null) {
-            return registered.apply(command, state);
+        if (registered == null) {
+            return refused(Reason.INTERNAL, command.getOpCase() == Command.OpCase.OP_NOT_SET
+                    ? "empty command" : "no handler for " + command.getOpCase());
         }
-        long now = command.getTimestampMillis();
-        return switch (command.getOpCase()) {
-            case REPLICATE_SECRET -> replication.replicate(command.getReplicateSecret(), now, state);
-            case REMOVE_REPLICA_REGIONS -> replication.removeRegions(command.getRemoveReplicaRegions(), now, state);
-            case STOP_REPLICATION -> replication.stop(command.getStopReplication(), now, state);
-            case APPLY_REPLICATION -> replication.apply(command.getApplyReplication(), now, state);
-            case UPDATE_LINK -> replication.updateLink(command.getUpdateLink(), state);
-            case PUT_LINK -> replication.putLink(command.getPutLink(), state);
-            case DELETE_LINK -> replication.deleteLink(command.getDeleteLink(), state);
-            case PROMOTE_REGION -> {
-                CommandResult promoted = replication.promote(now, state);
-                AccessRules.adoptAll(state);
-                yield promoted;
-            }
-            case CONTINUE_PROMOTION -> replication.continuePromotion(now, state);
-            case CONTINUE_REGION_COPY -> replication.continueRegionCopy(command.getContinueRegionCopy().getRegion(),
-                    now, state);
-            case TRUNCATE_JOURNAL -> replication.truncate(command.getTruncateJournal(), state);
-            case REPLICA_OUTCOMES -> replication.outcomes(command.getReplicaOutcomes(), now, state);
-            case REPLICATE_REGION -> replication.replicateRegion(command.getReplicateRegion(), now, state);
-            case OP_NOT_SET -> refused(Reason.INTERNAL, "empty command");
-            default -> refused(Reason.INTERNAL, "no handler for " + command.getOpCase());
-        };
+        return registered.apply(command, state);
     }
 
     private static CommandResult refused(Reason reason, String message) {
