@@ -11,6 +11,11 @@ import java.util.Map;
 public final class SourceRules {
     private SourceRules() {}
 
+    /** What this region holds from {@code source}: its record, or a fresh one before anything came from it. */
+    public static SourceRecord sourceOf(StateReader state, String source) {
+        return state.source(source).orElse(SourceRecord.newBuilder().setRegion(source).build());
+    }
+
     /** After a promotion, the old primary's batches are refused for good. */
     public static void checkNotFenced(String region, SourceRecord source, long epoch) {
         if (source.getPromoted() || epoch < source.getEpoch()) {

@@ -1,8 +1,9 @@
-package dev.kinko.server.domain;
+package dev.kinko.server.domain.command;
 
 import dev.kinko.proto.raft.v1.JournalRecord;
 import dev.kinko.proto.raft.v1.ReplicaRecord;
 import dev.kinko.proto.raft.v1.SecretRecord;
+import dev.kinko.server.domain.StateWriter;
 import java.util.Collection;
 import java.util.List;
 
@@ -11,14 +12,14 @@ import java.util.List;
  * the same batch as the change it describes, with the next sequence number,
  * and each replica of the secret remembers the newest sequence that concerns it.
  */
-final class Journal {
+public final class Journal {
     private Journal() {}
 
     /**
      * Journals a change of {@code record} for its replica regions that have not refused it,
      * and returns the record with their sequence updated (unchanged when it has no replicas).
      */
-    static SecretRecord changed(StateWriter state, SecretRecord record, Collection<String> versionIds, long now) {
+    public static SecretRecord changed(StateWriter state, SecretRecord record, Collection<String> versionIds, long now) {
         List<String> regions = record.getReplicasList().stream()
                 .filter(r -> r.getFailureMessage().isEmpty()).map(ReplicaRecord::getRegion).toList();
         if (regions.isEmpty()) {
@@ -39,7 +40,7 @@ final class Journal {
      * {@code regions}. The record copies nothing: the shipper reads the secret as it is when it
      * ships, which is this change or a later one.
      */
-    static long append(StateWriter state, SecretRecord secret, Collection<String> regions, Collection<String> versionIds,
+    private static long append(StateWriter state, SecretRecord secret, Collection<String> regions, Collection<String> versionIds,
                        boolean force, long now) {
         return append(state, JournalRecord.newBuilder().setSecretId(secret.getId())
                 .setNextOrdinal(secret.getNextOrdinal()).addAllVersionIds(versionIds).setForceOverwrite(force),
@@ -47,13 +48,13 @@ final class Journal {
     }
 
     /** Journals a full copy of the secret (every version's value travels) for {@code regions}. */
-    static long appendFull(StateWriter state, String secretId, Collection<String> regions, boolean force, long now) {
+    public static long appendFull(StateWriter state, String secretId, Collection<String> regions, boolean force, long now) {
         return append(state, JournalRecord.newBuilder().setSecretId(secretId).setNextOrdinal(0).setForceOverwrite(force),
                 regions, now);
     }
 
     /** Journals that {@code regions} stop replicating the secret: their replicas become standalone. */
-    static long appendDetach(StateWriter state, String secretId, Collection<String> regions, long now) {
+    public static long appendDetach(StateWriter state, String secretId, Collection<String> regions, long now) {
         return append(state, JournalRecord.newBuilder().setSecretId(secretId).setDetach(true), regions, now);
     }
 

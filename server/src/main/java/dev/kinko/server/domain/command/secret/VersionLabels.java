@@ -1,7 +1,9 @@
-package dev.kinko.server.domain;
+package dev.kinko.server.domain.command.secret;
 
 import dev.kinko.proto.raft.v1.SecretRecord;
 import dev.kinko.proto.raft.v1.VersionRecord;
+import dev.kinko.server.domain.Limits;
+import dev.kinko.server.domain.Stages;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;

@@ -1,0 +1,49 @@
+package dev.kinko.server.domain.command.secret;
+
+import dev.kinko.proto.raft.v1.CommandResult;
+import dev.kinko.proto.raft.v1.PutValueCommand;
+import dev.kinko.proto.raft.v1.SecretRecord;
+import dev.kinko.server.domain.StateReader;
+import dev.kinko.server.domain.StateWriter;
+import dev.kinko.server.domain.command.CommandHandler;
+import dev.kinko.server.domain.command.Secrets;
+import java.util.List;
+
+/** A new version of a writable secret (with its description, for UpdateSecret), journaled to its replicas. */
+public final class PutValueHandler implements CommandHandler<PutValueCommand, PutValueHandler.Checked> {
+    /** {@code change} is null when the secret holds the version already (a retry): {@code result} answers it. */
+    public record Checked(SecretChange change, CommandResult result) {}
+
+    private final String region;
+
+    public PutValueHandler(String region) {
+        this.region = region;
+    }
+
+    @Override
+    public Checked check(PutValueCommand cmd, long now, StateReader state) {
+        SecretRecord current = Secrets.writable(region, state, cmd.getSecretId());
+        String versionId = cmd.getVersion().getVersionId();
+        if (NewVersions.held(current, versionId)) {
+            return new Checked(null, NewVersions.existed(current, versionId));
+        }
+        SecretRecord.Builder record = current.toBuilder().setLastChangedMillis(now);
+        if (cmd.hasDescription()) {
+            record.setDescription(cmd.getDescription());
+        }
+        CommandResult.Builder result = Secrets.result(record);
+        NewVersions.add(record, cmd.getVersion(), now, result);
+        return new Checked(new SecretChange(current, record.build()), result.build());
+    }
+
+    @Override
+    public CommandResult apply(PutValueCommand cmd, Checked checked, long now, StateWriter state) {
+        if (checked.change() == null) {
+            return checked.result();
+        }
+        String versionId = cmd.getVersion().getVersionId();
+        checked.change().store(List.of(versionId), now, state);
+        state.putValue(checked.change().updated().getId(), versionId, cmd.getVersion().getValue());
+        return checked.result();
+    }
+}
