@@ -43,7 +43,6 @@ import dev.kinko.proto.raft.v1.UpdateVersionStageCommand;
 import dev.kinko.proto.raft.v1.VersionRecord;
 import dev.kinko.server.storage.FileTrees;
 import dev.kinko.server.storage.RocksStorage;
-import dev.kinko.server.storage.StorageBatch;
 import dev.kinko.server.storage.StorageDump;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -194,13 +193,7 @@ class ApplyPropertiesTest {
     }
 
     private List<CommandResult> commit(RocksStorage storage, long index, List<Command> commands) {
-        StorageBatch batch = storage.newBatch();
-        List<CommandResult> results = new ArrayList<>();
-        for (Command c : commands) {
-            results.add(applier.apply(c, batch));
-        }
-        storage.commit(batch, 1, index);
-        return results;
+        return Entries.applyAsOneEntry(applier, storage, index, commands);
     }
 
     static String shortText(Command command) {

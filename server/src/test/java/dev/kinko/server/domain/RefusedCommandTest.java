@@ -11,11 +11,9 @@ import dev.kinko.proto.raft.v1.PutLinkCommand;
 import dev.kinko.proto.raft.v1.PutValueCommand;
 import dev.kinko.proto.raft.v1.SealedValue;
 import dev.kinko.server.storage.RocksStorage;
-import dev.kinko.server.storage.StorageBatch;
 import dev.kinko.server.storage.StorageDump;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -60,13 +58,7 @@ class RefusedCommandTest {
 
     /** Applies the commands as one Raft entry at {@code index}; returns their results. */
     private List<CommandResult> applyAsOneEntry(RocksStorage storage, long index, Command... commands) {
-        StorageBatch batch = storage.newBatch();
-        List<CommandResult> results = new ArrayList<>();
-        for (Command c : commands) {
-            results.add(applier.apply(c, batch));
-        }
-        storage.commit(batch, 1, index);
-        return results;
+        return Entries.applyAsOneEntry(applier, storage, index, List.of(commands));
     }
 
     @Test

@@ -32,23 +32,27 @@ public final class ContinuePromotionHandler
 
     /** Makes the next replica secrets standalone; the promotion record keeps the count, or goes when none is left. */
     static CommandResult nextChunk(String region, PromotionRecord promotion, long now, StateWriter state) {
+        int walked = 0;
         int done = 0;
         for (String source : state.primaryRegions()) {
             if (source.equals(region)) {
                 continue;
             }
             // a secret made standalone leaves its source's index: the next chunk starts from the first again
-            for (String id : state.secretsWithPrimary(source, "", Limits.CHUNK_SECRETS - done)) {
-                SecretRecord s = state.secretById(id).orElseThrow();
-                Standalone.make(region, s, now, state);
-                done++;
+            for (String id : state.secretsWithPrimary(source, "", Limits.CHUNK_SECRETS - walked)) {
+                walked++; // an index entry without its secret (never expected) must not stop the node
+                Optional<SecretRecord> s = state.secretById(id);
+                if (s.isPresent()) {
+                    Standalone.make(region, s.get(), now, state);
+                    done++;
+                }
             }
-            if (done == Limits.CHUNK_SECRETS) {
+            if (walked == Limits.CHUNK_SECRETS) {
                 break;
             }
         }
         long promoted = promotion.getPromoted() + done;
-        boolean more = done == Limits.CHUNK_SECRETS;
+        boolean more = walked == Limits.CHUNK_SECRETS;
         if (more) {
             state.putPromotion(promotion.toBuilder().setPromoted(promoted).build());
         } else {

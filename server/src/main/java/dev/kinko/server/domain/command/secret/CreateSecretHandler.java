@@ -39,6 +39,10 @@ public final class CreateSecretHandler implements CommandHandler<CreateSecretCom
                     ? " and is scheduled for deletion; restore it or wait for the purge" : "";
             throw new KinkoException(Reason.SECRET_EXISTS, "a secret named " + cmd.getName() + " already exists" + why);
         }
+        if (state.header(cmd.getSecretId()).isPresent()) {
+            // the leader makes a fresh id for every create: a taken one would orphan the other's index entries
+            throw new KinkoException(Reason.SECRET_EXISTS, "secret id " + cmd.getSecretId() + " is taken; retry");
+        }
         SecretRecord.Builder record = SecretRecord.newBuilder()
                 .setId(cmd.getSecretId())
                 .setName(cmd.getName())
