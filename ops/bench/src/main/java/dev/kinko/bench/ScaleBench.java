@@ -221,7 +221,7 @@ public final class ScaleBench {
             String why = e instanceof Deadline.Failed || e instanceof IllegalStateException ? e.getMessage()
                     : e instanceof StatusRuntimeException sre ? "call failed: " + sre.getStatus()
                     : e.getClass().getSimpleName() + ": " + e.getMessage();
-            s.status = (stopping ? "stopped (Ctrl-C) after " : "failed after ") + secs(t0) + " s: " + why;
+            s.status = (stopping ? "stopped (a signal: Ctrl-C, kill) after " : "failed after ") + secs(t0) + " s: " + why;
             log("phase failed: %s", why);
             if (!(e instanceof Deadline.Failed) && !(e instanceof StatusRuntimeException)) {
                 e.printStackTrace();
@@ -293,6 +293,7 @@ public final class ScaleBench {
         progress.setDaemon(true);
         progress.start();
         long loadNanos = 0;
+        long stepStart = -1; // a step under way, for a load that stops inside one
         long wallStart = System.nanoTime();
         try {
             for (int k = 1; k <= 10; k++) {
@@ -302,8 +303,10 @@ public final class ScaleBench {
                     continue;
                 }
                 long st = System.nanoTime();
+                stepStart = st;
                 loader.load(from, to, d, () -> loadMustStop(loader, lastCreated, lastProgress));
                 long stepNanos = System.nanoTime() - st;
+                stepStart = -1;
                 loadNanos += stepNanos;
                 loaded = loader.created.sum();
                 loadedUpTo = loader.sent();
@@ -324,6 +327,9 @@ public final class ScaleBench {
         } finally {
             loading.set(false);
             progress.interrupt();
+            if (stepStart >= 0) {
+                loadNanos += System.nanoTime() - stepStart;
+            }
             loaded = loader.created.sum();
             loadedUpTo = loader.sent();
             Histogram latency = loader.latency.getIntervalHistogram();
