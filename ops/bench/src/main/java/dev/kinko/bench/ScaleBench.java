@@ -7,6 +7,7 @@ import com.google.protobuf.ByteString;
 import dev.kinko.bench.LocalRegion.Node;
 import dev.kinko.bench.ScaleReport.Section;
 import dev.kinko.bench.ScaleReport.Table;
+import dev.kinko.proto.v1.AddMemberRequest;
 import dev.kinko.proto.v1.CreateSecretRequest;
 import dev.kinko.proto.v1.GetRegionStatusRequest;
 import dev.kinko.proto.v1.GetRegionStatusResponse;
@@ -16,11 +17,13 @@ import dev.kinko.proto.v1.ListSecretVersionIdsRequest;
 import dev.kinko.proto.v1.ListSecretVersionIdsResponse;
 import dev.kinko.proto.v1.ListSecretsRequest;
 import dev.kinko.proto.v1.ListSecretsResponse;
+import dev.kinko.proto.v1.Member;
 import dev.kinko.proto.v1.PromoteRegionRequest;
 import dev.kinko.proto.v1.PromoteRegionResponse;
 import dev.kinko.proto.v1.PutRegionLinkRequest;
 import dev.kinko.proto.v1.PutSecretValueRequest;
 import dev.kinko.proto.v1.RegionLinkStatus;
+import dev.kinko.proto.v1.RemoveMemberRequest;
 import dev.kinko.proto.v1.ReplicateRegionRequest;
 import dev.kinko.proto.v1.SecretsServiceGrpc;
 import dev.kinko.proto.v1.SourceRegionStatus;
@@ -81,6 +84,8 @@ public final class ScaleBench {
     static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
     /** A node whose applied index has not moved for this long while catching up is stuck. */
     static final Duration STUCK_AFTER = Duration.ofMinutes(3);
+    /** A wiped node started again in place gets this long before the bench replaces it by the README's runbook. */
+    static final Duration IN_PLACE_STUCK_AFTER = Duration.ofMinutes(2);
 
     private final long n;
     private final Path jar;
@@ -216,7 +221,7 @@ public final class ScaleBench {
             String why = e instanceof Deadline.Failed || e instanceof IllegalStateException ? e.getMessage()
                     : e instanceof StatusRuntimeException sre ? "call failed: " + sre.getStatus()
                     : e.getClass().getSimpleName() + ": " + e.getMessage();
-            s.status = (stopping ? "stopped (Ctrl-C) after " : "failed after ") + secs(t0) + " s: " + why;
+            s.status = (stopping ? "stopped (a signal: Ctrl-C, kill) after " : "failed after ") + secs(t0) + " s: " + why;
             log("phase failed: %s", why);
             if (!(e instanceof Deadline.Failed) && !(e instanceof StatusRuntimeException)) {
                 e.printStackTrace();
@@ -288,6 +293,7 @@ public final class ScaleBench {
         progress.setDaemon(true);
         progress.start();
         long loadNanos = 0;
+        long stepStart = -1; // a step under way, for a load that stops inside one
         long wallStart = System.nanoTime();
         try {
             for (int k = 1; k <= 10; k++) {
@@ -297,8 +303,10 @@ public final class ScaleBench {
                     continue;
                 }
                 long st = System.nanoTime();
+                stepStart = st;
                 loader.load(from, to, d, () -> loadMustStop(loader, lastCreated, lastProgress));
                 long stepNanos = System.nanoTime() - st;
+                stepStart = -1;
                 loadNanos += stepNanos;
                 loaded = loader.created.sum();
                 loadedUpTo = loader.sent();
@@ -319,6 +327,9 @@ public final class ScaleBench {
         } finally {
             loading.set(false);
             progress.interrupt();
+            if (stepStart >= 0) {
+                loadNanos += System.nanoTime() - stepStart;
+            }
             loaded = loader.created.sum();
             loadedUpTo = loader.sent();
             Histogram latency = loader.latency.getIntervalHistogram();
@@ -670,6 +681,10 @@ public final class ScaleBench {
      * from /metrics); returns {nanos to its first /metrics answer, nanos to caught up, its index}.
      */
     private long[] awaitCaughtUp(LocalRegion r, Node x, long since, Deadline d) throws InterruptedException {
+        return awaitCaughtUp(r, x, since, d, STUCK_AFTER);
+    }
+
+    private long[] awaitCaughtUp(LocalRegion r, Node x, long since, Deadline d, Duration stuckAfter) throws InterruptedException {
         long firstAnswer = -1;
         long lastLog = System.nanoTime();
         long lastIndex = Long.MIN_VALUE;
@@ -706,8 +721,8 @@ public final class ScaleBench {
                 }
                 lastSize = now;
             }
-            if (now - lastMove > STUCK_AFTER.toNanos()) {
-                throw new Deadline.Failed(x.id() + " made no progress for " + STUCK_AFTER.toMinutes() + " min: applied index "
+            if (now - lastMove > stuckAfter.toNanos()) {
+                throw new Deadline.Failed(x.id() + " made no progress for " + stuckAfter.toSeconds() + " s: applied index "
                         + (mine.isPresent() ? mine.getAsLong() : "(no answer)") + ", the others " + others + "; see " + x.log());
             }
             if (now - lastLog > PROGRESS_EVERY.toNanos()) {
@@ -761,6 +776,7 @@ public final class ScaleBench {
         retrying(tokyo, x -> tokyo.secrets(x).withDeadlineAfter(10, TimeUnit.SECONDS).createSecret(CreateSecretRequest
                 .newBuilder().setName(live).setSecretBinary(randomValue()).build()), d, "creating " + live);
         log("snapshot install: stop %s, delete its data directory, start it", follower.id());
+        // first as the brief of issue 9 puts it: the node's data directory deleted, the node started again
         tokyo.stop(follower);
         tokyo.wipe(follower);
         long logFrom = Files.size(follower.log());
@@ -777,15 +793,38 @@ public final class ScaleBench {
         }, 1, 1, TimeUnit.SECONDS);
         long[] f;
         try {
-            f = awaitCaughtUp(tokyo, follower, t0, d);
+            f = awaitCaughtUp(tokyo, follower, t0, d, IN_PLACE_STUCK_AFTER);
+            s.row("in place (wiped, started again): start -> caught up, s", fmt(f[1] / 1e9));
+        } catch (Deadline.Failed stuck) {
+            d.check("the in-place attempt");
+            s.row("in place (wiped, started again, still a member)", "stuck: " + stuck.getMessage());
+            s.note("in place, the leader keeps answering the empty member's INCONSISTENCY (nextIndex 0) with heartbeats and"
+                    + " sends neither the log nor the snapshot; README's \"Replace a node\" (members remove, start, members add)"
+                    + " is what works");
+            // README, "Replace a node": members remove OLD, start the new (empty) node, members add
+            tokyo.stop(follower);
+            retrying(tokyo, x -> tokyo.admin(x).withDeadlineAfter(60, TimeUnit.SECONDS).removeMember(RemoveMemberRequest
+                    .newBuilder().setNodeId(follower.id()).build()), d, "RemoveMember " + follower.id());
+            tokyo.wipe(follower);
+            logFrom = Files.size(follower.log());
+            t0 = System.nanoTime();
+            tokyo.start(follower);
+            long a0 = System.nanoTime();
+            retrying(tokyo, x -> tokyo.admin(x).withDeadlineAfter(Math.max(1, d.remaining().toSeconds()), TimeUnit.SECONDS)
+                    .addMember(AddMemberRequest.newBuilder().setMember(Member.newBuilder().setNodeId(follower.id())
+                            .setRaftAddress(LocalRegion.HOST + ":" + follower.raftPort())
+                            .setClientAddress(follower.clientAddress())).build()), d, "AddMember " + follower.id());
+            s.row("replaced (members remove, wipe, start, members add): AddMember call, s", secs(a0));
+            f = awaitCaughtUp(tokyo, follower, t0, d, STUCK_AFTER);
+            s.row("replaced: start -> caught up, s", fmt(f[1] / 1e9));
         } finally {
             ticker.shutdownNow();
         }
-        s.row("empty " + follower.id() + ": start -> caught up, s", fmt(f[1] / 1e9));
-        s.row("its db/ after, MiB", mib(du(follower.dataDir().resolve("db"))));
-        s.row("\"installed snapshot\" lines in its log since the start", countSince(follower.log(), logFrom, "installed snapshot"));
         s.row("the region took a write a second meanwhile (a live region; see RATIS-2523)", "yes");
-        summary.row("snapshot install on an empty node -> caught up, s", fmt(f[1] / 1e9));
+        s.row("its db/ after, MiB", mib(du(follower.dataDir().resolve("db"))));
+        s.row("\"installed snapshot\" lines in its log since that start", countSince(follower.log(), logFrom, "installed snapshot"));
+        summary.row("snapshot install on an empty node -> caught up, s", fmt(f[1] / 1e9)
+                + (s.rows.stream().anyMatch(r -> r[1].startsWith("stuck")) ? " (after members remove/add; in place it stays stuck)" : ""));
     }
 
     /** Bytes in the files under {@code dir} (0 when it is gone); files deleted meanwhile are skipped. */
