@@ -84,13 +84,14 @@ public final class ReplicationWriter {
      * standalone a chunk at a time; completes when none is left, with how many were promoted.
      */
     public CompletableFuture<CommandResult> promote() {
-        return proposer.submit(proposer.command().setPromoteRegion(PromoteRegionCommand.getDefaultInstance()))
-                .thenCompose(first -> untilDone(first, -1, this::continuePromotion));
+        return driving(PROMOTION, false, () -> proposer.submit(proposer.command()
+                .setPromoteRegion(PromoteRegionCommand.getDefaultInstance()))
+                .thenCompose(first -> untilDone(first, this::continuePromotion)));
     }
 
-    /** Goes on with a promotion a former leader started (its state says a chunk is left). */
+    /** Goes on with a promotion a former leader started (its state says a chunk is left), unless this node drives it. */
     public CompletableFuture<CommandResult> finishPromotion() {
-        return continuePromotion().thenCompose(first -> untilDone(first, -1, this::continuePromotion));
+        return driving(PROMOTION, true, () -> continuePromotion().thenCompose(first -> untilDone(first, this::continuePromotion)));
     }
 
     private CompletableFuture<CommandResult> continuePromotion() {
@@ -99,15 +100,45 @@ public final class ReplicationWriter {
 
     /** Failback: every secret of this region goes to {@code destination}, a chunk per entry; completes with the count. */
     public CompletableFuture<CommandResult> replicateRegion(String destination, boolean force) {
-        return proposer.submit(proposer.command().setReplicateRegion(ReplicateRegionCommand.newBuilder()
-                .setRegion(destination).setForceOverwrite(force)))
-                .thenCompose(first -> untilDone(first, first.getCount(), () -> continueRegionCopy(destination)));
+        return driving(COPY + destination, false, () -> proposer.submit(proposer.command()
+                .setReplicateRegion(ReplicateRegionCommand.newBuilder().setRegion(destination).setForceOverwrite(force)))
+                .thenCompose(first -> untilDone(first, () -> continueRegionCopy(destination))));
     }
 
-    /** Goes on with a region copy a former leader started. */
+    /** Goes on with a region copy a former leader started, unless this node drives it. */
     public CompletableFuture<CommandResult> finishRegionCopy(String destination) {
-        return continueRegionCopy(destination)
-                .thenCompose(first -> untilDone(first, first.getCount(), () -> continueRegionCopy(destination)));
+        return driving(COPY + destination, true, () -> continueRegionCopy(destination)
+                .thenCompose(first -> untilDone(first, () -> continueRegionCopy(destination))));
+    }
+
+    private static final String PROMOTION = "promotion";
+    private static final String COPY = "copy:";
+    /** Chunked jobs this node proposes the chunks of: housekeeping leaves them to their driver. */
+    private final java.util.Map<String, Integer> driven = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Runs a chunked job and marks it driven meanwhile; housekeeping ({@code onlyIfIdle}) leaves a
+     * job this node drives alone. A second driver would be harmless, each chunk reads its progress
+     * from the state, but it would waste entries and make the caller's count partial.
+     */
+    private CompletableFuture<CommandResult> driving(String job, boolean onlyIfIdle,
+                                                     java.util.function.Supplier<CompletableFuture<CommandResult>> run) {
+        if (onlyIfIdle && driven.containsKey(job)) {
+            return CompletableFuture.completedFuture(CommandResult.getDefaultInstance());
+        }
+        driven.merge(job, 1, Integer::sum);
+        CompletableFuture<CommandResult> done;
+        try {
+            done = run.get();
+        } catch (RuntimeException e) {
+            release(job);
+            throw e;
+        }
+        return done.whenComplete((r, e) -> release(job));
+    }
+
+    private void release(String job) {
+        driven.computeIfPresent(job, (k, n) -> n == 1 ? null : n - 1);
     }
 
     private CompletableFuture<CommandResult> continueRegionCopy(String destination) {
@@ -115,16 +146,13 @@ public final class ReplicationWriter {
                 .setRegion(destination)));
     }
 
-    /**
-     * Proposes the next chunk while the last result says more is left. {@code summed} adds up
-     * each chunk's count; -1 when each result carries the running total itself.
-     */
-    private CompletableFuture<CommandResult> untilDone(CommandResult last, long summed,
+    /** Proposes the next chunk while the last result says more is left (each result carries the running total). */
+    private CompletableFuture<CommandResult> untilDone(CommandResult last,
                                                        java.util.function.Supplier<CompletableFuture<CommandResult>> next) {
         if (!last.getMore()) {
-            return CompletableFuture.completedFuture(summed < 0 ? last : last.toBuilder().setCount(summed).build());
+            return CompletableFuture.completedFuture(last);
         }
-        return next.get().thenCompose(r -> untilDone(r, summed < 0 ? -1 : summed + r.getCount(), next));
+        return next.get().thenCompose(r -> untilDone(r, next));
     }
 
     public CompletableFuture<CommandResult> applyShipped(ApplyReplicationCommand cmd) {

@@ -35,7 +35,8 @@ public final class ContinueRegionCopyHandler
 
     /**
      * Adds the destination to the next {@link Limits#CHUNK_SECRETS} secrets of this region (a
-     * secret scheduled for deletion stays behind); the link keeps where the copy is.
+     * secret scheduled for deletion stays behind); the link keeps where the copy is and how many
+     * it added, so the count is right whichever leader proposed each chunk.
      */
     static CommandResult nextChunk(String region, String destination, LinkRecord link, long now, StateWriter state) {
         List<String> ids = state.secretsWithPrimary(region, link.getRegionCopyAfterId(), Limits.CHUNK_SECRETS);
@@ -50,12 +51,13 @@ public final class ContinueRegionCopyHandler
             }
         }
         boolean more = ids.size() == Limits.CHUNK_SECRETS;
+        long total = link.getRegionCopyCount() + count;
         LinkRecord.Builder next = link.toBuilder().setRegionCopyPending(more)
-                .setRegionCopyAfterId(more ? ids.get(ids.size() - 1) : "");
+                .setRegionCopyAfterId(more ? ids.get(ids.size() - 1) : "").setRegionCopyCount(total);
         if (!more) {
             next.setRegionCopyForce(false);
         }
         state.putLink(next.build());
-        return CommandResult.newBuilder().setCount(count).setMore(more).build();
+        return CommandResult.newBuilder().setCount(total).setMore(more).build();
     }
 }

@@ -56,7 +56,9 @@ public final class PromoteRegionHandler implements CommandHandler<PromoteRegionC
                 state.putSource(s.toBuilder().setEpoch(s.getEpoch() + 1).setPromoted(true).setPromotedMillis(now)
                         .clearDetachedIds().build());
             }
-            promotion = PromotionRecord.newBuilder().setStartedMillis(now).build();
+            List<String> sources = checked.toFence().stream().map(SourceRecord::getRegion).toList();
+            promotion = PromotionRecord.newBuilder().setStartedMillis(now).addAllSources(sources)
+                    .setSource(sources.get(0)).build();
             state.putPromotion(promotion);
         }
         CommandResult result = ContinuePromotionHandler.nextChunk(region, promotion, now, state);

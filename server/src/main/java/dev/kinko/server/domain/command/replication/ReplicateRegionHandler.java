@@ -29,7 +29,8 @@ public final class ReplicateRegionHandler implements CommandHandler<ReplicateReg
     @Override
     public CommandResult apply(ReplicateRegionCommand cmd, LinkRecord current, long now, StateWriter state) {
         LinkRecord.Builder link = current.toBuilder()
-                .setRegionCopyPending(true).setRegionCopyForce(cmd.getForceOverwrite()).setRegionCopyAfterId("");
+                .setRegionCopyPending(true).setRegionCopyForce(cmd.getForceOverwrite()).setRegionCopyAfterId("")
+                .setRegionCopyCount(0);
         if (cmd.getForceOverwrite()) {
             // a failback: the region's policies win over same-named ones there, as its secrets do
             link.setAccessForceOverwrite(true).setAccessShipped(0);
