@@ -18,7 +18,7 @@ public final class Limits {
      * Secrets one Raft entry of a chunked job (promotion, region copy, re-seed range) touches at
      * most, so the apply thread is never held for long by one entry.
      */
-    public static final int CHUNK_SECRETS = 1_000;
+    public static final int CHUNK_SECRETS = 500;
     public static final int MAX_PAGE_SIZE = 100;
     public static final int MAX_TAGS = 50;
     public static final int MAX_TAG_KEY_LENGTH = 128;
