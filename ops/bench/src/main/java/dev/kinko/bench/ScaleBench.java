@@ -72,7 +72,7 @@ import org.HdrHistogram.Recorder;
  * the bench goes on with what still makes sense. The report goes to stdout and to report.md
  * and report.tsv in the results directory.
  *
- * <p>Arguments: N, the kinko.jar, the results directory. Environment: IN_FLIGHT (256),
+ * <p>Arguments: N, the kinko.jar, the results directory. Environment: PHASES (e.g. 0,1,9,10; all), IN_FLIGHT (256),
  * TIME_LIMIT_MIN (total, 0 = none), PUT_CALLS (2000), READ_SECONDS (10), READ_IN_FLIGHT (16),
  * KEEP_DATA (1 keeps the nodes' data directories), KINKO_REV (shown in the report).
  */
@@ -96,6 +96,10 @@ public final class ScaleBench {
     private final int readSeconds = intEnv("READ_SECONDS", 10);
     private final int readInFlight = intEnv("READ_IN_FLIGHT", 16);
     private final int timeLimitMinutes = intEnv("TIME_LIMIT_MIN", 0);
+    /** PHASES=0,1,9,10 runs only those phases (the ones a later phase needs are up to the caller); empty: all. */
+    private final java.util.Set<String> phases = new java.util.LinkedHashSet<>(
+            System.getenv().getOrDefault("PHASES", "").isBlank() ? List.of()
+                    : List.of(System.getenv("PHASES").replace(" ", "").split(",")));
     private final Deadline total;
     private final long startNanos = System.nanoTime();
     private final ScaleReport report;
@@ -192,7 +196,7 @@ public final class ScaleBench {
         if (stopping) {
             return;
         }
-        if (!makesSense) {
+        if (!makesSense && selected(title)) {
             Section s = report.section(title);
             s.status = "skipped: an earlier phase left nothing to measure it on";
             report.write();
@@ -206,6 +210,11 @@ public final class ScaleBench {
             return; // Ctrl-C: the report is written already
         }
         Section s = report.section(title);
+        if (!selected(title)) {
+            s.status = "skipped: not in PHASES=" + String.join(",", phases);
+            report.write();
+            return;
+        }
         if (total.passed()) {
             s.status = "skipped: the total time limit (TIME_LIMIT_MIN=" + timeLimitMinutes + ") passed";
             report.write();
@@ -239,6 +248,11 @@ public final class ScaleBench {
             }
         }
         report.write();
+    }
+
+    /** Whether PHASES (when given) names the phase whose title starts with "number.". */
+    private boolean selected(String title) {
+        return phases.isEmpty() || phases.contains(title.substring(0, title.indexOf('.')));
     }
 
     private void startTokyo(Section s, Deadline d) throws Exception {
@@ -1073,6 +1087,7 @@ public final class ScaleBench {
         s.row("values", VALUE_BYTES + " random bytes (secret_binary), names scale/00000000 ..");
         s.row("load concurrency (IN_FLIGHT)", inFlight);
         s.row("total time limit (TIME_LIMIT_MIN)", timeLimitMinutes > 0 ? timeLimitMinutes + " min" : "none");
+        s.row("phases (PHASES)", phases.isEmpty() ? "all" : String.join(",", phases));
         s.row("node data (deleted at the end unless KEEP_DATA=1)", work);
         s.row("node logs", results.resolve("logs"));
         report.write();
