@@ -17,8 +17,8 @@ import java.util.List;
  * A history as JSON lines, one {@link Op} per line, so that a run's history can be kept and
  * checked again:
  * <pre>{"client":3,"key":"k17","kind":"WRITE","value":"v-3-120","invokeNanos":1200,"completeNanos":1350,"outcome":"OK","reason":""}</pre>
- * {@code value} is null for a read of no value. Readers ignore fields they do not know and blank
- * lines. Strings are escaped as JSON requires, so any value survives a round trip.
+ * {@code value} is null for a read of no value. Readers ignore blank lines and fields they do not
+ * know (which must be strings, integers or null: the objects are flat). Strings are escaped as JSON requires, so any value survives a round trip.
  */
 public final class HistoryLog {
     private HistoryLog() {

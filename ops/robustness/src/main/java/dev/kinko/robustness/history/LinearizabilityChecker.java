@@ -40,7 +40,8 @@ import java.util.TreeMap;
  * linearized and put back on backtracking, and a cache of (set of linearized ops, register state)
  * pairs already explored. Unique values keep it small: a read of {@code v} can only be linearized
  * while the register holds {@code v}, and all values that no read returned are one state
- * ("dead"), since no read can tell them apart. Before the search, reads that cannot be right
+ * ("dead"), since no read can tell them apart; and no write is linearized while reads of the value
+ * the register holds are still to be placed, since it never holds that value again. Before the search, reads that cannot be right
  * whatever the order (a value no write wrote, the value of a FAILED write, a value whose write was
  * invoked after the read completed) are reported directly.
  *
@@ -48,9 +49,13 @@ import java.util.TreeMap;
  * ({@link #KEY_STEP_BUDGET}, {@link #KEY_TIME_BUDGET}); a key that exceeds it is
  * {@link Verdict#BUDGET_EXCEEDED}, which is not a pass.
  *
- * <p>A key that is not linearizable comes with a {@link Counterexample}: the end of the longest
- * linearizable prefix the search found, the op that could not be placed after it, the register's
- * value there, and the ops concurrent with that op, with times in ms from an origin.
+ * <p>A key that is not linearizable comes with a {@link Counterexample}, found by bisecting on
+ * time for the shortest failing prefix of its history (ops invoked by a cut-off; reads not
+ * completed by it left out; writes not completed by it counted UNKNOWN): the op whose completion
+ * makes the history non-linearizable, the write of the value it read, the ops that completed
+ * just before it was invoked and those concurrent with it, and the end of a linearization of the
+ * history just before it, with times in ms from an origin. The bisection has a budget of its own
+ * (the same sizes); when that runs out, the counterexample is the full search's deepest point.
  */
 public final class LinearizabilityChecker {
 
@@ -62,6 +67,9 @@ public final class LinearizabilityChecker {
 
     /** How many ops of the longest linearizable prefix a counterexample shows. */
     static final int PREFIX_SHOWN = 6;
+
+    /** How many of the ops that completed before the culprit was invoked a counterexample shows. */
+    static final int RECENT_SHOWN = 4;
 
     /** How many ops concurrent with the op that cannot be placed a counterexample shows. */
     static final int CONCURRENT_SHOWN = 10;
@@ -81,13 +89,15 @@ public final class LinearizabilityChecker {
     /**
      * Why a key is not linearizable.
      *
-     * @param reason           one line: what cannot be placed and why
-     * @param linearizedCount  how many ops the longest linearizable prefix found has (0 for the
-     *                         checks made before the search)
-     * @param prefixTail       the last ops of that prefix, in their linearization order
-     * @param culprit          the op that cannot be placed after the prefix
-     * @param related          other ops that explain it: the write of the value a read returned, and
-     *                         ops concurrent with the culprit, in invoke order
+     * @param reason           one line: which op breaks linearizability and why
+     * @param linearizedCount  how many ops the linearization of the history just before the culprit's
+     *                         completion has (or, when the bisection ran out of budget, the search's
+     *                         deepest point; 0 for the checks made before the search)
+     * @param prefixTail       the last ops of that linearization, in order
+     * @param culprit          the op whose completion makes the history non-linearizable (a read
+     *                         that returned a value it could not have, usually)
+     * @param related          other ops that explain it: the write of the value it read, the ops that
+     *                         completed just before it was invoked, and ops concurrent with it
      * @param text             all of it, formatted for a report (times in ms from the origin)
      */
     public record Counterexample(String reason, int linearizedCount, List<Op> prefixTail, Op culprit,
@@ -203,30 +213,20 @@ public final class LinearizabilityChecker {
 
     /** Checks the ops of one key (all of {@code ops} must be of {@code key}). */
     public KeyResult checkKey(String key, List<Op> ops, long originNanos) {
-        return new KeySearch(key, ops, originNanos).run();
+        return new KeyCheck(key, ops, originNanos).run();
     }
 
     /** The check of one key. */
-    private final class KeySearch {
+    private final class KeyCheck {
         private final String key;
         private final List<Op> all;
         private final long origin;
         private final long start = System.nanoTime();
+        private long deadline = start + timeBudgetNanos;
+        private long stepsLeft = stepBudget;
+        private long steps;
 
-        // the ops to place, in invoke order, and what the model needs of them
-        private Op[] ops;
-        private boolean[] isWrite;
-        private boolean[] finite;
-        private int[] stateOf; // a write: the state it leaves; a read: the state it needs
-        private int dropped;
-
-        // the search's best point, for the counterexample
-        private int bestDepth = -1;
-        private int bestCulprit = -1;
-        private int[] bestTail = new int[0];
-        private int bestLastWrite = -1;
-
-        KeySearch(String key, List<Op> all, long origin) {
+        KeyCheck(String key, List<Op> all, long origin) {
             this.key = key;
             this.all = all;
             this.origin = origin;
@@ -234,7 +234,6 @@ public final class LinearizabilityChecker {
 
         KeyResult run() {
             Map<String, Op> writeOf = new HashMap<>();
-            Set<String> readValues = new HashSet<>();
             for (Op op : all) {
                 if (!op.key().equals(key)) {
                     throw new IllegalArgumentException("op of key " + op.key() + " among the ops of " + key + ": " + op);
@@ -251,8 +250,6 @@ public final class LinearizabilityChecker {
                         throw new IllegalArgumentException("key " + key + ": two writes of the value "
                                 + Describe.value(op.value()) + " (the checker needs unique values): " + before + " and " + op);
                     }
-                } else if (op.outcome() == Op.Outcome.OK && op.value() != null) {
-                    readValues.add(op.value());
                 }
             }
 
@@ -261,40 +258,188 @@ public final class LinearizabilityChecker {
                 return impossible;
             }
 
-            // what the search places, and the register states
-            List<Op> kept = new ArrayList<>();
+            Search full = new Search(all, Long.MAX_VALUE);
+            full.run();
+            if (full.verdict == Verdict.LINEARIZABLE) {
+                return new KeyResult(key, Verdict.LINEARIZABLE, full.n, all.size() - full.n, steps, elapsed(), null, "");
+            }
+            if (full.verdict == Verdict.BUDGET_EXCEEDED) {
+                String message = "key " + key + ": unknown, search budget exceeded after " + steps + " steps in "
+                        + elapsed().toMillis() + " ms (budget " + stepBudget + " steps, "
+                        + Duration.ofNanos(timeBudgetNanos).toMillis() + " ms per key); " + full.n
+                        + " ops to place, longest linearizable prefix found " + Math.max(full.bestDepth, 0) + " ops";
+                return new KeyResult(key, Verdict.BUDGET_EXCEEDED, full.n, all.size() - full.n, steps, elapsed(), null, message);
+            }
+            return notLinearizable(full);
+        }
+
+        /**
+         * The counterexample: the shortest prefix of the history (in time) that is not
+         * linearizable, found by bisecting on the completions of OK ops, with its own budget.
+         */
+        private KeyResult notLinearizable(Search full) {
+            long searchSteps = steps;
+            long[] cuts = all.stream().filter(o -> o.outcome() == Op.Outcome.OK).mapToLong(Op::completeNanos)
+                    .sorted().distinct().toArray();
+            deadline = System.nanoTime() + timeBudgetNanos;
+            stepsLeft = stepBudget;
+            Search failing = full;
+            long cut = Long.MAX_VALUE;
+            int lo = 0;
+            int hi = cuts.length - 1;
+            boolean minimal = true;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                Search s = new Search(all, cuts[mid]);
+                s.run();
+                if (s.verdict == Verdict.BUDGET_EXCEEDED) {
+                    minimal = false;
+                    break;
+                }
+                if (s.verdict == Verdict.NOT_LINEARIZABLE) {
+                    hi = mid;
+                    failing = s;
+                    cut = cuts[mid];
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            if (minimal && cut == Long.MAX_VALUE && cuts.length > 0) {
+                cut = cuts[cuts.length - 1];
+            }
+
+            // the op whose completion breaks it: a read if there is one
+            Op culprit = null;
+            if (cut != Long.MAX_VALUE) {
+                for (Op op : all) {
+                    if (op.outcome() == Op.Outcome.OK && op.completeNanos() == cut
+                            && (culprit == null || (culprit.kind() == Op.Kind.WRITE && op.kind() == Op.Kind.READ))) {
+                        culprit = op;
+                    }
+                }
+            }
+            if (culprit == null || !minimal) {
+                culprit = failing.ops[failing.bestCulprit];
+            }
+
+            String reason = minimal
+                    ? Describe.op(culprit, origin) + " makes the history non-linearizable: the history up to "
+                    + Describe.ms(culprit.completeNanos(), origin) + " is linearizable without its completion, and not with it"
+                    : Describe.op(culprit, origin) + " cannot be placed after the longest linearizable prefix the search found"
+                    + " (the search for the shortest failing prefix ran out of budget)";
+
+            Set<Op> related = new LinkedHashSet<>();
+            Op writeOfRead = null;
+            if (culprit.kind() == Op.Kind.READ && culprit.value() != null) {
+                for (Op op : all) {
+                    if (op.kind() == Op.Kind.WRITE && culprit.value().equals(op.value())) {
+                        writeOfRead = op;
+                        related.add(op);
+                    }
+                }
+            }
+            Op c = culprit;
+            List<Op> before = all.stream()
+                    .filter(o -> o.outcome() == Op.Outcome.OK && o.completeNanos() < c.invokeNanos())
+                    .sorted(Comparator.comparingLong(Op::completeNanos).reversed()).limit(RECENT_SHOWN).toList();
+            before = new ArrayList<>(before);
+            java.util.Collections.reverse(before);
+            related.addAll(before);
+            long culpritEnd = c.outcome() == Op.Outcome.UNKNOWN ? Long.MAX_VALUE : c.completeNanos();
+            List<Op> concurrent = new ArrayList<>();
+            // an UNKNOWN write had taken effect by the time the first read of its value completed
+            Map<String, Long> firstSeen = new HashMap<>();
             for (Op op : all) {
-                boolean keep = switch (op.kind()) {
-                    case READ -> op.outcome() == Op.Outcome.OK;
-                    case WRITE -> op.outcome() == Op.Outcome.OK
-                            || (op.outcome() == Op.Outcome.UNKNOWN && readValues.contains(op.value()));
-                };
-                if (keep) {
-                    kept.add(op);
-                } else {
-                    dropped++;
+                if (op.kind() == Op.Kind.READ && op.outcome() == Op.Outcome.OK && op.value() != null) {
+                    firstSeen.merge(op.value(), op.completeNanos(), Math::min);
                 }
             }
-            kept.sort(Comparator.comparingLong(Op::invokeNanos));
-            int n = kept.size();
-            ops = kept.toArray(new Op[0]);
-            isWrite = new boolean[n];
-            finite = new boolean[n];
-            stateOf = new int[n];
-            Map<String, Integer> stateIds = new HashMap<>();
-            for (int i = 0; i < n; i++) {
-                Op op = ops[i];
-                isWrite[i] = op.kind() == Op.Kind.WRITE;
-                finite[i] = op.outcome() == Op.Outcome.OK;
-                if (op.value() == null) {
-                    stateOf[i] = NULL_STATE; // a read of no value
-                } else if (isWrite[i] && !readValues.contains(op.value())) {
-                    stateOf[i] = DEAD_STATE;
-                } else {
-                    stateOf[i] = stateIds.computeIfAbsent(op.value(), v -> stateIds.size() + 1);
+            for (Op op : failing.ops) { // the ops the model keeps: no FAILED ones, no UNKNOWN ones no read saw
+                long opEnd = op.outcome() == Op.Outcome.OK ? op.completeNanos()
+                        : firstSeen.getOrDefault(op.value(), Long.MAX_VALUE);
+                if (op != c && op != writeOfRead && op.invokeNanos() <= culpritEnd && c.invokeNanos() <= opEnd) {
+                    concurrent.add(op);
                 }
             }
-            return search(n);
+            concurrent.sort(Comparator.comparingLong(Op::invokeNanos));
+            int moreConcurrent = Math.max(0, concurrent.size() - CONCURRENT_SHOWN);
+            concurrent = concurrent.subList(0, Math.min(concurrent.size(), CONCURRENT_SHOWN));
+            related.addAll(concurrent);
+
+            // a linearization of the history just before the culprit's completion, if there is one
+            // and the budget allows; else the failing search's deepest point
+            Search witness = failing;
+            long witnessCut = -1;
+            if (minimal && cut != Long.MAX_VALUE) {
+                int at = Arrays.binarySearch(cuts, cut);
+                if (at > 0) {
+                    Search s = new Search(all, cuts[at - 1]);
+                    s.run();
+                    if (s.verdict == Verdict.LINEARIZABLE) {
+                        witness = s;
+                        witnessCut = cuts[at - 1];
+                    }
+                }
+            }
+            List<Op> tail = new ArrayList<>();
+            for (int i : witness.bestTail) {
+                tail.add(witness.ops[i]);
+            }
+            String held = witness.bestLastWrite < 0 ? "null (no write yet)"
+                    : Describe.value(witness.ops[witness.bestLastWrite].value());
+
+            StringBuilder text = new StringBuilder();
+            text.append("key ").append(key).append(": not linearizable (").append(full.n).append(" ops; ")
+                    .append(searchSteps).append(" search steps, ").append(steps - searchSteps)
+                    .append(" more to find the shortest failing prefix)\n");
+            if (minimal) {
+                text.append("  the history up to ").append(Describe.ms(c.completeNanos(), origin))
+                        .append(" is linearizable without the completion of this op, and not with it:\n");
+            } else {
+                text.append("  the search for the shortest failing prefix ran out of budget; the op the search could not place:\n");
+            }
+            text.append("      >>     ").append(Describe.op(c, origin)).append('\n');
+            if (writeOfRead != null) {
+                text.append("  the write of the value it read:\n             ").append(Describe.op(writeOfRead, origin)).append('\n');
+            }
+            text.append("  the last ops that completed before it was invoked:\n");
+            if (before.isEmpty()) {
+                text.append("             (none)\n");
+            }
+            for (Op op : before) {
+                text.append("             ").append(Describe.op(op, origin)).append('\n');
+            }
+            text.append("  concurrent with it:\n");
+            if (concurrent.isEmpty()) {
+                text.append("             (none)\n");
+            }
+            for (Op op : concurrent) {
+                text.append("             ").append(Describe.op(op, origin)).append('\n');
+            }
+            if (moreConcurrent > 0) {
+                text.append("             ... and ").append(moreConcurrent).append(" more\n");
+            }
+            if (witness != failing) {
+                text.append("  a linearization of the history up to ").append(Describe.ms(witnessCut, origin))
+                        .append(" (").append(witness.bestDepth).append(" ops)");
+            } else {
+                text.append("  the search's deepest point: ").append(witness.bestDepth).append(" of ")
+                        .append(witness.n).append(" ops linearized");
+            }
+            text.append(tail.isEmpty() ? "\n" : ", ending with:\n");
+            for (int i = 0; i < tail.size(); i++) {
+                text.append(String.format("      #%-5d %s%n", witness.bestDepth - tail.size() + i + 1,
+                        Describe.op(tail.get(i), origin)));
+            }
+            text.append("  leaves the register holding ").append(held);
+            if (witness == failing) {
+                text.append(", and this op cannot be placed next:\n             ")
+                        .append(Describe.op(witness.ops[witness.bestCulprit], origin));
+            }
+            String t = text.toString();
+            Counterexample cx = new Counterexample(reason, witness.bestDepth, List.copyOf(tail), c,
+                    List.copyOf(related), t);
+            return new KeyResult(key, Verdict.NOT_LINEARIZABLE, full.n, all.size() - full.n, steps, elapsed(), cx, t);
         }
 
         /** Reads that are wrong in every order; the earliest by invoke, or null. */
@@ -338,213 +483,227 @@ public final class LinearizabilityChecker {
             return new KeyResult(key, Verdict.NOT_LINEARIZABLE, all.size(), 0, 0, elapsed(), cx, text.toString());
         }
 
-        private KeyResult search(int n) {
-            // entries: the call of op i is i, its return n + i; HEAD is the list's sentinel
-            final int head = 2 * n;
-            Integer[] order = new Integer[2 * n];
-            for (int e = 0; e < 2 * n; e++) {
-                order[e] = e;
-            }
-            Arrays.sort(order, (a, b) -> {
-                int c = Long.compare(time(a, n), time(b, n));
-                if (c != 0) {
-                    return c;
-                }
-                // calls before returns at the same instant: such ops count as concurrent
-                return Boolean.compare(a >= n, b >= n);
-            });
-            int[] next = new int[2 * n + 1];
-            int[] prev = new int[2 * n + 1];
-            int last = head;
-            for (Integer e : order) {
-                next[last] = e;
-                prev[e] = last;
-                last = e;
-            }
-            next[last] = head;
-            prev[head] = last;
-
-            long[] zobrist = new long[n];
-            SplittableRandom random = new SplittableRandom(0x6b696e6b6fL);
-            for (int i = 0; i < n; i++) {
-                zobrist[i] = random.nextLong();
-            }
-
-            LinSet linearized = new LinSet(n);
-            long hash = 0;
-            Set<CacheKey> cache = new HashSet<>();
-            int[] stackOp = new int[n];
-            int[] stackState = new int[n];
-            int[] stackLastWrite = new int[n]; // the last write on the stack at or below this depth
-            int depth = 0;
-            int state = NULL_STATE;
-            int remaining = 0;
-            for (int i = 0; i < n; i++) {
-                if (finite[i]) {
-                    remaining++;
-                }
-            }
-            long deadline = start + timeBudgetNanos;
-            long steps = 0;
-            int entry = next[head];
-            while (remaining > 0) {
-                steps++;
-                if (steps > stepBudget || ((steps & 1023) == 0 && System.nanoTime() - deadline > 0)) {
-                    return budgetExceeded(n, steps);
-                }
-                if (entry == head) {
-                    throw new IllegalStateException("key " + key + ": search ran off the end of the history");
-                }
-                if (entry < n) { // a call: try to linearize the op now
-                    int op = entry;
-                    boolean fits = isWrite[op] || state == stateOf[op];
-                    if (fits) {
-                        int newState = isWrite[op] ? stateOf[op] : state;
-                        linearized.add(op);
-                        long newHash = hash ^ zobrist[op];
-                        if (cache.add(linearized.key(newHash, newState))) {
-                            stackOp[depth] = op;
-                            stackState[depth] = state;
-                            stackLastWrite[depth] = isWrite[op] ? op : (depth == 0 ? -1 : stackLastWrite[depth - 1]);
-                            depth++;
-                            state = newState;
-                            hash = newHash;
-                            if (finite[op]) {
-                                remaining--;
-                            }
-                            // lift the call and its return out of the list
-                            int ret = op + n;
-                            next[prev[op]] = next[op];
-                            prev[next[op]] = prev[op];
-                            next[prev[ret]] = next[ret];
-                            prev[next[ret]] = prev[ret];
-                            entry = next[head];
-                            continue;
-                        }
-                        linearized.remove(op);
-                    }
-                    entry = next[entry];
-                } else { // the return of an op not yet linearized: back up
-                    if (depth > bestDepth) {
-                        bestDepth = depth;
-                        bestCulprit = entry - n;
-                        bestTail = Arrays.copyOfRange(stackOp, Math.max(0, depth - PREFIX_SHOWN), depth);
-                        bestLastWrite = depth == 0 ? -1 : stackLastWrite[depth - 1];
-                    }
-                    if (depth == 0) {
-                        return notLinearizable(n, steps);
-                    }
-                    depth--;
-                    int op = stackOp[depth];
-                    state = stackState[depth];
-                    hash ^= zobrist[op];
-                    linearized.remove(op);
-                    if (finite[op]) {
-                        remaining++;
-                    }
-                    // put the return back, then the call (the reverse of lifting)
-                    int ret = op + n;
-                    next[prev[ret]] = ret;
-                    prev[next[ret]] = ret;
-                    next[prev[op]] = op;
-                    prev[next[op]] = op;
-                    entry = next[op];
-                }
-            }
-            return new KeyResult(key, Verdict.LINEARIZABLE, n, dropped, steps, elapsed(), null, "");
-        }
-
-        private long time(int entry, int n) {
-            if (entry < n) {
-                return ops[entry].invokeNanos();
-            }
-            int op = entry - n;
-            return finite[op] ? ops[op].completeNanos() : Long.MAX_VALUE;
-        }
-
-        private KeyResult budgetExceeded(int n, long steps) {
-            String message = "key " + key + ": unknown, search budget exceeded after " + steps + " steps in "
-                    + elapsed().toMillis() + " ms (budget " + stepBudget + " steps, "
-                    + Duration.ofNanos(timeBudgetNanos).toMillis() + " ms per key); " + n
-                    + " ops to place, longest linearizable prefix found so far " + Math.max(bestDepth, 0) + " ops";
-            return new KeyResult(key, Verdict.BUDGET_EXCEEDED, n, dropped, steps, elapsed(), null, message);
-        }
-
-        private KeyResult notLinearizable(int n, long steps) {
-            Op culprit = ops[bestCulprit];
-            String held = bestLastWrite < 0 ? "null (no write before it)"
-                    : Describe.value(ops[bestLastWrite].value()) + " (from " + Describe.op(ops[bestLastWrite], origin) + ")";
-            String reason;
-            if (isWrite[bestCulprit]) {
-                reason = Describe.op(culprit, origin) + " cannot be placed after the longest linearizable prefix ("
-                        + bestDepth + " of " + n + " ops), where the register holds " + held
-                        + ": no order of the ops that fits puts it before it completed";
-            } else {
-                reason = Describe.op(culprit, origin) + " cannot be placed after the longest linearizable prefix ("
-                        + bestDepth + " of " + n + " ops): the register holds " + held;
-            }
-
-            List<Op> tail = new ArrayList<>();
-            for (int i : bestTail) {
-                tail.add(ops[i]);
-            }
-            Set<Op> related = new LinkedHashSet<>();
-            Op writeOfRead = null;
-            if (!isWrite[bestCulprit] && culprit.value() != null) {
-                for (Op op : ops) {
-                    if (op.kind() == Op.Kind.WRITE && culprit.value().equals(op.value())) {
-                        writeOfRead = op;
-                        related.add(op);
-                    }
-                }
-            }
-            List<Op> concurrent = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                Op op = ops[i];
-                if (i == bestCulprit || tail.contains(op) || op == writeOfRead) {
-                    continue;
-                }
-                long opEnd = finite[i] ? op.completeNanos() : Long.MAX_VALUE;
-                long culpritEnd = finite[bestCulprit] ? culprit.completeNanos() : Long.MAX_VALUE;
-                if (op.invokeNanos() <= culpritEnd && culprit.invokeNanos() <= opEnd) {
-                    concurrent.add(op);
-                }
-            }
-            int moreConcurrent = Math.max(0, concurrent.size() - CONCURRENT_SHOWN);
-            concurrent = concurrent.subList(0, Math.min(concurrent.size(), CONCURRENT_SHOWN));
-            related.addAll(concurrent);
-
-            StringBuilder text = new StringBuilder();
-            text.append("key ").append(key).append(": not linearizable (").append(steps).append(" search steps)\n  ")
-                    .append(reason).append('\n');
-            text.append("  the longest linearizable prefix (").append(bestDepth).append(" ops) ends with:\n");
-            if (tail.isEmpty()) {
-                text.append("      (nothing: not even the first op can be placed)\n");
-            }
-            for (int i = 0; i < tail.size(); i++) {
-                text.append(String.format("      #%-5d %s%n", bestDepth - tail.size() + i + 1, Describe.op(tail.get(i), origin)));
-            }
-            text.append("  then cannot be placed:\n      >>     ").append(Describe.op(culprit, origin)).append('\n');
-            if (writeOfRead != null) {
-                text.append("  the write of the value it read:\n             ").append(Describe.op(writeOfRead, origin)).append('\n');
-            }
-            text.append("  concurrent with it, not in the prefix shown:\n");
-            if (concurrent.isEmpty()) {
-                text.append("             (none)\n");
-            }
-            for (Op op : concurrent) {
-                text.append("             ").append(Describe.op(op, origin)).append('\n');
-            }
-            if (moreConcurrent > 0) {
-                text.append("             ... and ").append(moreConcurrent).append(" more\n");
-            }
-            String t = text.toString().stripTrailing();
-            Counterexample cx = new Counterexample(reason, bestDepth, List.copyOf(tail), culprit, List.copyOf(related), t);
-            return new KeyResult(key, Verdict.NOT_LINEARIZABLE, n, dropped, steps, elapsed(), cx, t);
-        }
-
         private Duration elapsed() {
             return Duration.ofNanos(System.nanoTime() - start);
+        }
+
+        /**
+         * One search, over the history as it stood at {@code cut}: ops invoked after it left out,
+         * reads not completed by it left out, writes not completed by it UNKNOWN.
+         */
+        private final class Search {
+            final Op[] ops; // the ops to place, in invoke order
+            final int n;
+            private final boolean[] isWrite;
+            private final boolean[] finite;
+            private final int[] stateOf; // a write: the state it leaves; a read: the state it needs
+            private final int stateCount; // states 1 .. stateCount are the values some read returned
+
+            Verdict verdict;
+            // NOT_LINEARIZABLE: the deepest point, where bestCulprit could not be placed;
+            // LINEARIZABLE: the end of the linearization found (bestCulprit -1)
+            int bestDepth = -1;
+            int bestCulprit = -1;
+            int[] bestTail = new int[0];
+            int bestLastWrite = -1;
+
+            Search(List<Op> history, long cut) {
+                Set<String> readValues = new HashSet<>();
+                for (Op op : history) {
+                    if (op.kind() == Op.Kind.READ && isOkBy(op, cut) && op.value() != null) {
+                        readValues.add(op.value());
+                    }
+                }
+                List<Op> kept = new ArrayList<>();
+                for (Op op : history) {
+                    if (op.invokeNanos() > cut) {
+                        continue;
+                    }
+                    boolean keep = switch (op.kind()) {
+                        case READ -> isOkBy(op, cut);
+                        case WRITE -> op.outcome() == Op.Outcome.OK
+                                || (op.outcome() == Op.Outcome.UNKNOWN && readValues.contains(op.value()));
+                    };
+                    if (keep && op.kind() == Op.Kind.WRITE && !isOkBy(op, cut) && !readValues.contains(op.value())) {
+                        keep = false; // in effect UNKNOWN at the cut, and no read saw it
+                    }
+                    if (keep) {
+                        kept.add(op);
+                    }
+                }
+                kept.sort(Comparator.comparingLong(Op::invokeNanos));
+                n = kept.size();
+                ops = kept.toArray(new Op[0]);
+                isWrite = new boolean[n];
+                finite = new boolean[n];
+                stateOf = new int[n];
+                Map<String, Integer> stateIds = new HashMap<>();
+                for (int i = 0; i < n; i++) {
+                    Op op = ops[i];
+                    isWrite[i] = op.kind() == Op.Kind.WRITE;
+                    finite[i] = isOkBy(op, cut);
+                    if (op.value() == null) {
+                        stateOf[i] = NULL_STATE; // a read of no value
+                    } else if (isWrite[i] && !readValues.contains(op.value())) {
+                        stateOf[i] = DEAD_STATE;
+                    } else {
+                        stateOf[i] = stateIds.computeIfAbsent(op.value(), v -> stateIds.size() + 1);
+                    }
+                }
+                stateCount = stateIds.size();
+            }
+
+            private static boolean isOkBy(Op op, long cut) {
+                return op.outcome() == Op.Outcome.OK && op.completeNanos() <= cut;
+            }
+
+            void run() {
+                verdict = search();
+            }
+
+            private Verdict search() {
+                // entries: the call of op i is i, its return n + i; head is the list's sentinel
+                final int head = 2 * n;
+                Integer[] order = new Integer[2 * n];
+                for (int e = 0; e < 2 * n; e++) {
+                    order[e] = e;
+                }
+                Arrays.sort(order, (a, b) -> {
+                    int c = Long.compare(time(a), time(b));
+                    if (c != 0) {
+                        return c;
+                    }
+                    // calls before returns at the same instant: such ops count as concurrent
+                    return Boolean.compare(a >= n, b >= n);
+                });
+                int[] next = new int[2 * n + 1];
+                int[] prev = new int[2 * n + 1];
+                int last = head;
+                for (Integer e : order) {
+                    next[last] = e;
+                    prev[e] = last;
+                    last = e;
+                }
+                next[last] = head;
+                prev[head] = last;
+
+                long[] zobrist = new long[n];
+                SplittableRandom random = new SplittableRandom(0x6b696e6b6fL);
+                for (int i = 0; i < n; i++) {
+                    zobrist[i] = random.nextLong();
+                }
+
+                // reads of each state not linearized yet: while the register holds a value some read
+                // of it still has to see, no write may be linearized (values are unique, so the
+                // register never holds it again); this keeps the search from placing a write long
+                // before its reads
+                int[] readsLeft = new int[stateCount + 1];
+                for (int i = 0; i < n; i++) {
+                    if (!isWrite[i]) {
+                        readsLeft[stateOf[i]]++;
+                    }
+                }
+                LinSet linearized = new LinSet(n);
+                long hash = 0;
+                Set<CacheKey> cache = new HashSet<>();
+                int[] stackOp = new int[n];
+                int[] stackState = new int[n];
+                int[] stackLastWrite = new int[n]; // the last write on the stack at or below this depth
+                int depth = 0;
+                int state = NULL_STATE;
+                int remaining = 0;
+                for (int i = 0; i < n; i++) {
+                    if (finite[i]) {
+                        remaining++;
+                    }
+                }
+                int entry = next[head];
+                while (remaining > 0) {
+                    steps++;
+                    if (--stepsLeft < 0 || ((steps & 1023) == 0 && System.nanoTime() - deadline > 0)) {
+                        return Verdict.BUDGET_EXCEEDED;
+                    }
+                    if (entry == head) {
+                        throw new IllegalStateException("key " + key + ": search ran off the end of the history");
+                    }
+                    if (entry < n) { // a call: try to linearize the op now
+                        int op = entry;
+                        boolean fits = isWrite[op]
+                                ? state == DEAD_STATE || readsLeft[state] == 0
+                                : state == stateOf[op];
+                        if (fits) {
+                            int newState = isWrite[op] ? stateOf[op] : state;
+                            linearized.add(op);
+                            long newHash = hash ^ zobrist[op];
+                            if (cache.add(linearized.key(newHash, newState))) {
+                                stackOp[depth] = op;
+                                stackState[depth] = state;
+                                stackLastWrite[depth] = isWrite[op] ? op : (depth == 0 ? -1 : stackLastWrite[depth - 1]);
+                                depth++;
+                                state = newState;
+                                hash = newHash;
+                                if (finite[op]) {
+                                    remaining--;
+                                }
+                                if (!isWrite[op]) {
+                                    readsLeft[state]--;
+                                }
+                                // lift the call and its return out of the list
+                                int ret = op + n;
+                                next[prev[op]] = next[op];
+                                prev[next[op]] = prev[op];
+                                next[prev[ret]] = next[ret];
+                                prev[next[ret]] = prev[ret];
+                                entry = next[head];
+                                continue;
+                            }
+                            linearized.remove(op);
+                        }
+                        entry = next[entry];
+                    } else { // the return of an op not yet linearized: back up
+                        if (depth > bestDepth) {
+                            bestDepth = depth;
+                            bestCulprit = entry - n;
+                            bestTail = Arrays.copyOfRange(stackOp, Math.max(0, depth - PREFIX_SHOWN), depth);
+                            bestLastWrite = depth == 0 ? -1 : stackLastWrite[depth - 1];
+                        }
+                        if (depth == 0) {
+                            return Verdict.NOT_LINEARIZABLE;
+                        }
+                        depth--;
+                        int op = stackOp[depth];
+                        state = stackState[depth];
+                        hash ^= zobrist[op];
+                        linearized.remove(op);
+                        if (finite[op]) {
+                            remaining++;
+                        }
+                        if (!isWrite[op]) {
+                            readsLeft[stateOf[op]]++;
+                        }
+                        // put the return back, then the call (the reverse of lifting)
+                        int ret = op + n;
+                        next[prev[ret]] = ret;
+                        prev[next[ret]] = ret;
+                        next[prev[op]] = op;
+                        prev[next[op]] = op;
+                        entry = next[op];
+                    }
+                }
+                bestDepth = depth;
+                bestCulprit = -1;
+                bestTail = Arrays.copyOfRange(stackOp, Math.max(0, depth - PREFIX_SHOWN), depth);
+                bestLastWrite = depth == 0 ? -1 : stackLastWrite[depth - 1];
+                return Verdict.LINEARIZABLE;
+            }
+
+            private long time(int entry) {
+                if (entry < n) {
+                    return ops[entry].invokeNanos();
+                }
+                int op = entry - n;
+                return finite[op] ? ops[op].completeNanos() : Long.MAX_VALUE;
+            }
         }
     }
 
