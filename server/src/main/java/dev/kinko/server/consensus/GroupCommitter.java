@@ -45,6 +45,7 @@ public final class GroupCommitter implements Closeable {
     private record Pending(Command command, CompletableFuture<CommandResult> result) {}
 
     private final RaftNode raft;
+    private final DiskGuard disk;
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>(MAX_QUEUED_COMMANDS);
     private final ExecutorService replies;
     private final Semaphore inFlight = new Semaphore(MAX_ENTRIES_IN_FLIGHT);
@@ -52,7 +53,13 @@ public final class GroupCommitter implements Closeable {
     private volatile boolean closed;
 
     public GroupCommitter(RaftNode raft) {
+        this(raft, new DiskGuard(raft.stateMachine().dbDir(), DiskGuard.DEFAULT_MIN_FREE_BYTES));
+    }
+
+    /** {@code disk} guards the leader's data directory: below its reserve, writes are refused. */
+    public GroupCommitter(RaftNode raft, DiskGuard disk) {
         this.raft = raft;
+        this.disk = disk;
         this.replies = Executors.newFixedThreadPool(REPLY_THREADS, r -> {
             Thread t = new Thread(r, "kinko-replies-" + raft.nodeId());
             t.setDaemon(true);
@@ -73,6 +80,13 @@ public final class GroupCommitter implements Closeable {
         if (size > MAX_COMMAND_BYTES) {
             result.completeExceptionally(new KinkoException(Reason.COMMAND_TOO_LARGE, "the write is " + size
                     + " bytes as a Raft command; one command may have at most " + MAX_COMMAND_BYTES));
+            return result;
+        }
+        try {
+            // before the Raft log: a log that hits a full disk fails for good
+            disk.check(raft.nodeId());
+        } catch (KinkoException e) {
+            result.completeExceptionally(e);
             return result;
         }
         if (!queue.offer(new Pending(command, result))) {

@@ -348,6 +348,7 @@ public final class RaftNode implements Closeable {
 
     @Override
     public void close() throws IOException {
+        stateMachine.closing();
         resetAdminClient();
         server.close();
     }
