@@ -42,10 +42,16 @@ public final class GroupCommitter implements Closeable {
     /** Threads that complete callers' futures, so replies never run on Ratis' apply thread. */
     static final int REPLY_THREADS = 2;
 
+    /** A leader short of disk space asks another member to lead at most this often. */
+    static final long HAND_OFF_EVERY_NANOS = 5_000_000_000L;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GroupCommitter.class);
+
     private record Pending(Command command, CompletableFuture<CommandResult> result) {}
 
     private final RaftNode raft;
     private final DiskGuard disk;
+    private final java.util.concurrent.atomic.AtomicLong lastHandOff =
+            new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - HAND_OFF_EVERY_NANOS);
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>(MAX_QUEUED_COMMANDS);
     private final ExecutorService replies;
     private final Semaphore inFlight = new Semaphore(MAX_ENTRIES_IN_FLIGHT);
@@ -87,6 +93,7 @@ public final class GroupCommitter implements Closeable {
             disk.check(raft.nodeId());
         } catch (KinkoException e) {
             result.completeExceptionally(e);
+            handOff();
             return result;
         }
         if (!queue.offer(new Pending(command, result))) {
@@ -94,6 +101,28 @@ public final class GroupCommitter implements Closeable {
                     "the leader has " + MAX_QUEUED_COMMANDS + " writes waiting; retry later"));
         }
         return result;
+    }
+
+    /**
+     * A leader short of disk space asks another member to lead (Ratis picks it only if it is up
+     * to date), so the region takes writes again while this node's disk is full.
+     */
+    private void handOff() {
+        long now = System.nanoTime();
+        long last = lastHandOff.get();
+        if (closed || now - last < HAND_OFF_EVERY_NANOS || !lastHandOff.compareAndSet(last, now)) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                String to = raft.transferLeadership("");
+                LOG.warn("this node is short of disk space: handed the region's leadership to {}", to);
+            } catch (java.io.IOException | RuntimeException e) {
+                LOG.warn("this node is short of disk space but could not hand leadership over: {}", e.getMessage());
+            }
+        }, "kinko-disk-hand-off-" + raft.nodeId());
+        t.setDaemon(true);
+        t.start();
     }
 
     private void drain() {
