@@ -1,0 +1,53 @@
+package dev.kinko.server.frontend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kinko.server.testing.MutableClock;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** A jump of the leader's wall clock (issue 10: clock jumps on one node) does nothing unsafe. */
+class LeaderClockTest {
+    private static final long HOURS_2 = Duration.ofHours(2).toMillis();
+    private static final long SLACK = LeaderClock.JUMP_TOLERANCE_MILLIS + 1_000;
+
+    @Test
+    void commandStampsNeverGoBackwardsWhenTheClockJumpsBack() {
+        MutableClock clock = new MutableClock();
+        LeaderClock leader = new LeaderClock(clock);
+        long before = leader.stamp();
+        clock.jump(Duration.ofHours(-2));
+        long during = leader.stamp();
+        assertThat(during).as("no stamp 2 h before the last").isEqualTo(before);
+        clock.jump(Duration.ofHours(2)); // back in step: stamps move on with the clock
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(leader.stamp()).isGreaterThan(during).isLessThanOrEqualTo(clock.millis());
+    }
+
+    @Test
+    void aForwardJumpDoesNotHastenHousekeepingButTimePassingDoes() {
+        MutableClock clock = new MutableClock();
+        LeaderClock leader = new LeaderClock(clock);
+        long start = leader.housekeepingNow();
+        clock.jump(Duration.ofHours(2));
+        long jumped = leader.housekeepingNow();
+        assertThat(jumped).as("a purge decided now must not see the 2 h").isLessThan(start + SLACK);
+        // the command stamps do take the new time (a later deletion date is the safe side)
+        assertThat(leader.stamp()).isGreaterThanOrEqualTo(start + HOURS_2);
+
+        clock.jump(Duration.ofHours(-2)); // the jump is undone: housekeeping follows the clock again
+        assertThat(leader.housekeepingNow()).isBetween(jumped, clock.millis());
+
+        clock.advance(Duration.ofDays(8)); // days really pass (monotonic time with them): followed
+        assertThat(leader.housekeepingNow()).isGreaterThanOrEqualTo(start + Duration.ofDays(8).toMillis());
+    }
+
+    @Test
+    void aBackwardJumpOnlyDelaysHousekeeping() {
+        MutableClock clock = new MutableClock();
+        LeaderClock leader = new LeaderClock(clock);
+        long start = leader.housekeepingNow();
+        clock.jump(Duration.ofHours(-2));
+        assertThat(leader.housekeepingNow()).isLessThanOrEqualTo(start - HOURS_2 + SLACK);
+    }
+}
