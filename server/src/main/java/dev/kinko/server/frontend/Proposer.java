@@ -9,23 +9,23 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Stamps commands with the leader's clock and hands them to group commit; a
  * refused command's result comes back as the exception the API maps. The clock is
- * a {@link LeaderClock}: stamps never go backwards, and a forward jump does not
+ * a {@link JumpSafeClock}: stamps never go backwards, and a forward jump does not
  * hasten housekeeping.
  */
 public final class Proposer {
     private final GroupCommitter committer;
-    private final LeaderClock clock;
+    private final JumpSafeClock clock;
 
     public Proposer(GroupCommitter committer, Clock clock) {
         this.committer = committer;
-        this.clock = new LeaderClock(clock);
+        this.clock = new JumpSafeClock(clock);
     }
 
     public long now() {
         return clock.stamp();
     }
 
-    /** The time that decides purges and forgetting (see {@link LeaderClock#housekeepingNow()}). */
+    /** The time that decides purges and forgetting (see {@link JumpSafeClock#housekeepingNow()}). */
     public long housekeepingNow() {
         return clock.housekeepingNow();
     }

@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * wall clock and monotonic time move together); {@link #jump} sets the wall clock alone, as an
  * NTP step or libfaketime does.
  */
-public final class MutableClock extends Clock implements dev.kinko.server.frontend.LeaderClock.Monotonic {
+public final class MutableClock extends Clock implements dev.kinko.server.frontend.JumpSafeClock.Monotonic {
     private final AtomicLong offsetMillis = new AtomicLong();
     private final AtomicLong monotonicOffsetNanos = new AtomicLong();
 

@@ -6,15 +6,15 @@ import dev.kinko.server.testing.MutableClock;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** A jump of the leader's wall clock (issue 10: clock jumps on one node) does nothing unsafe. */
-class LeaderClockTest {
+/** A jump of a node's wall clock (issue 10: clock jumps on one node) does nothing unsafe. */
+class JumpSafeClockTest {
     private static final long HOURS_2 = Duration.ofHours(2).toMillis();
-    private static final long SLACK = LeaderClock.JUMP_TOLERANCE_MILLIS + 1_000;
+    private static final long SLACK = JumpSafeClock.JUMP_TOLERANCE_MILLIS + 1_000;
 
     @Test
     void commandStampsNeverGoBackwardsWhenTheClockJumpsBack() {
         MutableClock clock = new MutableClock();
-        LeaderClock leader = new LeaderClock(clock);
+        JumpSafeClock leader = new JumpSafeClock(clock);
         long before = leader.stamp();
         clock.jump(Duration.ofHours(-2));
         long during = leader.stamp();
@@ -27,7 +27,7 @@ class LeaderClockTest {
     @Test
     void aForwardJumpDoesNotHastenHousekeepingButTimePassingDoes() {
         MutableClock clock = new MutableClock();
-        LeaderClock leader = new LeaderClock(clock);
+        JumpSafeClock leader = new JumpSafeClock(clock);
         long start = leader.housekeepingNow();
         clock.jump(Duration.ofHours(2));
         long jumped = leader.housekeepingNow();
@@ -45,9 +45,22 @@ class LeaderClockTest {
     @Test
     void aBackwardJumpOnlyDelaysHousekeeping() {
         MutableClock clock = new MutableClock();
-        LeaderClock leader = new LeaderClock(clock);
+        JumpSafeClock leader = new JumpSafeClock(clock);
         long start = leader.housekeepingNow();
         clock.jump(Duration.ofHours(-2));
         assertThat(leader.housekeepingNow()).isLessThanOrEqualTo(start - HOURS_2 + SLACK);
+    }
+
+    @Test
+    void aBackwardJumpKeepsNoExpiredTokenAliveAndAForwardOneIsFollowed() {
+        MutableClock clock = new MutableClock();
+        JumpSafeClock node = new JumpSafeClock(clock);
+        long start = node.expiryNow();
+        clock.jump(Duration.ofHours(-2));
+        assertThat(node.expiryNow()).as("a token that expired a minute ago stays expired")
+                .isGreaterThanOrEqualTo(start);
+        clock.jump(Duration.ofHours(2));
+        clock.jump(Duration.ofHours(3)); // ahead: tokens expire early on this node, the safe side
+        assertThat(node.expiryNow()).isGreaterThanOrEqualTo(start + Duration.ofHours(3).toMillis());
     }
 }
