@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  *       monotonic time: a backward jump cannot keep an expired token alive (a forward jump
  *       expires tokens early on this node, which is safe).</li>
  * </ul>
- * Each follows the wall clock again once it is back in step. Monotonic time
+ * Each follows the wall clock again once it is back in step, and closes a gap that stays at
+ * {@link #SLEW_PER_MILLE}. Monotonic time
  * ({@link System#nanoTime()}) does not move when the wall clock is set; Ratis' election timers
  * and leader lease run on it too.
  */
@@ -29,6 +30,13 @@ public final class JumpSafeClock {
 
     /** How far the wall clock may stray from monotonic time before it counts as a jump. */
     public static final long JUMP_TOLERANCE_MILLIS = 2_000;
+
+    /**
+     * After a jump the guarded time closes the gap at this rate (per mille of the time passing),
+     * so a clock that was stepped on purpose (NTP correcting a wrong clock after boot) is
+     * followed again in the end; what a jump of J can hasten stays below min(J, 1 % of the time since).
+     */
+    public static final long SLEW_PER_MILLE = 10;
 
     /** A clock that also tells monotonic time (tests: time passing moves both, a jump only the wall). */
     public interface Monotonic {
@@ -83,7 +91,8 @@ public final class JumpSafeClock {
         }
 
         long now(long w, long n) {
-            long steady = anchorWall + (n - anchorNanos) / 1_000_000;
+            long elapsed = (n - anchorNanos) / 1_000_000;
+            long steady = anchorWall + elapsed + (capAhead ? 1 : -1) * elapsed * SLEW_PER_MILLE / 1000;
             boolean safe = capAhead ? w <= steady + JUMP_TOLERANCE_MILLIS : w >= steady - JUMP_TOLERANCE_MILLIS;
             if (safe) {
                 if (jumped) {

@@ -63,4 +63,19 @@ class JumpSafeClockTest {
         clock.jump(Duration.ofHours(3)); // ahead: tokens expire early on this node, the safe side
         assertThat(node.expiryNow()).isGreaterThanOrEqualTo(start + Duration.ofHours(3).toMillis());
     }
+
+    @Test
+    void aStepThatStaysIsFollowedSlowly() {
+        MutableClock clock = new MutableClock();
+        JumpSafeClock node = new JumpSafeClock(clock);
+        long start = node.housekeepingNow();
+        clock.jump(Duration.ofHours(1)); // NTP fixes a clock that was an hour slow, say
+        clock.advance(Duration.ofHours(50));
+        long halfway = node.housekeepingNow();
+        assertThat(halfway).as("1 %% of 50 h closed").isBetween(start + Duration.ofMinutes(50 * 60 + 29).toMillis(),
+                start + Duration.ofMinutes(50 * 60 + 31).toMillis() + SLACK);
+        clock.advance(Duration.ofHours(60));
+        long now = node.housekeepingNow();
+        assertThat(now).as("in step again").isBetween(clock.millis() - SLACK, clock.millis());
+    }
 }
