@@ -52,7 +52,10 @@ class FullDiskTest {
 
             // 2. now a follower, its disk fills up: its Raft log fails, and it stops
             CompletableFuture<Throwable> failed = new CompletableFuture<>();
-            region.node(0).raft().stateMachine().onStorageFailure((what, cause) -> failed.complete(cause));
+            region.node(0).raft().stateMachine().onStorageFailure((what, cause) -> {
+                org.slf4j.LoggerFactory.getLogger(FullDiskTest.class).info("storage failure on tokyo-1: {}", what);
+                failed.complete(cause);
+            });
             disk.fill(0);
             List<String> acknowledged = new ArrayList<>(List.of("disk/before", "disk/elsewhere"));
             await().atMost(TestRegion.SETTLE).pollInterval(Duration.ZERO).until(() -> {
