@@ -17,6 +17,8 @@ public final class StorageFailures {
 
     /** sysexits' EX_IOERR: the process stopped because its storage failed. */
     public static final int EXIT_CODE = 74;
+    /** How long the orderly shutdown may take before the process halts. */
+    static final long HALT_AFTER_MILLIS = 30_000;
 
     /** Reacts to one failure; {@code what} says which store failed, for the log line. */
     @FunctionalInterface
@@ -32,6 +34,17 @@ public final class StorageFailures {
         LOG.error("{} failed: {}; this node exits (code {}) so its service manager restarts it, and it catches up "
                 + "from its region then (free space on the data directory first if it is full)", what,
                 String.valueOf(cause), EXIT_CODE, cause);
+        // the shutdown hook closes the node; should closing hang on the failed store, halt anyway
+        Thread halt = new Thread(() -> {
+            try {
+                Thread.sleep(HALT_AFTER_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            Runtime.getRuntime().halt(EXIT_CODE);
+        }, "kinko-storage-failure-halt");
+        halt.setDaemon(true);
+        halt.start();
         Thread t = new Thread(() -> System.exit(EXIT_CODE), "kinko-storage-failure-exit");
         t.setDaemon(false);
         t.start();
