@@ -42,9 +42,16 @@ public final class GroupCommitter implements Closeable {
     /** Threads that complete callers' futures, so replies never run on Ratis' apply thread. */
     static final int REPLY_THREADS = 2;
 
+    /** A leader short of disk space asks another member to lead at most this often. */
+    static final long HAND_OFF_EVERY_NANOS = 5_000_000_000L;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GroupCommitter.class);
+
     private record Pending(Command command, CompletableFuture<CommandResult> result) {}
 
     private final RaftNode raft;
+    private final DiskGuard disk;
+    private final java.util.concurrent.atomic.AtomicLong lastHandOff =
+            new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - HAND_OFF_EVERY_NANOS);
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>(MAX_QUEUED_COMMANDS);
     private final ExecutorService replies;
     private final Semaphore inFlight = new Semaphore(MAX_ENTRIES_IN_FLIGHT);
@@ -52,7 +59,13 @@ public final class GroupCommitter implements Closeable {
     private volatile boolean closed;
 
     public GroupCommitter(RaftNode raft) {
+        this(raft, new DiskGuard(raft.stateMachine().dbDir(), DiskGuard.DEFAULT_MIN_FREE_BYTES));
+    }
+
+    /** {@code disk} guards the leader's data directory: below its reserve, writes are refused. */
+    public GroupCommitter(RaftNode raft, DiskGuard disk) {
         this.raft = raft;
+        this.disk = disk;
         this.replies = Executors.newFixedThreadPool(REPLY_THREADS, r -> {
             Thread t = new Thread(r, "kinko-replies-" + raft.nodeId());
             t.setDaemon(true);
@@ -75,11 +88,41 @@ public final class GroupCommitter implements Closeable {
                     + " bytes as a Raft command; one command may have at most " + MAX_COMMAND_BYTES));
             return result;
         }
+        try {
+            // before the Raft log: a log that hits a full disk fails for good
+            disk.check(raft.nodeId());
+        } catch (KinkoException e) {
+            result.completeExceptionally(e);
+            handOff();
+            return result;
+        }
         if (!queue.offer(new Pending(command, result))) {
             result.completeExceptionally(new KinkoException(Reason.OVERLOADED,
                     "the leader has " + MAX_QUEUED_COMMANDS + " writes waiting; retry later"));
         }
         return result;
+    }
+
+    /**
+     * A leader short of disk space asks another member to lead (Ratis picks it only if it is up
+     * to date), so the region takes writes again while this node's disk is full.
+     */
+    private void handOff() {
+        long now = System.nanoTime();
+        long last = lastHandOff.get();
+        if (closed || now - last < HAND_OFF_EVERY_NANOS || !lastHandOff.compareAndSet(last, now)) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                String to = raft.transferLeadership("");
+                LOG.warn("this node is short of disk space: handed the region's leadership to {}", to);
+            } catch (java.io.IOException | RuntimeException e) {
+                LOG.warn("this node is short of disk space but could not hand leadership over: {}", e.getMessage());
+            }
+        }, "kinko-disk-hand-off-" + raft.nodeId());
+        t.setDaemon(true);
+        t.start();
     }
 
     private void drain() {

@@ -45,6 +45,10 @@ public final class KinkoStateMachine extends BaseStateMachine {
     private volatile Runnable onApplied = () -> { };
     private volatile java.util.function.Consumer<java.time.Duration> onSnapshot = d -> { };
     private volatile java.util.function.Consumer<java.time.Duration> onEntryApplied = d -> { };
+    private volatile StorageFailures.Handler onStorageFailure = StorageFailures::exit;
+    private final java.util.concurrent.atomic.AtomicBoolean storageFailed = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Set when the node closes: failures of a log being shut down are not storage failures. */
+    private volatile boolean closing;
 
     /** Creates the state machine once the node knows its directories. */
     public interface Factory {
@@ -85,6 +89,41 @@ public final class KinkoStateMachine extends BaseStateMachine {
     /** Called on the apply thread with the time each entry took to apply (the metrics). */
     public void onEntryApplied(java.util.function.Consumer<java.time.Duration> listener) {
         this.onEntryApplied = listener;
+    }
+
+    /** Who hears that the Raft log or RocksDB could not be written (default: the process exits). */
+    public void onStorageFailure(StorageFailures.Handler handler) {
+        this.onStorageFailure = handler;
+    }
+
+    /** True once the Raft log or RocksDB failed to write in this process. */
+    public boolean storageFailed() {
+        return storageFailed.get();
+    }
+
+    /** The node is closing: from now on a failing log write is the shutdown, not a fault. */
+    public void closing() {
+        this.closing = true;
+    }
+
+    /** Where RocksDB keeps the state (on the node's data directory). */
+    public Path dbDir() {
+        return dbDir;
+    }
+
+    private void storageFailure(String what, Throwable cause) {
+        if (!closing && storageFailed.compareAndSet(false, true)) {
+            onStorageFailure.failed(what, cause);
+        }
+    }
+
+    /**
+     * Ratis calls this when a Raft log write fails (a full disk): its log then fails every later
+     * write until the process restarts, so this node could never catch up again in place.
+     */
+    @Override
+    public void notifyLogFailed(Throwable cause, LogEntryProto failedEntry) {
+        storageFailure("writing the Raft log" + (failedEntry == null ? "" : " at index " + failedEntry.getIndex()), cause);
     }
 
     /** Entries applied to RocksDB by this process (replays skipped are not counted). */
@@ -129,7 +168,14 @@ public final class KinkoStateMachine extends BaseStateMachine {
             result = BatchResult.getDefaultInstance();
         } else {
             long started = System.nanoTime();
-            result = apply(entry.getStateMachineLogEntry().getLogData(), termIndex);
+            try {
+                result = apply(entry.getStateMachineLogEntry().getLogData(), termIndex);
+            } catch (dev.kinko.server.storage.StorageException e) {
+                // RocksDB could not write (a full disk turns it read-only): the entry must not be
+                // skipped, so Ratis stops this member (it closes the division on this exception)
+                storageFailure("applying entry " + termIndex + " to RocksDB", e);
+                throw e;
+            }
             onEntryApplied.accept(java.time.Duration.ofNanos(System.nanoTime() - started));
         }
         updateLastAppliedTermIndex(termIndex);
@@ -221,6 +267,7 @@ public final class KinkoStateMachine extends BaseStateMachine {
 
     @Override
     public void close() throws IOException {
+        closing = true;
         super.close();
         RocksStorage s = storage;
         if (s != null) {

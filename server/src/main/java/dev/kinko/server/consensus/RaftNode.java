@@ -89,7 +89,14 @@ public final class RaftNode implements Closeable {
                 .setStateMachine(sm)
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
-        server.start();
+        try {
+            server.start();
+        } catch (IOException | RuntimeException e) {
+            // e.g. RocksDB cannot open on a full disk: release the storage locks and threads
+            sm.closing();
+            server.close();
+            throw e;
+        }
         return new RaftNode(region, groupId, RaftPeerId.valueOf(selfId), server, sm, props, parameters);
     }
 
@@ -348,6 +355,7 @@ public final class RaftNode implements Closeable {
 
     @Override
     public void close() throws IOException {
+        stateMachine.closing();
         resetAdminClient();
         server.close();
     }

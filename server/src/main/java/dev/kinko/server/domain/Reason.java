@@ -69,6 +69,11 @@ public enum Reason {
     RATE_LIMITED(Kind.RESOURCE_EXHAUSTED),
     /** The node cannot write its audit log, so it serves nothing (audit fails closed). */
     AUDIT_UNAVAILABLE(Kind.UNAVAILABLE),
+    /**
+     * The leader's data directory has less free space than a node keeps in reserve, so it takes
+     * no new writes until space returns (reads still work); retry, on this or another node.
+     */
+    DISK_FULL(Kind.UNAVAILABLE),
     INTERNAL(Kind.INTERNAL);
 
     /** Transport-neutral error class; the API layer maps it to a gRPC status code. */

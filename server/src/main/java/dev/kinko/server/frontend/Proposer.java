@@ -8,23 +8,30 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Stamps commands with the leader's clock and hands them to group commit; a
- * refused command's result comes back as the exception the API maps.
+ * refused command's result comes back as the exception the API maps. The clock is
+ * a {@link JumpSafeClock}: stamps never go backwards, and a forward jump does not
+ * hasten housekeeping.
  */
 public final class Proposer {
     private final GroupCommitter committer;
-    private final Clock clock;
+    private final JumpSafeClock clock;
 
     public Proposer(GroupCommitter committer, Clock clock) {
         this.committer = committer;
-        this.clock = clock;
+        this.clock = new JumpSafeClock(clock);
     }
 
     public long now() {
-        return clock.millis();
+        return clock.stamp();
+    }
+
+    /** The time that decides purges and forgetting (see {@link JumpSafeClock#housekeepingNow()}). */
+    public long housekeepingNow() {
+        return clock.housekeepingNow();
     }
 
     public Command.Builder command() {
-        return Command.newBuilder().setTimestampMillis(clock.millis());
+        return Command.newBuilder().setTimestampMillis(clock.stamp());
     }
 
     public CompletableFuture<CommandResult> submit(Command.Builder command) {

@@ -215,12 +215,15 @@ public final class SecretWriter {
     /** Proposes dropping the results of requests older than {@link Limits#REQUEST_RETENTION}; returns how many went. */
     public long forgetOldRequests() {
         return submit(command().setForgetRequests(ForgetRequestsCommand.newBuilder()
-                .setAppliedBeforeMillis(proposer.now() - Limits.REQUEST_RETENTION.toMillis()))).join().getCount();
+                .setAppliedBeforeMillis(proposer.housekeepingNow() - Limits.REQUEST_RETENTION.toMillis()))).join().getCount();
     }
 
-    /** Proposes the purge of every secret whose recovery window ended by the leader's clock. */
+    /**
+     * Proposes the purge of every secret whose recovery window ended by the leader's clock (never
+     * ahead of monotonic time: a forward jump of the clock purges nothing early).
+     */
     public int purgeDueDeletions() {
-        List<String> due = state.deletionsDue(proposer.now(), HOUSEKEEPING_BATCH);
+        List<String> due = state.deletionsDue(proposer.housekeepingNow(), HOUSEKEEPING_BATCH);
         List<CompletableFuture<CommandResult>> pending = new ArrayList<>();
         for (String id : due) {
             pending.add(submit(command().setPurgeSecret(PurgeSecretCommand.newBuilder().setSecretId(id))));

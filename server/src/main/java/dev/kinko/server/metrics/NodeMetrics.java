@@ -47,6 +47,10 @@ public final class NodeMetrics implements Closeable {
         Gauge.builder("kinko_raft_applied_index", () -> raft.view().appliedIndex()).register(registry);
         Gauge.builder("kinko_raft_snapshot_index", () -> raft.view().snapshotIndex()).register(registry);
         Gauge.builder("kinko_raft_has_leader", () -> raft.view().leaderId().isEmpty() ? 0 : 1).register(registry);
+        Gauge.builder("kinko_data_dir_free_bytes", () -> dev.kinko.server.consensus.DiskGuard.usableBytes(
+                raft.stateMachine().dbDir())).description("free bytes on the file system of this node's data directory; "
+                + "below " + dev.kinko.server.consensus.DiskGuard.DEFAULT_MIN_FREE_BYTES + " the leader refuses writes (DISK_FULL)")
+                .register(registry);
         Gauge.builder("kinko_journal_records", () -> Math.max(0, state.journalHead() - state.journalStart() + 1))
                 .description("journal records kept for replica regions").register(registry);
         Timer snapshots = Timer.builder("kinko_snapshot_duration").description("snapshots taken and how long they took")

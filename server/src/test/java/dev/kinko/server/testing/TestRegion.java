@@ -365,6 +365,10 @@ public final class TestRegion implements AutoCloseable {
     public void startNode(int i) {
         try {
             nodes[i] = KinkoNode.start(configs.get(i), clock);
+            // a storage failure fails the test that meets it, not the whole test JVM (the default exits)
+            String id = configs.get(i).nodeId();
+            nodes[i].raft().stateMachine().onStorageFailure((what, cause) -> org.slf4j.LoggerFactory
+                    .getLogger(TestRegion.class).error("storage failure on {}: {} (a real node exits here)", id, what, cause));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -34,6 +34,7 @@ public final class Authenticator {
     private final String region;
     private final StateReader state;
     private final Clock clock;
+    private final dev.kinko.server.frontend.JumpSafeClock expiry;
     private final Runnable catchUp;
     private final Predicate<String> member;
 
@@ -46,6 +47,7 @@ public final class Authenticator {
         this.region = region;
         this.state = state;
         this.clock = clock;
+        this.expiry = new dev.kinko.server.frontend.JumpSafeClock(clock);
         this.catchUp = catchUp;
     }
 
@@ -79,7 +81,11 @@ public final class Authenticator {
     private boolean recentlyUnknown(String accessor) {
         synchronized (unknown) {
             Long since = unknown.get(accessor);
-            return since != null && clock.millis() - since < UNKNOWN_FOR_MILLIS;
+            if (since == null) {
+                return false;
+            }
+            long ago = clock.millis() - since;
+            return ago >= 0 && ago < UNKNOWN_FOR_MILLIS; // a jump of the clock back ends it too
         }
     }
 
@@ -143,7 +149,8 @@ public final class Authenticator {
     }
 
     private void checkExpiry(TokenRecord t) {
-        if (t.getExpiresMillis() != 0 && clock.millis() >= t.getExpiresMillis()) {
+        // never behind monotonic time: a backward jump of this node's clock keeps no expired token alive
+        if (t.getExpiresMillis() != 0 && expiry.expiryNow() >= t.getExpiresMillis()) {
             throw refused("the token expired");
         }
     }
