@@ -45,6 +45,7 @@ public final class KinkoStateMachine extends BaseStateMachine {
     private volatile Runnable onApplied = () -> { };
     private volatile java.util.function.Consumer<java.time.Duration> onSnapshot = d -> { };
     private volatile java.util.function.Consumer<java.time.Duration> onEntryApplied = d -> { };
+    private volatile java.util.function.Consumer<String> onLeaderChanged = id -> { };
 
     /** Creates the state machine once the node knows its directories. */
     public interface Factory {
@@ -85,6 +86,19 @@ public final class KinkoStateMachine extends BaseStateMachine {
     /** Called on the apply thread with the time each entry took to apply (the metrics). */
     public void onEntryApplied(java.util.function.Consumer<java.time.Duration> listener) {
         this.onEntryApplied = listener;
+    }
+
+    /** Called on a Ratis thread with the id of each new leader Ratis names (keep it cheap). */
+    public void onLeaderChanged(java.util.function.Consumer<String> listener) {
+        this.onLeaderChanged = listener;
+    }
+
+    @Override
+    public void notifyLeaderChanged(org.apache.ratis.protocol.RaftGroupMemberId member,
+                                    org.apache.ratis.protocol.RaftPeerId newLeader) {
+        if (newLeader != null) {
+            onLeaderChanged.accept(newLeader.toString());
+        }
     }
 
     /** Entries applied to RocksDB by this process (replays skipped are not counted). */
