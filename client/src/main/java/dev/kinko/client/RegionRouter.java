@@ -114,9 +114,8 @@ final class RegionRouter {
      * move does not fail because its first attempt had already done it.
      */
     static <T> Function<SecretsServiceBlockingStub, T> once(Function<SecretsServiceBlockingStub, T> write) {
-        Metadata headers = new Metadata();
-        headers.put(REQUEST_ID, UUID.randomUUID().toString());
-        return s -> write.apply(s.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers)));
+        io.grpc.ClientInterceptor id = requestId();
+        return s -> write.apply(s.withInterceptors(id));
     }
 
     /** Runs a call in the region that must take it; an unreachable region is a PrimaryRegionUnavailableException. */
@@ -204,12 +203,24 @@ final class RegionRouter {
         }
     }
 
+    /** A read, or a write made with {@link #once} (one request id on every attempt): retried also when its outcome is unknown. */
     <T> T inRegion(Region region, Function<SecretsServiceBlockingStub, T> call) {
-        return retries.withRetries(region, ch -> call.apply(SecretsServiceGrpc.newBlockingStub(ch)
+        return inRegion(region, true, call);
+    }
+
+    <T> T inRegion(Region region, boolean idempotent, Function<SecretsServiceBlockingStub, T> call) {
+        return retries.withRetries(region, idempotent, ch -> call.apply(SecretsServiceGrpc.newBlockingStub(ch)
                 .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)));
     }
 
-    <T> T withRetries(Region region, Function<ManagedChannel, T> call) {
-        return retries.withRetries(region, call);
+    <T> T withRetries(Region region, boolean idempotent, Function<ManagedChannel, T> call) {
+        return retries.withRetries(region, idempotent, call);
+    }
+
+    /** A fresh request id header, to send on every attempt of one logical call. */
+    static io.grpc.ClientInterceptor requestId() {
+        Metadata headers = new Metadata();
+        headers.put(REQUEST_ID, UUID.randomUUID().toString());
+        return MetadataUtils.newAttachHeadersInterceptor(headers);
     }
 }
