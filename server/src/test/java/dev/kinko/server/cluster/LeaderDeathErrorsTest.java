@@ -44,6 +44,14 @@ class LeaderDeathErrorsTest {
             "FORWARD_OUTCOME_UNKNOWN", "RAFT_TIMEOUT", "OVERLOADED");
     /** How long the callers go on after the kill (the errors cluster in the first second or two). */
     static final Duration AFTER_KILL = Duration.ofMillis(1500);
+    /** The deadline of the paused-leader write: a stalled forward would use it all. */
+    static final Duration CALLER_DEADLINE = Duration.ofSeconds(6);
+    /**
+     * A write forwarded to a paused leader completes within this of Ratis naming a new leader. The
+     * aim is 1 s; the margin is for a loaded CI machine. It is below the forwarder's attempt deadline
+     * (2 s), so the test fails when only that deadline (not the leader change) ends the attempt.
+     */
+    static final Duration RESUME_WITHIN = Duration.ofMillis(1_500);
     static final Metadata.Key<String> REQUEST_ID = Metadata.Key.of("kinko-request-id", Metadata.ASCII_STRING_MARSHALLER);
 
     @TempDir
@@ -57,7 +65,7 @@ class LeaderDeathErrorsTest {
     @Test
     void followerReadsAndForwardedWritesWhileTheLeaderDiesFailOnlyWithRetryableReasons() throws Exception {
         int writers = 4;
-        try (TestRegion region = TestRegion.start("tokyo", dir)) {
+        try (TestRegion region = TestRegion.builder("tokyo", dir).pausableClientPorts().start()) {
             region.withRetry(s -> s.createSecret(CreateSecretRequest.newBuilder().setName("app/db")
                     .setSecretString("v0").build()));
             for (int w = 0; w < writers; w++) {
@@ -150,7 +158,47 @@ class LeaderDeathErrorsTest {
                         .setSecretId(e.getKey()).setIncludeDeprecated(true).setPageSize(100).build())).getVersionsCount();
                 assertThat(versions).as("versions of %s", e.getKey()).isEqualTo(Math.min(100, 1 + e.getValue().get()));
             }
+
+            aPausedLeaderDoesNotStallAForwardedWriteOnceRatisNamesAnother(region);
         }
+    }
+
+    /**
+     * The second part, on the two nodes left: the new leader's API stops answering (its client port
+     * holds every byte, as a paused process does) while its Raft goes on; a write forwarded to it
+     * hangs there. When Ratis names another leader (a leadership transfer, as an election would),
+     * the follower drops the attempt and forwards to the new leader: the write completes well
+     * before the caller's deadline.
+     */
+    private static void aPausedLeaderDoesNotStallAForwardedWriteOnceRatisNamesAnother(TestRegion region) throws Exception {
+        int leader = region.awaitLeader();
+        int follower = -1;
+        for (int i = 0; i < region.size(); i++) {
+            if (i != leader && region.running(i)) {
+                follower = i;
+            }
+        }
+        int via = follower;
+        region.pauseClientPort(leader);
+        Metadata headers = new Metadata();
+        headers.put(REQUEST_ID, UUID.randomUUID().toString());
+        java.util.concurrent.CompletableFuture<Long> written = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            region.secrets(via).withDeadlineAfter(CALLER_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                    .putSecretValue(PutSecretValueRequest.newBuilder().setSecretId("app/db")
+                            .setClientRequestToken(UUID.randomUUID().toString()).setSecretString("after the pause").build());
+            return System.nanoTime();
+        });
+        // the forwarded write has reached the paused leader's port and hangs there
+        await().atMost(TestRegion.SETTLE).until(() -> region.heldBytes(leader) > 0);
+        assertThat(written).isNotDone();
+        region.node(leader).raft().transferLeadership(region.node(via).raft().nodeId());
+        long named = System.nanoTime();
+        long doneAt = written.get(CALLER_DEADLINE.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+        Duration after = Duration.ofNanos(doneAt - named);
+        System.out.printf("forwarded write completed %d ms after the new leader was named%n", after.toMillis());
+        assertThat(after).as("the write completes soon after the new leader is named").isLessThan(RESUME_WITHIN);
+        region.resumeClientPort(leader);
     }
 
     static void assertAllRetryable(Queue<StatusRuntimeException> errors) {
