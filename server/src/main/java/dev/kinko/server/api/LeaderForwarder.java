@@ -242,7 +242,9 @@ final class LeaderForwarder implements Closeable {
             Optional<RegionMember> leader = target();
             if (leader.isEmpty()) {
                 problem = "region " + raft.region() + " has no leader ready";
-                later(Math.min(LEADER_RECHECK.toMillis(), remaining));
+                // elected here and getting ready (no notification comes for that): look again soon
+                boolean electedHere = leaderId().filter(raft.nodeId()::equals).isPresent();
+                later(Math.min((electedHere ? RETRY_PAUSE : LEADER_RECHECK).toMillis(), remaining));
                 return;
             }
             anyLeader = true;
@@ -283,14 +285,15 @@ final class LeaderForwarder implements Closeable {
                     MetadataUtils.newAttachHeadersInterceptor(headers));
             AtomicBoolean leaderChanged = new AtomicBoolean();
             ClientCall<Q, R>[] call = newCallArray(1);
-            AutoCloseable subscription = !quick ? null : raft.onLeaderChange(() -> {
+            Runnable checkLeader = () -> {
                 if (!leaderId().filter(leader.nodeId()::equals).isPresent() && leaderChanged.compareAndSet(false, true)) {
                     ClientCall<Q, R> c = call[0];
                     if (c != null) {
                         c.cancel("Ratis names a new leader", null); // stop forwarding to a leader Ratis no longer names
                     }
                 }
-            });
+            };
+            AutoCloseable subscription = !quick ? null : raft.onLeaderChange(checkLeader);
             // started in the caller's context: its deadline bounds the attempt and its cancellation cancels it
             Context previous = context.attach();
             try {
@@ -320,6 +323,10 @@ final class LeaderForwarder implements Closeable {
                 });
             } finally {
                 context.detach(previous);
+            }
+            if (quick && leaderId().filter(leader.nodeId()::equals).isEmpty()) {
+                // the leader changed while this attempt was being started (its notification came too early to cut it)
+                checkLeader.run();
             }
         }
 

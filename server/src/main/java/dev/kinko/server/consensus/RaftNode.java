@@ -181,9 +181,14 @@ public final class RaftNode implements Closeable {
         }
     }
 
+    /** False also when the Raft server is not running (a request handler must not throw for it). */
     public boolean isLeaderReady() {
-        RaftServer.Division d = division();
-        return d.getInfo().isLeader() && d.getInfo().isLeaderReady();
+        try {
+            RaftServer.Division d = division();
+            return d.getInfo().isLeader() && d.getInfo().isLeaderReady();
+        } catch (RaftUnavailableException e) {
+            return false;
+        }
     }
 
     public Optional<RegionMember> leader() {
