@@ -106,6 +106,7 @@ class LeaderDeathErrorsTest {
             Queue<StatusRuntimeException> writeErrors = new ConcurrentLinkedQueue<>();
             Map<String, AtomicInteger> acknowledged = new ConcurrentHashMap<>();
             AtomicInteger acks = new AtomicInteger();
+            Queue<Long> ackTimes = new ConcurrentLinkedQueue<>();
             for (int w = 0; w < writers; w++) {
                 String name = "w" + w;
                 acknowledged.put(name, new AtomicInteger());
@@ -132,13 +133,17 @@ class LeaderDeathErrorsTest {
                         }
                         acknowledged.get(name).incrementAndGet();
                         acks.incrementAndGet();
+                        ackTimes.add(System.nanoTime());
                     }
                     return null;
                 }));
             }
             await().atMost(TestRegion.SETTLE).until(() -> reads.get() >= 10 && acks.get() >= 10);
+            long killed = System.nanoTime();
             region.stopNode(leader);
-            long until = System.nanoTime() + AFTER_KILL.toNanos();
+            region.awaitLeader();
+            long ready = System.nanoTime();
+            long until = Math.max(ready, killed + AFTER_KILL.toNanos());
             await().atMost(TestRegion.SETTLE).until(() -> System.nanoTime() >= until);
             int acksAfterKill = acks.get();
             await().atMost(TestRegion.SETTLE).until(() -> acks.get() > acksAfterKill + writers);
@@ -147,6 +152,9 @@ class LeaderDeathErrorsTest {
                 f.get(60, TimeUnit.SECONDS);
             }
             pool.shutdown();
+            long firstAck = ackTimes.stream().filter(t -> t > ready).min(Long::compare).orElseThrow();
+            System.out.printf("new leader ready %d ms after the kill; first forwarded write acknowledged %d ms after that%n",
+                    (ready - killed) / 1_000_000, (firstAck - ready) / 1_000_000);
             System.out.printf("follower reads: %d, errors: %d %s%n", reads.get(), readErrors.size(), summary(readErrors));
             System.out.printf("forwarded writes acknowledged: %d, errors: %d %s%n", acks.get(), writeErrors.size(),
                     summary(writeErrors));
