@@ -15,7 +15,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import dev.kinko.server.domain.Reason;
 import org.slf4j.LoggerFactory;
 import org.apache.ratis.client.RaftClient;
@@ -60,6 +62,12 @@ public final class RaftNode implements Closeable {
     private final Set<Runnable> leaderListeners = ConcurrentHashMap.newKeySet();
     /** Read barriers of a follower still waiting for the leader's read index. */
     private final Set<CompletableFuture<Void>> pendingReads = ConcurrentHashMap.newKeySet();
+    /** Runs leader-change listeners off Ratis's thread (not the common pool, which blocking tasks may hold up). */
+    private final ExecutorService leaderEvents = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "kinko-leader-events");
+        t.setDaemon(true);
+        return t;
+    });
 
     private RaftNode(String region, RaftGroupId groupId, RaftPeerId selfId, RaftServer server,
                      KinkoStateMachine stateMachine, RaftProperties properties, Parameters parameters) {
@@ -308,21 +316,27 @@ public final class RaftNode implements Closeable {
         if (leaderListeners.isEmpty() && pendingReads.isEmpty()) {
             return;
         }
-        ForkJoinPool.commonPool().execute(() -> {
-            for (CompletableFuture<Void> read : List.copyOf(pendingReads)) {
-                if (!newLeader.equals(nodeId())) {
-                    read.completeExceptionally(new RaftUnavailableException(Reason.LEADER_UNREACHABLE,
-                            "the leader changed to " + newLeader + " while this read waited for the read index"));
-                }
+        try {
+            leaderEvents.execute(() -> leaderChangedHere(newLeader));
+        } catch (RejectedExecutionException e) {
+            // closing: nothing waits any more
+        }
+    }
+
+    private void leaderChangedHere(String newLeader) {
+        for (CompletableFuture<Void> read : List.copyOf(pendingReads)) {
+            if (!newLeader.equals(nodeId())) {
+                read.completeExceptionally(new RaftUnavailableException(Reason.LEADER_UNREACHABLE,
+                        "the leader changed to " + newLeader + " while this read waited for the read index"));
             }
-            for (Runnable listener : List.copyOf(leaderListeners)) {
-                try {
-                    listener.run();
-                } catch (RuntimeException e) {
-                    LoggerFactory.getLogger(RaftNode.class).warn("a leader-change listener failed", e);
-                }
+        }
+        for (Runnable listener : List.copyOf(leaderListeners)) {
+            try {
+                listener.run();
+            } catch (RuntimeException e) {
+                LoggerFactory.getLogger(RaftNode.class).warn("a leader-change listener failed", e);
             }
-        });
+        }
     }
 
     /** This node's view of the group, for status calls. */
@@ -432,6 +446,7 @@ public final class RaftNode implements Closeable {
 
     @Override
     public void close() throws IOException {
+        leaderEvents.shutdownNow();
         resetAdminClient();
         server.close();
     }
