@@ -80,10 +80,17 @@ final class LeaderForwarder implements Closeable {
     /** ErrorInfo metadata on a refusal made before the call ran (so even a non-repeatable call may be re-sent). */
     static final String NOT_RUN = "not_run";
 
-    /** Writes a repeat of which is not harmless: nothing deduplicates them (a token is shown once). */
+    /**
+     * Writes a repeat of which is not harmless: nothing deduplicates them (a token is shown once, a
+     * second rotation makes a second key version, a second link deletion finds no link). Every other
+     * forwarded write is deduplicated by its request id (SecretsService, the other AccessService
+     * writes), or is idempotent by nature (a replication batch by its sequence, setting a link,
+     * re-wrapping data keys).
+     */
     private static final Set<String> NOT_REPEATABLE = Set.of(
             AccessServiceGrpc.getCreateTokenMethod().getFullMethodName(),
             AdminServiceGrpc.getRotateRegionKeyMethod().getFullMethodName(),
+            AdminServiceGrpc.getDeleteRegionLinkMethod().getFullMethodName(),
             AdminServiceGrpc.getPromoteRegionMethod().getFullMethodName(),
             AdminServiceGrpc.getReplicateRegionMethod().getFullMethodName());
     /** Services whose calls are short (one commit), so an attempt deadline and a cut on leader change suit them. */
