@@ -322,7 +322,8 @@ final class LeaderForwarder implements Closeable {
                     @Override
                     public void onCompleted() {
                         closeQuietly(subscription);
-                        if (finished.compareAndSet(false, true)) {
+                        boolean gone = response instanceof ServerCallStreamObserver<R> s && s.isCancelled();
+                        if (finished.compareAndSet(false, true) && !gone) {
                             response.onNext(value);
                             response.onCompleted();
                         }
@@ -382,7 +383,8 @@ final class LeaderForwarder implements Closeable {
         }
 
         private void finish(io.grpc.StatusRuntimeException error) {
-            if (finished.compareAndSet(false, true)) {
+            boolean gone = response instanceof ServerCallStreamObserver<R> s && s.isCancelled();
+            if (finished.compareAndSet(false, true) && !gone) {
                 response.onError(error);
             }
         }
