@@ -13,6 +13,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -60,8 +61,8 @@ public final class RaftNode implements Closeable {
     private volatile RaftClient adminClient;
     /** Run when Ratis names a new leader (see {@link #onLeaderChange}). */
     private final Set<Runnable> leaderListeners = ConcurrentHashMap.newKeySet();
-    /** Read barriers of a follower still waiting for the leader's read index. */
-    private final Set<CompletableFuture<Void>> pendingReads = ConcurrentHashMap.newKeySet();
+    /** Read barriers of a follower still waiting for the read index, each with the leader it asked ("" none). */
+    private final Map<CompletableFuture<Void>, String> pendingReads = new ConcurrentHashMap<>();
     /** Runs leader-change listeners off Ratis's thread (not the common pool, which blocking tasks may hold up). */
     private final ExecutorService leaderEvents = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "kinko-leader-events");
@@ -250,7 +251,13 @@ public final class RaftNode implements Closeable {
             return barrier;
         }
         CompletableFuture<Void> out = new CompletableFuture<>();
-        pendingReads.add(out);
+        String asked;
+        try {
+            asked = leaderId().orElse("");
+        } catch (RaftUnavailableException e) {
+            asked = "";
+        }
+        pendingReads.put(out, asked);
         barrier.whenComplete((v, error) -> {
             pendingReads.remove(out);
             if (error != null) {
@@ -324,9 +331,9 @@ public final class RaftNode implements Closeable {
     }
 
     private void leaderChangedHere(String newLeader) {
-        for (CompletableFuture<Void> read : List.copyOf(pendingReads)) {
-            if (!newLeader.equals(nodeId())) {
-                read.completeExceptionally(new RaftUnavailableException(Reason.LEADER_UNREACHABLE,
+        for (Map.Entry<CompletableFuture<Void>, String> read : List.copyOf(pendingReads.entrySet())) {
+            if (!newLeader.equals(nodeId()) && !newLeader.equals(read.getValue())) {
+                read.getKey().completeExceptionally(new RaftUnavailableException(Reason.LEADER_UNREACHABLE,
                         "the leader changed to " + newLeader + " while this read waited for the read index"));
             }
         }
