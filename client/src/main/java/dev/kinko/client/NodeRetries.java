@@ -67,9 +67,18 @@ final class NodeRetries {
      * id the region deduplicates), so it is retried also when its outcome is unknown.
      */
     <T> T withRetries(Region region, boolean idempotent, Function<ManagedChannel, T> call) {
+        return withRetries(region, idempotent, idempotent, call);
+    }
+
+    /**
+     * As above; {@code deadlineOnNextNode}: a call whose deadline ran out is tried on the region's
+     * next node (each node once). A read that another region can answer says false: it fails over
+     * to that region after one deadline, not one per node.
+     */
+    <T> T withRetries(Region region, boolean idempotent, boolean deadlineOnNextNode, Function<ManagedChannel, T> call) {
         T result;
         try {
-            result = acrossNodes(region, idempotent, call);
+            result = acrossNodes(region, idempotent, idempotent && deadlineOnNextNode, call);
         } catch (StatusRuntimeException e) {
             if (UNREACHABLE.contains(e.getStatus().getCode())) {
                 health.markDown(region.label());
@@ -83,7 +92,8 @@ final class NodeRetries {
     }
 
     /** Tries the region's nodes in turn; throws the last status when out of attempts or not retryable. */
-    private <T> T acrossNodes(Region region, boolean idempotent, Function<ManagedChannel, T> call) {
+    private <T> T acrossNodes(Region region, boolean idempotent, boolean deadlineOnNextNode,
+                              Function<ManagedChannel, T> call) {
         long backoff = initialBackoff.toMillis();
         // a call that ran out of time on one node may do so on each: try every node once, not maxAttempts times
         int deadlinesLeft = region.channels.size() - 1;
@@ -95,7 +105,7 @@ final class NodeRetries {
                 Status.Code code = e.getStatus().getCode();
                 boolean overloaded = overloaded(e);
                 boolean deadline = code == Status.Code.DEADLINE_EXCEEDED;
-                boolean retryable = retryable(e, idempotent) && (!deadline || deadlinesLeft-- > 0);
+                boolean retryable = retryable(e, idempotent) && (!deadline || deadlineOnNextNode && deadlinesLeft-- > 0);
                 if (UNREACHABLE.contains(code) || overloaded || code == Status.Code.UNKNOWN) {
                     region.moveOn(node); // an overloaded node's neighbours may have room
                 }

@@ -71,7 +71,7 @@ final class RegionRouter {
         StatusRuntimeException unreachable = null;
         for (Region r : readOrder()) {
             try {
-                return inRegion(r, call);
+                return readIn(r, call);
             } catch (StatusRuntimeException e) {
                 if (!NodeRetries.UNREACHABLE.contains(e.getStatus().getCode())) {
                     throw ErrorTranslation.translate(e);
@@ -141,7 +141,7 @@ final class RegionRouter {
             DescribeSecretRequest describe = DescribeSecretRequest.newBuilder().setSecretId(secretId).build();
             for (Region r : readOrder()) {
                 try {
-                    name = inRegion(r, s -> s.describeSecret(describe)).getSecret().getPrimaryRegion();
+                    name = readIn(r, s -> s.describeSecret(describe)).getSecret().getPrimaryRegion();
                     break;
                 } catch (StatusRuntimeException e) {
                     Status.Code code = e.getStatus().getCode();
@@ -210,6 +210,12 @@ final class RegionRouter {
 
     <T> T inRegion(Region region, boolean idempotent, Function<SecretsServiceBlockingStub, T> call) {
         return retries.withRetries(region, idempotent, ch -> call.apply(SecretsServiceGrpc.newBlockingStub(ch)
+                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)));
+    }
+
+    /** A read in one region: with other regions to fail over to, one deadline moves it on to the next region. */
+    private <T> T readIn(Region region, Function<SecretsServiceBlockingStub, T> call) {
+        return retries.withRetries(region, true, !multiRegion(), ch -> call.apply(SecretsServiceGrpc.newBlockingStub(ch)
                 .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)));
     }
 

@@ -119,5 +119,8 @@ class NodeRetriesTest {
         nodesTried.clear();
         assertThatThrownBy(() -> retries.withRetries(region, false, ch -> call(ch, 1, deadline))).isSameAs(deadline);
         assertThat(nodesTried).as("not idempotent: not retried").hasSize(1);
+        nodesTried.clear();
+        assertThatThrownBy(() -> retries.withRetries(region, true, false, ch -> call(ch, 1, deadline))).isSameAs(deadline);
+        assertThat(nodesTried).as("a read another region can answer: on to that region").hasSize(1);
     }
 }
