@@ -135,33 +135,50 @@ public final class KinkoClient implements AutoCloseable {
 
     // ---- raw calls -------------------------------------------------------------------------
 
-    /** Runs a SecretsService call with failover across the (first) region's nodes and retries. */
+    /**
+     * Runs a SecretsService call with failover across the (first) region's nodes and retries. The
+     * call is not known to be idempotent, so a write whose outcome is unknown is not retried here
+     * (use the typed methods, which send one request id on every attempt).
+     */
     public <T> T secrets(Function<SecretsServiceBlockingStub, T> call) {
-        return router.translated(() -> router.inRegion(router.regions.get(0), call));
+        return router.translated(() -> router.inRegion(router.regions.get(0), false, call));
     }
 
     /** Runs a SecretsService call in the named region, with failover across its nodes and retries. */
     public <T> T secrets(String region, Function<SecretsServiceBlockingStub, T> call) {
-        return router.translated(() -> router.inRegion(router.region(region), call));
+        return router.translated(() -> router.inRegion(router.region(region), false, call));
     }
 
-    /** Runs an AdminService call with failover across the (first) region's nodes and retries. */
+    /**
+     * Runs an AdminService call with failover across the (first) region's nodes and retries. The
+     * attempts carry one request id; a call whose outcome is unknown is not retried (some admin
+     * writes, a key rotation or a promotion, are not deduplicated).
+     */
     public <T> T admin(Function<AdminServiceBlockingStub, T> call) {
-        return router.translated(() -> router.withRetries(router.regions.get(0), ch -> call.apply(AdminServiceGrpc.newBlockingStub(ch)
-                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS))));
+        return admin(router.regions.get(0), call);
     }
 
     /** Runs an AdminService call in the named region. */
     public <T> T admin(String region, Function<AdminServiceBlockingStub, T> call) {
-        Region r = router.region(region);
-        return router.translated(() -> router.withRetries(r, ch -> call.apply(AdminServiceGrpc.newBlockingStub(ch)
-                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS))));
+        return admin(router.region(region), call);
     }
 
-    /** Runs an AccessService call (policies, tokens, whoami) with failover across the (first) region's nodes. */
+    private <T> T admin(Region r, Function<AdminServiceBlockingStub, T> call) {
+        io.grpc.ClientInterceptor id = RegionRouter.requestId();
+        return router.translated(() -> router.withRetries(r, false, ch -> call.apply(AdminServiceGrpc.newBlockingStub(ch)
+                .withInterceptors(id).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS))));
+    }
+
+    /**
+     * Runs an AccessService call (policies, tokens, whoami) with failover across the (first) region's
+     * nodes. The attempts carry one request id; a call whose outcome is unknown is not retried (a
+     * token is created anew by each CreateToken).
+     */
     public <T> T access(Function<dev.kinko.proto.v1.AccessServiceGrpc.AccessServiceBlockingStub, T> call) {
-        return router.translated(() -> router.withRetries(router.regions.get(0), ch -> call.apply(dev.kinko.proto.v1.AccessServiceGrpc
-                .newBlockingStub(ch).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS))));
+        io.grpc.ClientInterceptor id = RegionRouter.requestId();
+        return router.translated(() -> router.withRetries(router.regions.get(0), false, ch -> call.apply(
+                dev.kinko.proto.v1.AccessServiceGrpc.newBlockingStub(ch).withInterceptors(id)
+                        .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS))));
     }
 
     // ---- SecretsService, sync --------------------------------------------------------------
@@ -173,7 +190,7 @@ public final class KinkoClient implements AutoCloseable {
         Region first = router.regions.get(0);
         Function<SecretsServiceBlockingStub, CreateSecretResponse> create = RegionRouter.once(s -> s.createSecret(withToken));
         if (!router.multiRegion()) {
-            return secrets(create);
+            return router.translated(() -> router.inRegion(first, create));
         }
         CreateSecretResponse created = router.inPrimary(first, withToken.getName(), create);
         router.remember(withToken.getName(), first.name);
@@ -255,7 +272,8 @@ public final class KinkoClient implements AutoCloseable {
      * standalone secret there. Use {@link #secrets(String, Function)} to pick another region.
      */
     public StopReplicationToReplicaResponse stopReplicationToReplica(StopReplicationToReplicaRequest request) {
-        StopReplicationToReplicaResponse response = secrets(RegionRouter.once(s -> s.stopReplicationToReplica(request)));
+        StopReplicationToReplicaResponse response = router.translated(() -> router.inRegion(router.regions.get(0),
+                RegionRouter.once(s -> s.stopReplicationToReplica(request))));
         router.forget(request.getSecretId());
         return response;
     }

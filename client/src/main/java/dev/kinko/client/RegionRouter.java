@@ -71,7 +71,7 @@ final class RegionRouter {
         StatusRuntimeException unreachable = null;
         for (Region r : readOrder()) {
             try {
-                return inRegion(r, call);
+                return readIn(r, call);
             } catch (StatusRuntimeException e) {
                 if (!NodeRetries.UNREACHABLE.contains(e.getStatus().getCode())) {
                     throw ErrorTranslation.translate(e);
@@ -114,9 +114,8 @@ final class RegionRouter {
      * move does not fail because its first attempt had already done it.
      */
     static <T> Function<SecretsServiceBlockingStub, T> once(Function<SecretsServiceBlockingStub, T> write) {
-        Metadata headers = new Metadata();
-        headers.put(REQUEST_ID, UUID.randomUUID().toString());
-        return s -> write.apply(s.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers)));
+        io.grpc.ClientInterceptor id = requestId();
+        return s -> write.apply(s.withInterceptors(id));
     }
 
     /** Runs a call in the region that must take it; an unreachable region is a PrimaryRegionUnavailableException. */
@@ -142,7 +141,7 @@ final class RegionRouter {
             DescribeSecretRequest describe = DescribeSecretRequest.newBuilder().setSecretId(secretId).build();
             for (Region r : readOrder()) {
                 try {
-                    name = inRegion(r, s -> s.describeSecret(describe)).getSecret().getPrimaryRegion();
+                    name = readIn(r, s -> s.describeSecret(describe)).getSecret().getPrimaryRegion();
                     break;
                 } catch (StatusRuntimeException e) {
                     Status.Code code = e.getStatus().getCode();
@@ -204,12 +203,30 @@ final class RegionRouter {
         }
     }
 
+    /** A read, or a write made with {@link #once} (one request id on every attempt): retried also when its outcome is unknown. */
     <T> T inRegion(Region region, Function<SecretsServiceBlockingStub, T> call) {
-        return retries.withRetries(region, ch -> call.apply(SecretsServiceGrpc.newBlockingStub(ch)
+        return inRegion(region, true, call);
+    }
+
+    <T> T inRegion(Region region, boolean idempotent, Function<SecretsServiceBlockingStub, T> call) {
+        return retries.withRetries(region, idempotent, ch -> call.apply(SecretsServiceGrpc.newBlockingStub(ch)
                 .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)));
     }
 
-    <T> T withRetries(Region region, Function<ManagedChannel, T> call) {
-        return retries.withRetries(region, call);
+    /** A read in one region: with other regions to fail over to, one deadline moves it on to the next region. */
+    private <T> T readIn(Region region, Function<SecretsServiceBlockingStub, T> call) {
+        return retries.withRetries(region, true, !multiRegion(), ch -> call.apply(SecretsServiceGrpc.newBlockingStub(ch)
+                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)));
+    }
+
+    <T> T withRetries(Region region, boolean idempotent, Function<ManagedChannel, T> call) {
+        return retries.withRetries(region, idempotent, call);
+    }
+
+    /** A fresh request id header, to send on every attempt of one logical call. */
+    static io.grpc.ClientInterceptor requestId() {
+        Metadata headers = new Metadata();
+        headers.put(REQUEST_ID, UUID.randomUUID().toString());
+        return MetadataUtils.newAttachHeadersInterceptor(headers);
     }
 }

@@ -81,4 +81,46 @@ class NodeRetriesTest {
         assertThat(ErrorTranslation.reason(Status.UNAVAILABLE.asRuntimeException())).isEmpty();
         assertThat(ErrorTranslation.translate(Status.UNAVAILABLE.asRuntimeException()).reason()).isEqualTo("UNAVAILABLE");
     }
+
+    @Test
+    void theRetryTableByReason() {
+        for (String reason : List.of("NO_LEADER", "NOT_LEADER", "NOT_READY", "LEADER_UNREACHABLE", "RAFT_TIMEOUT",
+                "AUDIT_UNAVAILABLE", "DISK_FULL")) {
+            assertThat(NodeRetries.retryable(refusal(Status.Code.UNAVAILABLE, reason), false)).as(reason).isTrue();
+        }
+        assertThat(NodeRetries.retryable(refusal(Status.Code.RESOURCE_EXHAUSTED, "OVERLOADED"), false)).isTrue();
+        assertThat(NodeRetries.retryable(refusal(Status.Code.ABORTED, "SECRET_CHANGED"), false)).isTrue();
+        // the write may have been committed: retried only where a repeat is deduplicated
+        StatusRuntimeException unknown = refusal(Status.Code.UNAVAILABLE, "FORWARD_OUTCOME_UNKNOWN");
+        assertThat(NodeRetries.retryable(unknown, true)).isTrue();
+        assertThat(NodeRetries.retryable(unknown, false)).isFalse();
+        // the client's own transport: node down is retried; deadline and a broken call only when idempotent
+        assertThat(NodeRetries.retryable(Status.UNAVAILABLE.withDescription("io exception").asRuntimeException(), false)).isTrue();
+        for (Status.Code code : List.of(Status.Code.DEADLINE_EXCEEDED, Status.Code.UNKNOWN)) {
+            assertThat(NodeRetries.retryable(Status.fromCode(code).asRuntimeException(), true)).as("%s", code).isTrue();
+            assertThat(NodeRetries.retryable(Status.fromCode(code).asRuntimeException(), false)).as("%s", code).isFalse();
+        }
+        // refusals that are the answer
+        for (String reason : List.of("RATE_LIMITED", "SECRET_NOT_FOUND", "INTERNAL", "ACCESS_DENIED")) {
+            assertThat(NodeRetries.retryable(refusal(Status.Code.FAILED_PRECONDITION, reason), true)).as(reason).isFalse();
+        }
+        assertThat(NodeRetries.retryable(Status.INTERNAL.asRuntimeException(), true)).isFalse();
+        assertThat(NodeRetries.retryable(Status.CANCELLED.asRuntimeException(), true)).isFalse();
+    }
+
+    @Test
+    void aDeadlineMovesOnAtOnceAndTriesEachNodeOnce() {
+        StatusRuntimeException deadline = Status.DEADLINE_EXCEEDED.asRuntimeException();
+        assertThat(retries.<String>withRetries(region, ch -> call(ch, 1, deadline))).isEqualTo("answered");
+        assertThat(nodesTried).containsExactly(0, 1);
+        nodesTried.clear();
+        assertThatThrownBy(() -> retries.withRetries(region, ch -> call(ch, 3, deadline))).isSameAs(deadline);
+        assertThat(nodesTried).as("two nodes, each tried once").hasSize(2);
+        nodesTried.clear();
+        assertThatThrownBy(() -> retries.withRetries(region, false, ch -> call(ch, 1, deadline))).isSameAs(deadline);
+        assertThat(nodesTried).as("not idempotent: not retried").hasSize(1);
+        nodesTried.clear();
+        assertThatThrownBy(() -> retries.withRetries(region, true, false, ch -> call(ch, 1, deadline))).isSameAs(deadline);
+        assertThat(nodesTried).as("a read another region can answer: on to that region").hasSize(1);
+    }
 }

@@ -1,5 +1,6 @@
 package dev.kinko.server.api;
 
+import dev.kinko.server.consensus.RaftErrors;
 import dev.kinko.server.consensus.RaftUnavailableException;
 import dev.kinko.server.crypto.CryptoException;
 import dev.kinko.server.domain.KinkoException;
@@ -23,14 +24,17 @@ public final class ErrorMapper {
 
     public static StatusRuntimeException toStatus(Throwable error) {
         Throwable t = unwrap(error);
+        if (RaftErrors.fromRatis(t)) {
+            t = RaftErrors.map(t); // a Ratis failure that reached here by another path than RaftNode's
+        }
         if (t instanceof StatusRuntimeException s) {
             return s;
         }
         if (t instanceof KinkoException k) {
             return Statuses.of(k.reason(), k.getMessage(), k.details());
         }
-        if (t instanceof RaftUnavailableException) {
-            return Statuses.of(Reason.NO_LEADER, "the region cannot take the request now (" + t.getMessage() + "); retry");
+        if (t instanceof RaftUnavailableException u) {
+            return Statuses.of(u.reason(), "the region cannot take the request now (" + u.getMessage() + "); retry");
         }
         if (t instanceof CryptoException) {
             LOG.error("sealing or unsealing failed: {}", t.getMessage());

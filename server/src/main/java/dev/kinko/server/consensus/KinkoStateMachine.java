@@ -49,6 +49,7 @@ public final class KinkoStateMachine extends BaseStateMachine {
     private final java.util.concurrent.atomic.AtomicBoolean storageFailed = new java.util.concurrent.atomic.AtomicBoolean();
     /** Set when the node closes: failures of a log being shut down are not storage failures. */
     private volatile boolean closing;
+    private volatile java.util.function.Consumer<String> onLeaderChanged = id -> { };
 
     /** Creates the state machine once the node knows its directories. */
     public interface Factory {
@@ -124,6 +125,19 @@ public final class KinkoStateMachine extends BaseStateMachine {
     @Override
     public void notifyLogFailed(Throwable cause, LogEntryProto failedEntry) {
         storageFailure("writing the Raft log" + (failedEntry == null ? "" : " at index " + failedEntry.getIndex()), cause);
+    }
+
+    /** Called on a Ratis thread with the id of each new leader Ratis names (keep it cheap). */
+    public void onLeaderChanged(java.util.function.Consumer<String> listener) {
+        this.onLeaderChanged = listener;
+    }
+
+    @Override
+    public void notifyLeaderChanged(org.apache.ratis.protocol.RaftGroupMemberId member,
+                                    org.apache.ratis.protocol.RaftPeerId newLeader) {
+        if (newLeader != null) {
+            onLeaderChanged.accept(newLeader.toString());
+        }
     }
 
     /** Entries applied to RocksDB by this process (replays skipped are not counted). */

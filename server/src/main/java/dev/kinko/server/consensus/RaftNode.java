@@ -11,9 +11,16 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import dev.kinko.server.domain.Reason;
+import org.slf4j.LoggerFactory;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
@@ -52,6 +59,16 @@ public final class RaftNode implements Closeable {
     private final RaftProperties properties;
     private final Parameters parameters;
     private volatile RaftClient adminClient;
+    /** Run when Ratis names a new leader (see {@link #onLeaderChange}). */
+    private final Set<Runnable> leaderListeners = ConcurrentHashMap.newKeySet();
+    /** Read barriers of a follower still waiting for the read index, each with the leader it asked ("" none). */
+    private final Map<CompletableFuture<Void>, String> pendingReads = new ConcurrentHashMap<>();
+    /** Runs leader-change listeners off Ratis's thread (not the common pool, which blocking tasks may hold up). */
+    private final ExecutorService leaderEvents = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "kinko-leader-events");
+        t.setDaemon(true);
+        return t;
+    });
 
     private RaftNode(String region, RaftGroupId groupId, RaftPeerId selfId, RaftServer server,
                      KinkoStateMachine stateMachine, RaftProperties properties, Parameters parameters) {
@@ -62,6 +79,7 @@ public final class RaftNode implements Closeable {
         this.server = server;
         this.stateMachine = stateMachine;
         this.properties = properties;
+        stateMachine.onLeaderChanged(this::leaderChanged);
     }
 
     /** The Raft group id of a region: the same on every node, derived from the region name. */
@@ -175,13 +193,18 @@ public final class RaftNode implements Closeable {
         try {
             return server.getDivision(groupId);
         } catch (IOException e) {
-            throw new RaftUnavailableException("the Raft server is not running: " + e.getMessage());
+            throw new RaftUnavailableException(Reason.NOT_READY, "the Raft server is not running: " + e.getMessage());
         }
     }
 
+    /** False also when the Raft server is not running (a request handler must not throw for it). */
     public boolean isLeaderReady() {
-        RaftServer.Division d = division();
-        return d.getInfo().isLeader() && d.getInfo().isLeaderReady();
+        try {
+            RaftServer.Division d = division();
+            return d.getInfo().isLeader() && d.getInfo().isLeaderReady();
+        } catch (RaftUnavailableException e) {
+            return false;
+        }
     }
 
     public Optional<RegionMember> leader() {
@@ -212,17 +235,45 @@ public final class RaftNode implements Closeable {
      * few writes a follower makes on its own behalf (its audit chain head).
      */
     public CompletableFuture<Void> submitFromAnyMember(byte[] entry) {
-        return admin().async().send(Message.valueOf(ByteString.copyFrom(entry))).thenApply(reply -> {
-            if (!reply.isSuccess()) {
-                throw new CompletionException(new RaftUnavailableException(String.valueOf(reply.getException())));
-            }
+        CompletableFuture<RaftClientReply> sent;
+        try {
+            sent = admin().async().send(Message.valueOf(ByteString.copyFrom(entry)));
+        } catch (RuntimeException e) {
+            sent = CompletableFuture.failedFuture(e);
+        }
+        return sent.handle((reply, error) -> {
+            check(reply, error);
             return null;
         });
     }
 
-    /** Completes once this node has applied every entry committed before the call (Raft read index). */
+    /**
+     * Completes once this node has applied every entry committed before the call (Raft read index).
+     * On a follower it fails as soon as Ratis names a new leader while it waits: the leader it asked
+     * may be paused or gone, and a retry asks the new one.
+     */
     public CompletableFuture<Void> readBarrier() {
-        return send(RaftClientRequest.readRequestType(), new byte[0]).thenApply(reply -> null);
+        CompletableFuture<Void> barrier = send(RaftClientRequest.readRequestType(), new byte[0]).thenApply(reply -> null);
+        if (barrier.isDone() || isLeaderReady()) {
+            return barrier;
+        }
+        CompletableFuture<Void> out = new CompletableFuture<>();
+        String asked;
+        try {
+            asked = leaderId().orElse("");
+        } catch (RaftUnavailableException e) {
+            asked = "";
+        }
+        pendingReads.put(out, asked);
+        barrier.whenComplete((v, error) -> {
+            pendingReads.remove(out);
+            if (error != null) {
+                out.completeExceptionally(error);
+            } else {
+                out.complete(null);
+            }
+        });
+        return out;
     }
 
     private CompletableFuture<RaftClientReply> send(RaftClientRequest.Type type, byte[] payload) {
@@ -234,17 +285,71 @@ public final class RaftNode implements Closeable {
                 .setMessage(Message.valueOf(ByteString.copyFrom(payload)))
                 .setType(type)
                 .build();
+        CompletableFuture<RaftClientReply> sent;
         try {
-            return server.submitClientRequestAsync(request).thenApply(reply -> {
-                if (!reply.isSuccess()) {
-                    RaftException e = reply.getException();
-                    throw new CompletionException(new RaftUnavailableException(
-                            e == null ? "request failed" : e.getClass().getSimpleName() + ": " + e.getMessage()));
-                }
-                return reply;
-            });
-        } catch (IOException e) {
-            return CompletableFuture.failedFuture(new RaftUnavailableException("the Raft server is not running: " + e.getMessage()));
+            sent = server.submitClientRequestAsync(request);
+        } catch (IOException | RuntimeException e) {
+            sent = CompletableFuture.failedFuture(e);
+        }
+        // a failed reply, a future that fails, and a synchronous failure all end up the same way
+        return sent.handle(RaftNode::check);
+    }
+
+    /** The reply when it succeeded; otherwise its failure through {@link RaftErrors}. */
+    private static RaftClientReply check(RaftClientReply reply, Throwable error) {
+        if (error != null) {
+            throw RaftErrors.asRuntime(error);
+        }
+        if (!reply.isSuccess()) {
+            RaftException e = reply.getException();
+            throw RaftErrors.asRuntime(e != null ? e
+                    : new RaftUnavailableException(Reason.NOT_READY, "the Raft request failed without a reason"));
+        }
+        return reply;
+    }
+
+    // --- leader changes ----------------------------------------------------------------------
+
+    /** The id of the leader Ratis names on this node, or empty during an election. */
+    public Optional<String> leaderId() {
+        RaftPeerId id = division().getInfo().getLeaderId();
+        return id == null ? Optional.empty() : Optional.of(id.toString());
+    }
+
+    /**
+     * Runs {@code listener} (on a pool thread) each time Ratis names a new leader, until the returned
+     * handle is closed. Ratis reports only a new leader, not the moment the old one is dropped.
+     */
+    public AutoCloseable onLeaderChange(Runnable listener) {
+        leaderListeners.add(listener);
+        return () -> leaderListeners.remove(listener);
+    }
+
+    /** From the state machine's notifyLeaderChanged, on a Ratis thread: hand off, never block it. */
+    private void leaderChanged(String newLeader) {
+        if (leaderListeners.isEmpty() && pendingReads.isEmpty()) {
+            return;
+        }
+        try {
+            leaderEvents.execute(() -> leaderChangedHere(newLeader));
+        } catch (RejectedExecutionException e) {
+            // closing: nothing waits any more
+        }
+    }
+
+    private void leaderChangedHere(String newLeader) {
+        for (Map.Entry<CompletableFuture<Void>, String> read : List.copyOf(pendingReads.entrySet())) {
+            if (!newLeader.equals(nodeId()) && !newLeader.equals(read.getValue())) {
+                read.getKey().completeExceptionally(new RaftUnavailableException(Reason.LEADER_UNREACHABLE,
+                        "the leader changed to " + newLeader + " while this read waited for the read index"));
+            }
+        }
+        for (Runnable listener : List.copyOf(leaderListeners)) {
+            try {
+                listener.run();
+            } catch (RuntimeException e) {
+                LoggerFactory.getLogger(RaftNode.class).warn("a leader-change listener failed", e);
+            }
         }
     }
 
@@ -356,6 +461,7 @@ public final class RaftNode implements Closeable {
     @Override
     public void close() throws IOException {
         stateMachine.closing();
+        leaderEvents.shutdownNow();
         resetAdminClient();
         server.close();
     }

@@ -35,9 +35,27 @@ public enum Reason {
     LABEL_CONFLICT(Kind.FAILED_PRECONDITION),
     /** The secret was deleted or re-created between the leader's check and the commit; retry. */
     SECRET_CHANGED(Kind.ABORTED),
+    /** The region has no leader this node knows of (an election is under way); retry. */
     NO_LEADER(Kind.UNAVAILABLE),
+    /** This node (or the leader) cannot serve yet: starting, shutting down, or a new leader not yet ready; retry. */
     NOT_READY(Kind.UNAVAILABLE),
+    /** The node that took the request is no longer the leader; retry (through any node). */
     NOT_LEADER(Kind.UNAVAILABLE),
+    /**
+     * The leader Ratis names could not be reached from this node (connection refused, reset, or no
+     * answer in time), before the request could take effect there; retry.
+     */
+    LEADER_UNREACHABLE(Kind.UNAVAILABLE),
+    /**
+     * A write forwarded to the leader whose outcome is unknown: the connection broke or the attempt's
+     * deadline ran out after it was sent, so the leader may have committed it. Retry with the same
+     * request id or client request token: the leader answers a repeat with the first result.
+     */
+    FORWARD_OUTCOME_UNKNOWN(Kind.UNAVAILABLE),
+    /** Raft did not complete the request in time (no quorum answered); an appended write may still commit; retry. */
+    RAFT_TIMEOUT(Kind.UNAVAILABLE),
+    /** The call's deadline ran out on the node (e.g. while it waited for a new leader to be elected). */
+    DEADLINE_EXCEEDED(Kind.DEADLINE_EXCEEDED),
     OVERLOADED(Kind.RESOURCE_EXHAUSTED),
     NOTHING_TO_UPDATE(Kind.INVALID_ARGUMENT),
     REGION_KEY_UNAVAILABLE(Kind.FAILED_PRECONDITION),
@@ -79,7 +97,7 @@ public enum Reason {
     /** Transport-neutral error class; the API layer maps it to a gRPC status code. */
     public enum Kind {
         NOT_FOUND, ALREADY_EXISTS, INVALID_ARGUMENT, FAILED_PRECONDITION, ABORTED, UNAVAILABLE, RESOURCE_EXHAUSTED,
-        UNAUTHENTICATED, PERMISSION_DENIED, INTERNAL
+        UNAUTHENTICATED, PERMISSION_DENIED, DEADLINE_EXCEEDED, INTERNAL
     }
 
     private final Kind kind;

@@ -69,6 +69,7 @@ public final class Statuses {
             case RESOURCE_EXHAUSTED -> Code.RESOURCE_EXHAUSTED;
             case UNAUTHENTICATED -> Code.UNAUTHENTICATED;
             case PERMISSION_DENIED -> Code.PERMISSION_DENIED;
+            case DEADLINE_EXCEEDED -> Code.DEADLINE_EXCEEDED;
             case INTERNAL -> Code.INTERNAL;
         };
     }

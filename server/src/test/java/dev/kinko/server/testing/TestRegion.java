@@ -46,10 +46,13 @@ public final class TestRegion implements AutoCloseable {
     private final ManagedChannel[] channels;
     private final ManagedChannel[] bareChannels;
     private volatile String rootToken;
+    /** With {@link Builder#pausableClientPorts}: the relay in front of each node's client port, else null. */
+    private final PausableProxy[] proxies;
 
     private TestRegion(String region, Path root, int size, NodeConfig.Raft raft, int purgeSeconds, Clock clock,
                        List<NodeConfig.Link> links, Long maxJournalLag, Long auditFileBytes,
-                       NodeConfig.RateLimit rateLimit, String clientAuth, List<NodeConfig.Peer> fixedPeers) {
+                       NodeConfig.RateLimit rateLimit, String clientAuth, List<NodeConfig.Peer> fixedPeers,
+                       boolean pausable) {
         this.region = region;
         this.root = root;
         this.clock = clock;
@@ -64,9 +67,18 @@ public final class TestRegion implements AutoCloseable {
                 peers.add(new NodeConfig.Peer(region + "-" + (i + 1), "127.0.0.1:" + Ports.free(), "127.0.0.1:" + Ports.free()));
             }
         }
+        this.proxies = new PausableProxy[size];
         for (int i = 0; i < size; i++) {
+            int clientPort = 0; // the port of its peer entry
+            if (pausable) {
+                // the region (and the tests) reach the node through a relay on its advertised port
+                String advertised = peers.get(i).clientAddress();
+                clientPort = Ports.free();
+                proxies[i] = new PausableProxy(Integer.parseInt(advertised.substring(advertised.lastIndexOf(':') + 1)),
+                        clientPort);
+            }
             configs.add(new NodeConfig(peers.get(i).id(), region, root.resolve(peers.get(i).id()),
-                    root.resolve(region + ".key"), "127.0.0.1", 0, peers, raft, purgeSeconds, links, maxJournalLag,
+                    root.resolve(region + ".key"), "127.0.0.1", clientPort, peers, raft, purgeSeconds, links, maxJournalLag,
                     Ports.free(), TestPki.nodeTls(region, peers.get(i).id(), clientAuth),
                     root.resolve("root-token"), new NodeConfig.Audit(null, auditFileBytes), rateLimit));
         }
@@ -97,6 +109,7 @@ public final class TestRegion implements AutoCloseable {
         private Path keyFrom;
         private Path rootTokenFrom;
         private List<NodeConfig.Peer> peers;
+        private boolean pausable;
 
         Builder(String region, Path root) {
             this.region = region;
@@ -148,6 +161,15 @@ public final class TestRegion implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Each node's client port behind a {@link PausableProxy} on the address the region advertises,
+         * so a test can make a node's API stop answering ({@link #pauseClientPort}) as a paused process would.
+         */
+        public Builder pausableClientPorts() {
+            this.pausable = true;
+            return this;
+        }
+
         /** The region's first leader makes its own root token (the test's regions do not share one). */
         public Builder ownRootToken() {
             this.ownRootToken = true;
@@ -191,7 +213,7 @@ public final class TestRegion implements AutoCloseable {
 
         public TestRegion start() {
             TestRegion r = new TestRegion(region, root.resolve(region), size, raft, purgeSeconds, clock, links,
-                    maxJournalLag, auditFileBytes, rateLimit, clientAuth, peers);
+                    maxJournalLag, auditFileBytes, rateLimit, clientAuth, peers, pausable);
             if (restoreFrom != null) {
                 r.restore(restoreFrom, keyFrom, rootTokenFrom);
             } else {
@@ -395,6 +417,20 @@ public final class TestRegion implements AutoCloseable {
         }
     }
 
+    /** Node {@code i}'s API stops answering (bytes held, connections open); needs {@link Builder#pausableClientPorts}. */
+    public void pauseClientPort(int i) {
+        proxies[i].pause();
+    }
+
+    /** Bytes sent to node {@code i}'s paused client port and held since it was paused. */
+    public long heldBytes(int i) {
+        return proxies[i].heldBytes();
+    }
+
+    public void resumeClientPort(int i) {
+        proxies[i].resume();
+    }
+
     /** Deletes everything the stopped node {@code i} stored. */
     public void wipeNode(int i) throws IOException {
         FileTrees.delete(dataDir(i));
@@ -512,8 +548,18 @@ public final class TestRegion implements AutoCloseable {
 
     @Override
     public void close() {
+        for (PausableProxy p : proxies) {
+            if (p != null) {
+                p.resume();
+            }
+        }
         for (int i = 0; i < nodes.length; i++) {
             stopNode(i);
+        }
+        for (PausableProxy p : proxies) {
+            if (p != null) {
+                p.close();
+            }
         }
     }
 }
