@@ -71,6 +71,7 @@ final class LocalRegion implements AutoCloseable {
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private volatile Metadata headers = new Metadata();
+    private volatile List<String> nodeJvmFlags = NODE_JVM_FLAGS;
 
     private LocalRegion(String name, Path jar, Path ca, Path rootTokenFile, Path pidFile, List<Node> nodes) throws IOException {
         this.name = name;
@@ -197,11 +198,16 @@ final class LocalRegion implements AutoCloseable {
         }
     }
 
+    /** Other node JVM flags than {@link #NODE_JVM_FLAGS}, to compare flags (ops/robustness/startup). */
+    void nodeJvmFlags(List<String> flags) {
+        this.nodeJvmFlags = List.copyOf(flags);
+    }
+
     /** Starts the node's process (its data directory as it is). */
     void start(Node n) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(java());
-        command.addAll(NODE_JVM_FLAGS);
+        command.addAll(nodeJvmFlags);
         command.addAll(List.of("-jar", jar.toString(), "server", "--config", n.config().toString()));
         Files.writeString(n.log(), "---- " + LocalTime.now() + " start: " + String.join(" ", command) + "\n",
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
