@@ -60,8 +60,7 @@ public final class StartupBench {
         Path work = Path.of(args.length > 1 ? args[1] : "/tmp/kinko-startup").toAbsolutePath();
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         String env = System.getenv("NODE_JVM_FLAGS");
-        List<String> flags = env == null || env.isBlank() ? LocalRegion.NODE_JVM_FLAGS
-                : Arrays.asList(env.trim().split("\\s+"));
+        List<String> flags = env == null || env.isBlank() ? null : Arrays.asList(env.trim().split("\\s+"));
         StartupBench bench = new StartupBench(jar, work, rounds, flags);
         Runtime.getRuntime().addShutdownHook(new Thread(bench::cleanup, "startup-bench-cleanup"));
         try {
@@ -79,14 +78,16 @@ public final class StartupBench {
     }
 
     private void run() throws Exception {
-        log("startup bench: %s, %d rounds, node JVM %s, driver %s %s, %d cores, %s", jar, rounds, flags,
-                Runtime.version(), ManagementFactory.getRuntimeMXBean().getInputArguments(),
-                Runtime.getRuntime().availableProcessors(), LocalDateTime.now().withNano(0));
         Files.createDirectories(work);
         Path pki = work.resolve("pki");
         LocalRegion.initPki(jar, pki);
         tokyo = LocalRegion.create("tokyo", 3, jar, pki, work.resolve("data"), work.resolve("logs"), work.resolve("node.pids"));
-        tokyo.nodeJvmFlags(flags);
+        if (flags != null) {
+            tokyo.nodeJvmFlags(flags);
+        }
+        log("startup bench: %s, %d rounds, node JVM %s, driver %s %s, %d cores, load average %s, %s", jar, rounds,
+                tokyo.nodeJvmFlags(), Runtime.version(), ManagementFactory.getRuntimeMXBean().getInputArguments(),
+                Runtime.getRuntime().availableProcessors(), loadAverage(), LocalDateTime.now().withNano(0));
         long t0 = System.nanoTime();
         tokyo.startAll();
         tokyo.awaitReady(GIVE_UP);
@@ -111,7 +112,8 @@ public final class StartupBench {
             regionRestart(r, probe);
         }
         log("");
-        log("medians over %d rounds (node JVM %s):", rounds, String.join(" ", flags));
+        log("medians over %d rounds (node JVM %s; load average at the end %s):", rounds,
+                String.join(" ", tokyo.nodeJvmFlags()), loadAverage());
         figures.forEach((k, v) -> log("  %-58s %6.2f s   (runs: %s)", k, median(v),
                 v.stream().map(x -> String.format("%.2f", x)).toList()));
     }
@@ -124,7 +126,9 @@ public final class StartupBench {
         long t0 = System.nanoTime();
         tokyo.start(follower);
         long write = firstWrite(List.of(follower), probe, t0);
+        double cpu = cpuSeconds(follower);
         long caughtUp = caughtUp(follower, t0);
+        figures.computeIfAbsent("follower restart: CPU seconds of the node until that write", k -> new ArrayList<>()).add(cpu);
         log("round %d: follower %s kill -9, start -> first write through it %.2f s, -> caught up %.2f s", round,
                 follower.id(), secs(write), secs(caughtUp));
         record("follower restart: start -> first write through it", write);
@@ -206,6 +210,29 @@ public final class StartupBench {
             }
             leaderSeen |= what.equals("leader known");
             figures.computeIfAbsent(scenario + ": JVM start -> " + what, k -> new ArrayList<>()).add(at);
+        }
+    }
+
+    /** user + system CPU of the node's process so far (/proc/PID/stat, 100 ticks a second): load-independent. */
+    private double cpuSeconds(Node n) {
+        OptionalLong pid = tokyo.pid(n);
+        if (pid.isEmpty()) {
+            return Double.NaN;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid.getAsLong()), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).strip();
+        } catch (IOException e) {
+            return "?";
         }
     }
 
