@@ -181,8 +181,10 @@ public final class KinkoNode implements Closeable {
                                 .setRecordedMillis(clock.millis())))).build().toByteArray()));
         housekeeping.scheduleWithFixedDelay(anchors::record, AUDIT_ANCHOR_INTERVAL.toMillis(),
                 AUDIT_ANCHOR_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
-        StartupWarmup.tookMillis().ifPresentOrElse(ms -> LOG.info("startup {}: the warm-up thread took {} ms",
-                config.nodeId(), ms), () -> LOG.info("startup {}: the warm-up thread is still running", config.nodeId()));
+        if (StartupWarmup.begun()) {
+            StartupWarmup.tookMillis().ifPresentOrElse(ms -> LOG.info("startup {}: the warm-up thread took {} ms",
+                    config.nodeId(), ms), () -> LOG.info("startup {}: the warm-up thread is still running", config.nodeId()));
+        }
         LOG.info("node {} of region {} serving on {}:{}", config.nodeId(), config.region(), config.host(), api.port());
         return new KinkoNode(config, raft, committer, api, housekeeping, shipping, metrics, audit);
     }

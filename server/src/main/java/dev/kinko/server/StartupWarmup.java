@@ -46,6 +46,11 @@ public final class StartupWarmup {
         t.start();
     }
 
+    /** Whether this JVM started the warm-up (kinko server does; tests starting nodes in-process do not). */
+    static boolean begun() {
+        return BEGUN.get();
+    }
+
     /** How long the warm-up took, once it is done and if it ran in this JVM. */
     static java.util.Optional<Long> tookMillis() {
         return java.util.Optional.ofNullable(DONE.getNow(null));
