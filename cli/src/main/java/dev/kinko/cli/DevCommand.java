@@ -158,8 +158,11 @@ final class DevCommand implements Callable<Integer> {
     /** The command line of one node process: this JVM's class path, 'kinko server', the log options. */
     List<String> nodeCommand(Path config) {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-Xmx512m",
-                "-cp", System.getProperty("java.class.path"), KinkoCli.class.getName(),
+        // the node flags of ops/systemd/kinko@.service, with less heap; the archive beside kinko.jar
+        // when 'kinko cds-archive' (ops/kinko does) made it, else the JVM starts without it
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(CdsArchiveCommand.nodeJvmFlags("512m", CdsArchiveCommand.besideJar()));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), KinkoCli.class.getName(),
                 "server", "--config", config.toString(), "--parent-pid", String.valueOf(ProcessHandle.current().pid())));
         command.addAll(logs.args());
         return command;

@@ -1,6 +1,7 @@
 package dev.kinko.cli;
 
 import dev.kinko.server.KinkoNode;
+import dev.kinko.server.StartupWarmup;
 import dev.kinko.server.config.NodeConfig;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -24,6 +25,8 @@ final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // RocksDB's native library and the API's classes load on a second core meanwhile
+        StartupWarmup.begin();
         logs.apply();
         KinkoNode node = KinkoNode.start(NodeConfig.load(config));
         CountDownLatch stopped = new CountDownLatch(1);

@@ -90,11 +90,13 @@ public final class KinkoNode implements Closeable {
 
     /** {@code clock} is the clock this node uses when it leads: command times and purge decisions. */
     public static KinkoNode start(NodeConfig config, Clock clock) throws IOException {
+        StartupLog phases = new StartupLog(config.nodeId());
         NodeConfig.Tls files = config.tls();
         NodeTls tls = NodeTls.load(config.region(), config.nodeId(), files.caFile(), files.certFile(), files.keyFile(),
                 files.regionCertFile(), files.regionKeyFile(), files.clientAuthOrDefault());
         new DataLayout(config.dataDir()).secure();
         byte[] masterKey = MasterKeyFile.load(config.keyFile());
+        phases.done("TLS material and key file");
         // a node of this region that is a member now (a removed node's certificate opens nothing)
         java.util.concurrent.atomic.AtomicReference<RaftNode> started = new java.util.concurrent.atomic.AtomicReference<>();
         java.util.function.Predicate<String> member = id -> started.get() == null
@@ -107,6 +109,7 @@ public final class KinkoNode implements Closeable {
                 config.raftSettings(), raftTls, (db, snapshots, tmp) ->
                         new KinkoStateMachine(db, snapshots, tmp, new CommandApplier(config.region())));
         started.set(raft);
+        phases.done("Raft start (RocksDB open, log load)");
         RocksStorage state = raft.stateMachine().storage();
         Keyring keyring = new Keyring(masterKey, state::regionKeys);
         try {
@@ -117,6 +120,7 @@ public final class KinkoNode implements Closeable {
             throw new IOException("node " + config.nodeId() + ": the key file " + config.keyFile()
                     + " does not open the region keys this node holds; copy the region's key file there", e);
         }
+        phases.done("key check");
         TransportKeys transportKeys = new TransportKeys(masterKey, state::transportKeys);
         Arrays.fill(masterKey, (byte) 0);
         EnvelopeCipher cipher = new EnvelopeCipher(keyring);
@@ -158,6 +162,7 @@ public final class KinkoNode implements Closeable {
             raft.close();
             throw e;
         }
+        phases.done("front end, audit log, API server");
         ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "kinko-housekeeping-" + config.nodeId());
             t.setDaemon(true);
@@ -176,6 +181,10 @@ public final class KinkoNode implements Closeable {
                                 .setRecordedMillis(clock.millis())))).build().toByteArray()));
         housekeeping.scheduleWithFixedDelay(anchors::record, AUDIT_ANCHOR_INTERVAL.toMillis(),
                 AUDIT_ANCHOR_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        if (StartupWarmup.begun()) {
+            StartupWarmup.tookMillis().ifPresentOrElse(ms -> LOG.info("startup {}: the warm-up thread took {} ms",
+                    config.nodeId(), ms), () -> LOG.info("startup {}: the warm-up thread is still running", config.nodeId()));
+        }
         LOG.info("node {} of region {} serving on {}:{}", config.nodeId(), config.region(), config.host(), api.port());
         return new KinkoNode(config, raft, committer, api, housekeeping, shipping, metrics, audit);
     }

@@ -45,8 +45,11 @@ import java.util.stream.Stream;
  * the region's first leader writes the root token to {@code root_token_file}.
  */
 final class LocalRegion implements AutoCloseable {
-    /** The node JVM's flags: those of ops/systemd/kinko@.service (ops/kinko passes the first one). */
-    static final List<String> NODE_JVM_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-Xmx1g");
+    /**
+     * The node JVM's flags: those of ops/systemd/kinko@.service (and ops/kinko's for 'server'), but
+     * for the class-data sharing archive, which {@link #start} adds: the one beside the jar.
+     */
+    static final List<String> NODE_JVM_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-Xmx1g", "-XX:+ExitOnOutOfMemoryError");
     static final String HOST = "127.0.0.1";
 
     /** One node: its ports, files and directories. */
@@ -71,6 +74,7 @@ final class LocalRegion implements AutoCloseable {
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private volatile Metadata headers = new Metadata();
+    private volatile List<String> nodeJvmFlags;
 
     private LocalRegion(String name, Path jar, Path ca, Path rootTokenFile, Path pidFile, List<Node> nodes) throws IOException {
         this.name = name;
@@ -79,6 +83,27 @@ final class LocalRegion implements AutoCloseable {
         this.pidFile = pidFile;
         this.nodes = List.copyOf(nodes);
         this.tls = BenchChannels.tlsTrusting(ca);
+        List<String> flags = new ArrayList<>(NODE_JVM_FLAGS);
+        flags.addAll(List.of("-XX:SharedArchiveFile=" + archive(jar), "-Xshare:auto"));
+        this.nodeJvmFlags = List.copyOf(flags);
+    }
+
+    /** The class-data sharing archive beside {@code jar} (kinko.jar -> kinko.jsa), as ops/kinko keeps it. */
+    static Path archive(Path jar) {
+        String name = jar.getFileName().toString();
+        return jar.resolveSibling((name.endsWith(".jar") ? name.substring(0, name.length() - 4) : name) + ".jsa");
+    }
+
+    /**
+     * Makes the jar's archive when it is missing or older than the jar, as ops/kinko does; a jar
+     * without 'kinko cds-archive' (an older revision) starts its nodes without one.
+     */
+    static void ensureArchive(Path jar) throws InterruptedException {
+        try {
+            kinko(jar, "cds-archive", "--if-stale", archive(jar).toString());
+        } catch (IOException e) {
+            System.err.println("no class-data sharing archive for " + jar + ": " + e.getMessage().lines().findFirst().orElse(""));
+        }
     }
 
     /** Makes the deployment CA in {@code pki} with the jar's {@code kinko pki init}. */
@@ -95,6 +120,7 @@ final class LocalRegion implements AutoCloseable {
             throws IOException, InterruptedException {
         Files.createDirectories(dir);
         Files.createDirectories(logs);
+        ensureArchive(jar);
         int[] ports = freePorts(3 * size);
         List<Node> nodes = new ArrayList<>();
         for (int i = 0; i < size; i++) {
@@ -197,11 +223,20 @@ final class LocalRegion implements AutoCloseable {
         }
     }
 
+    /** Other node JVM flags than {@link #NODE_JVM_FLAGS} and the archive, to compare flags (ops/robustness/startup). */
+    void nodeJvmFlags(List<String> flags) {
+        this.nodeJvmFlags = List.copyOf(flags);
+    }
+
+    List<String> nodeJvmFlags() {
+        return nodeJvmFlags;
+    }
+
     /** Starts the node's process (its data directory as it is). */
     void start(Node n) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(java());
-        command.addAll(NODE_JVM_FLAGS);
+        command.addAll(nodeJvmFlags);
         command.addAll(List.of("-jar", jar.toString(), "server", "--config", n.config().toString()));
         Files.writeString(n.log(), "---- " + LocalTime.now() + " start: " + String.join(" ", command) + "\n",
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);

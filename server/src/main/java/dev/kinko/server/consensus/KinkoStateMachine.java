@@ -168,8 +168,22 @@ public final class KinkoStateMachine extends BaseStateMachine {
             if (snapshot != null) {
                 setLastAppliedTermIndex(snapshot);
             }
-            LOG.info("state machine ready: snapshot {}, RocksDB applied index {}", snapshot, storage.applied().index());
+            LOG.info("state machine ready: snapshot {}, RocksDB applied index {}, {} ms since JVM start", snapshot,
+                    storage.applied().index(), dev.kinko.server.StartupLog.sinceJvmStart());
         });
+    }
+
+    @Override
+    public void notifyLeaderChanged(org.apache.ratis.protocol.RaftGroupMemberId self,
+                                    org.apache.ratis.protocol.RaftPeerId newLeader) {
+        LOG.info("{}: the leader is now {}, {} ms since JVM start", self.getPeerId(), newLeader,
+                dev.kinko.server.StartupLog.sinceJvmStart());
+    }
+
+    @Override
+    public void notifyLeaderReady() {
+        LOG.info("this node leads and is ready (its term's first entry applied), {} ms since JVM start",
+                dev.kinko.server.StartupLog.sinceJvmStart());
     }
 
     @Override

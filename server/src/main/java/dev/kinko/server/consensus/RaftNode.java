@@ -132,7 +132,17 @@ public final class RaftNode implements Closeable {
     /** Room for the largest command ({@link GroupCommitter#MAX_COMMAND_BYTES}) with its entry's framing. */
     static final long APPENDER_BUFFER_BYTES = GroupCommitter.MAX_COMMAND_BYTES + (64L << 10);
 
-    private static RaftProperties properties(Path dataDir, RegionMember self, RaftSettings s) {
+    /** First election timeout after a start (the usual timeouts come from {@link RaftSettings}). */
+    static final long FIRST_ELECTION_TIMEOUT_MIN_MS = 150;
+    static final long FIRST_ELECTION_TIMEOUT_MAX_MS = 400;
+    /**
+     * The leader's waits after failed appends to a member, as Ratis's MultipleLinearRandomRetry
+     * (each wait is random within 0.5-1.5 times the given one): 10 immediate retries, then 100 ms
+     * for 20, then 250 ms for good (the count only has to outlast any outage).
+     */
+    static final String APPENDER_RETRY_POLICY = "1ms,10, 100ms,20, 250ms,2000000000";
+
+    static RaftProperties properties(Path dataDir, RegionMember self, RaftSettings s) {
         RaftProperties p = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(p, Collections.singletonList(new DataLayout(dataDir).raft().toFile()));
         // listen on the Raft address's interface only, not on every interface
@@ -141,6 +151,18 @@ public final class RaftNode implements Closeable {
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, duration(s.electionTimeoutMin().toMillis()));
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, duration(s.electionTimeoutMax().toMillis()));
         RaftServerConfigKeys.Rpc.setRequestTimeout(p, duration(s.requestTimeout().toMillis()));
+        // A node that just started waits less than the usual timeout before its first (pre-)vote:
+        // a region started as a whole has a leader as soon as two members are up. Pre-vote (on by
+        // default) keeps a restarted follower that has not heard from the living leader yet from
+        // deposing it.
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, duration(FIRST_ELECTION_TIMEOUT_MIN_MS));
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, duration(FIRST_ELECTION_TIMEOUT_MAX_MS));
+        RaftServerConfigKeys.LeaderElection.setPreVote(p, true);
+        // How long a leader waits between attempts to reach a member it failed to reach. Ratis's
+        // default ("1ms,10, 1s,20, 5s,1000") backs off to 5 s after about 20 s of failures, so a
+        // follower restarted after a longer outage waited up to 7.5 s for its first append (issue 10).
+        // An attempt to a dead peer is one refused connection: cheap enough every 100-375 ms.
+        RaftServerConfigKeys.Log.Appender.setRetryPolicy(p, APPENDER_RETRY_POLICY);
         RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
         RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, true);
         RaftServerConfigKeys.Read.setTimeout(p, duration(s.requestTimeout().toMillis()));
