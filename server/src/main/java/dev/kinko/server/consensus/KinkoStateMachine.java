@@ -138,6 +138,8 @@ public final class KinkoStateMachine extends BaseStateMachine {
         if (newLeader != null) {
             onLeaderChanged.accept(newLeader.toString());
         }
+        LOG.info("{}: the leader is now {}, {} ms since JVM start", member.getPeerId(), newLeader,
+                dev.kinko.server.StartupLog.sinceJvmStart());
     }
 
     /** Entries applied to RocksDB by this process (replays skipped are not counted). */
@@ -171,13 +173,6 @@ public final class KinkoStateMachine extends BaseStateMachine {
             LOG.info("state machine ready: snapshot {}, RocksDB applied index {}, {} ms since JVM start", snapshot,
                     storage.applied().index(), dev.kinko.server.StartupLog.sinceJvmStart());
         });
-    }
-
-    @Override
-    public void notifyLeaderChanged(org.apache.ratis.protocol.RaftGroupMemberId self,
-                                    org.apache.ratis.protocol.RaftPeerId newLeader) {
-        LOG.info("{}: the leader is now {}, {} ms since JVM start", self.getPeerId(), newLeader,
-                dev.kinko.server.StartupLog.sinceJvmStart());
     }
 
     @Override
