@@ -8,6 +8,7 @@ import dev.kinko.server.consensus.GroupCommitter;
 import dev.kinko.server.consensus.KinkoStateMachine;
 import dev.kinko.server.consensus.RaftNode;
 import dev.kinko.server.consensus.RaftTls;
+import dev.kinko.server.consensus.StartupLog;
 import dev.kinko.server.crypto.pki.NodeTls;
 import dev.kinko.server.crypto.pki.PeerIdentity;
 import dev.kinko.server.crypto.CryptoException;

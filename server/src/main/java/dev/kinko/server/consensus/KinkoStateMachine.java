@@ -139,7 +139,7 @@ public final class KinkoStateMachine extends BaseStateMachine {
             onLeaderChanged.accept(newLeader.toString());
         }
         LOG.info("{}: the leader is now {}, {} ms since JVM start", member.getPeerId(), newLeader,
-                dev.kinko.server.StartupLog.sinceJvmStart());
+                StartupLog.sinceJvmStart());
     }
 
     /** Entries applied to RocksDB by this process (replays skipped are not counted). */
@@ -171,14 +171,14 @@ public final class KinkoStateMachine extends BaseStateMachine {
                 setLastAppliedTermIndex(snapshot);
             }
             LOG.info("state machine ready: snapshot {}, RocksDB applied index {}, {} ms since JVM start", snapshot,
-                    storage.applied().index(), dev.kinko.server.StartupLog.sinceJvmStart());
+                    storage.applied().index(), StartupLog.sinceJvmStart());
         });
     }
 
     @Override
     public void notifyLeaderReady() {
         LOG.info("this node leads and is ready (its term's first entry applied), {} ms since JVM start",
-                dev.kinko.server.StartupLog.sinceJvmStart());
+                StartupLog.sinceJvmStart());
     }
 
     @Override

@@ -1,4 +1,4 @@
-package dev.kinko.server;
+package dev.kinko.server.consensus;
 
 import java.lang.management.ManagementFactory;
 import org.slf4j.Logger;
