@@ -1,0 +1,20 @@
+package dev.kinko.robustness;
+
+import java.util.Set;
+
+/**
+ * The error reasons a client may see while faults come and go, as the README documents them (the
+ * Java client's retried reasons and its own): anything else a client sees fails the suite. The one
+ * place this set is kept.
+ */
+final class DocumentedErrors {
+    private DocumentedErrors() {}
+
+    static final Set<String> REASONS = Set.of(
+            "NO_LEADER",                  // UNAVAILABLE: the region is between leaders (retried)
+            "NOT_READY",                  // UNAVAILABLE: the node is starting (retried)
+            "NOT_LEADER",                 // UNAVAILABLE: asked a node that no longer leads (retried)
+            "OVERLOADED",                 // RESOURCE_EXHAUSTED: a full queue; retried on the next node
+            "PRIMARY_REGION_UNAVAILABLE", // the client's own: the secret's primary region did not answer
+            "DEADLINE_EXCEEDED");         // the caller's deadline ran out (gRPC status, no ErrorInfo)
+}
