@@ -22,7 +22,12 @@ results="$root/ops/robustness/results/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$results"
 
 # The suite stops its nodes and removes its namespaces itself; this catches a run that was killed outright.
+jpid=""
 cleanup() {
+  if [[ -n "$jpid" ]]; then
+    for ns in $(ip netns list 2>/dev/null | awk -v p="krb$jpid-" 'index($1, p) == 1 {print $1}'); do ip netns del "$ns" || true; done
+    ip link del "krb${jpid}br" 2>/dev/null || true
+  fi
   [[ -f "$results/cluster/node.pids" ]] || return 0
   while read -r pid node; do
     if [[ -r "/proc/$pid/cmdline" ]] && tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q -- "server --config .*/$node.yaml"; then
@@ -38,5 +43,8 @@ trap cleanup EXIT
 
 echo "robustness: faults for $seconds s, results in $results" >&2
 java -XX:TieredStopAtLevel=1 -Xmx2g -Dkinko.jar="$jar" \
+  -Dlogback.configurationFile="$root/ops/bench/src/main/resources/logback.xml" \
   -cp "$root/ops/robustness/target/classes:$(cat "$root/ops/robustness/target/robustness.classpath")" \
-  dev.kinko.robustness.RobustnessRun "$seconds" "$results"
+  dev.kinko.robustness.RobustnessRun "$seconds" "$results" &
+jpid=$!
+wait "$jpid"

@@ -124,9 +124,14 @@ public final class LocalRegion implements AutoCloseable {
         List<Node> nodes = new ArrayList<>();
         for (int i = 0; i < size; i++) {
             String id = region + "-" + (i + 1);
-            nodes.add(new Node(id, placement.apply(id).host(), ports[3 * i], ports[3 * i + 1], ports[3 * i + 2], dir.resolve(id),
+            String host = placement.apply(id).host();
+            nodes.add(new Node(id, host, ports[3 * i], ports[3 * i + 1], ports[3 * i + 2], dir.resolve(id),
                     dir.resolve(id + ".yaml"), logs.resolve(id + ".log")));
-            kinko(jar, "pki", "issue", "node", id, "--region", region, "--dir", pki.toString());
+            if (host.equals(HOST)) {
+                kinko(jar, "pki", "issue", "node", id, "--region", region, "--dir", pki.toString());
+            } else { // the certificate names the address peers and clients dial
+                kinko(jar, "pki", "issue", "node", id, "--region", region, "--host", host, "--dir", pki.toString());
+            }
         }
         kinko(jar, "pki", "issue", "region", region, "--dir", pki.toString());
         Path keyFile = dir.resolve(region + ".key");

@@ -86,6 +86,8 @@ final class Cluster implements AutoCloseable {
             log.accept("!!! NO LIBFAKETIME (" + clockUnavailable + "): the clock-jump fault is SKIPPED");
         }
         Cluster c = new Cluster(work, jar, log, net, netUnavailable, clockFile, clockUnavailable);
+        // a run stopped with SIGTERM or Ctrl-C still kills its nodes, unmounts and removes its namespaces
+        Runtime.getRuntime().addShutdownHook(new Thread(c::close, "robustness-cleanup"));
         try {
             c.startRegions(within);
             return c;
@@ -209,8 +211,13 @@ final class Cluster implements AutoCloseable {
         }
     }
 
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         for (LocalRegion r : new LocalRegion[] {tokyo, osaka}) {
             if (r != null) {
                 for (Node n : r.nodes()) {
