@@ -96,7 +96,7 @@ final class Netns implements AutoCloseable {
 
     /** Drops everything {@code from} sends to {@code to} (a blackhole route in from's namespace). */
     synchronized void cut(String from, String to) throws IOException, InterruptedException {
-        run(true, "ip", "netns", "exec", nsOf.get(from), "ip", "route", "add", "blackhole", ipOf.get(to) + "/32");
+        run(true, "ip", "-n", nsOf.get(from), "route", "add", "blackhole", ipOf.get(to) + "/32");
         blackholes.add(new String[] {from, to});
     }
 
@@ -115,7 +115,7 @@ final class Netns implements AutoCloseable {
         IOException first = null;
         for (String[] c : blackholes) {
             try {
-                run(true, "ip", "netns", "exec", nsOf.get(c[0]), "ip", "route", "del", "blackhole", ipOf.get(c[1]) + "/32");
+                run(true, "ip", "-n", nsOf.get(c[0]), "route", "del", "blackhole", ipOf.get(c[1]) + "/32");
             } catch (IOException e) {
                 first = first == null ? e : first;
             }

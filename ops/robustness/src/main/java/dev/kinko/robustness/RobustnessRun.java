@@ -3,6 +3,9 @@ package dev.kinko.robustness;
 import dev.kinko.bench.LocalRegion;
 import dev.kinko.bench.LocalRegion.Node;
 import dev.kinko.client.KinkoClient;
+import dev.kinko.proto.v1.CreateTokenRequest;
+import dev.kinko.proto.v1.PutPolicyRequest;
+import dev.kinko.proto.v1.WhoAmIRequest;
 import dev.kinko.robustness.history.HistoryChecks;
 import dev.kinko.robustness.history.HistoryLog;
 import dev.kinko.robustness.history.LinearizabilityChecker;
@@ -86,11 +89,12 @@ public final class RobustnessRun {
         long t0 = System.nanoTime();
         try (Cluster cluster = Cluster.start(work, jar, this::log, START_LIMIT)) {
             log(String.format("two regions up in %.1f s", (System.nanoTime() - t0) / 1e9));
+            String token = clientToken(cluster);
             try (KinkoClient client = KinkoClient.builder()
                     .region("tokyo", cluster.tokyo.addresses())
                     .region("osaka", cluster.osaka.addresses())
                     .tls(cluster.tokyo.caCert())
-                    .token(cluster.tokyo.rootToken())
+                    .token(token)
                     .build()) {
                 Workload w = new Workload(client, SECRETS, WRITERS, READERS, REPLICA_READERS);
                 w.createSecrets(this::log);
@@ -110,6 +114,39 @@ public final class RobustnessRun {
             }
         } finally {
             deleteData(work);
+        }
+    }
+
+    /**
+     * The clients' token: made in tokyo with the root token (a policy allowing every secrets action,
+     * and a token of it), as an operator makes a service's token; it reaches osaka over the link
+     * (root tokens stay in their region). Returns once osaka accepts it.
+     */
+    private String clientToken(Cluster cluster) throws Exception {
+        String policy = "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", "
+                + "\"Action\": \"secretsmanager:*\", \"Resource\": \"*\"}]}";
+        String token;
+        try (KinkoClient root = KinkoClient.builder().addresses(cluster.tokyo.addresses()).tls(cluster.tokyo.caCert())
+                .token(cluster.tokyo.rootToken()).build()) {
+            root.access(a -> a.putPolicy(PutPolicyRequest.newBuilder().setName("robustness").setDocument(policy).build()));
+            token = root.access(a -> a.createToken(CreateTokenRequest.newBuilder().addPolicies("robustness")
+                    .setTtlSeconds(86_400).setName("robustness").build())).getToken();
+        }
+        try (KinkoClient osaka = KinkoClient.builder().addresses(cluster.osaka.addresses()).tls(cluster.tokyo.caCert())
+                .token(token).build()) {
+            long end = System.nanoTime() + CONVERGENCE_LIMIT.toNanos();
+            while (true) {
+                try {
+                    osaka.access(a -> a.whoAmI(WhoAmIRequest.getDefaultInstance()));
+                    log("the clients' token (policy robustness: secretsmanager:*) made in tokyo works in osaka");
+                    return token;
+                } catch (RuntimeException e) {
+                    if (System.nanoTime() > end) {
+                        throw new IllegalStateException("osaka does not take the token made in tokyo: " + Workload.reason(e), e);
+                    }
+                    Thread.sleep(250);
+                }
+            }
         }
     }
 
