@@ -239,6 +239,9 @@ final class Cluster implements AutoCloseable {
     }
 
     static void signal(String sig, long pid) {
+        if (pid <= 0) {
+            throw new IllegalArgumentException("no process to signal: pid " + pid);
+        }
         try {
             Netns.run(true, "kill", "-" + sig, Long.toString(pid));
         } catch (IOException | InterruptedException e) {

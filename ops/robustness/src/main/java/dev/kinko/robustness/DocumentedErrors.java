@@ -15,6 +15,7 @@ final class DocumentedErrors {
             "NOT_READY",                  // UNAVAILABLE: the node is starting (retried)
             "NOT_LEADER",                 // UNAVAILABLE: asked a node that no longer leads (retried)
             "OVERLOADED",                 // RESOURCE_EXHAUSTED: a full queue; retried on the next node
+            "AUDIT_UNAVAILABLE",          // UNAVAILABLE: the node cannot write its audit line (a full disk); audit fails closed
             "PRIMARY_REGION_UNAVAILABLE", // the client's own: the secret's primary region did not answer
             "DEADLINE_EXCEEDED");         // the caller's deadline ran out (gRPC status, no ErrorInfo)
 }

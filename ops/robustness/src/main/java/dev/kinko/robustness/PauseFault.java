@@ -26,6 +26,7 @@ final class PauseFault implements Fault {
 
     @Override
     public void inject() throws Exception {
+        pid = 0;
         paused = cluster.leader(cluster.tokyo, Duration.ofSeconds(20));
         pid = cluster.tokyo.pid(paused).orElseThrow();
         Cluster.signal("STOP", pid);
@@ -33,7 +34,9 @@ final class PauseFault implements Fault {
 
     @Override
     public void heal() {
-        Cluster.signal("CONT", pid);
+        if (pid > 0) { // never "kill -CONT 0": that is the whole process group
+            Cluster.signal("CONT", pid);
+        }
     }
 
     @Override

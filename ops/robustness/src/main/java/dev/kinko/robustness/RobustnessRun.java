@@ -42,6 +42,8 @@ public final class RobustnessRun {
     static final Duration MAX_RECOVERY = Duration.ofSeconds(40);
     /** How long six nodes may take to start (and make the PKI); a loaded 2-core machine needed over 60 s. */
     static final Duration START_LIMIT = Duration.ofSeconds(Integer.getInteger("robustness.startSeconds", 240));
+    /** How long the clients go on after the last fault's heal, waiting for a write to be acknowledged. */
+    static final Duration LAST_RECOVERY = Duration.ofSeconds(90);
     static final Duration CONVERGENCE_LIMIT = Duration.ofSeconds(60);
 
     /** What happened to one fault: when it went in and out, and what it hit. */
@@ -105,6 +107,7 @@ public final class RobustnessRun {
                 List<String> skipped = new ArrayList<>();
                 try {
                     nemesis(cluster, records, skipped);
+                    awaitAckAfter(w, records.isEmpty() ? System.nanoTime() : records.get(records.size() - 1).healNanos());
                 } finally {
                     w.stop();
                 }
@@ -238,6 +241,17 @@ public final class RobustnessRun {
         }
         Thread.sleep(MIN_QUIET.toMillis());
         return back;
+    }
+
+    /** Keeps the clients going until a write acknowledged after {@code healNanos} (the last fault's recovery), at most {@link #LAST_RECOVERY}. */
+    private void awaitAckAfter(Workload w, long healNanos) throws InterruptedException {
+        long end = System.nanoTime() + LAST_RECOVERY.toNanos();
+        while (w.lastAck.get() - healNanos < 0 && System.nanoTime() < end) {
+            Thread.sleep(100);
+        }
+        if (w.lastAck.get() - healNanos < 0) {
+            log("!!! no write acknowledged within " + LAST_RECOVERY.toSeconds() + " s of the last heal");
+        }
     }
 
     /** Heals whatever may still be in (a failed heal), restarts missing nodes; returns when done. */

@@ -45,6 +45,8 @@ final class Workload implements AutoCloseable {
     private final int readers;
     private final int replicaReaders;
     private final AtomicBoolean stop = new AtomicBoolean();
+    /** When the latest acknowledged write completed (System.nanoTime), 0 before any. */
+    final java.util.concurrent.atomic.AtomicLong lastAck = new java.util.concurrent.atomic.AtomicLong();
     private final List<Thread> threads = new ArrayList<>();
 
     Workload(KinkoClient client, int secrets, int writers, int readers, int replicaReaders) {
@@ -109,7 +111,9 @@ final class Workload implements AutoCloseable {
             long t0 = System.nanoTime();
             try {
                 client.putSecretValue(PutSecretValueRequest.newBuilder().setSecretId(k).setSecretString(v).build());
-                history.add(new Op(c, k, Op.Kind.WRITE, v, t0, System.nanoTime(), Op.Outcome.OK, ""));
+                long done = System.nanoTime();
+                history.add(new Op(c, k, Op.Kind.WRITE, v, t0, done, Op.Outcome.OK, ""));
+                lastAck.accumulateAndGet(done, Math::max);
             } catch (RuntimeException e) {
                 Op.Outcome o = DEFINITE.contains(code(e)) ? Op.Outcome.FAILED : Op.Outcome.UNKNOWN;
                 history.add(new Op(c, k, Op.Kind.WRITE, v, t0, System.nanoTime(), o, reason(e)));
