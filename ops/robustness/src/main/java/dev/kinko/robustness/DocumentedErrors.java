@@ -17,5 +17,6 @@ final class DocumentedErrors {
             "OVERLOADED",                 // RESOURCE_EXHAUSTED: a full queue; retried on the next node
             "AUDIT_UNAVAILABLE",          // UNAVAILABLE: the node cannot write its audit line (a full disk); audit fails closed
             "PRIMARY_REGION_UNAVAILABLE", // the client's own: the secret's primary region did not answer
-            "DEADLINE_EXCEEDED");         // the caller's deadline ran out (gRPC status, no ErrorInfo)
+            "DEADLINE_EXCEEDED",          // the caller's deadline ran out (gRPC status, no ErrorInfo)
+            Workload.TRANSPORT);          // the client reached no node of the region (all down or cut off), after its retries
 }

@@ -174,8 +174,28 @@ final class Workload implements AutoCloseable {
         return Status.Code.UNKNOWN;
     }
 
-    /** The ErrorInfo reason (KinkoException), else the gRPC code's name, else the exception's class. */
+    /**
+     * The ErrorInfo reason (KinkoException), else the gRPC code's name, else the exception's class. An
+     * UNAVAILABLE without ErrorInfo that this process's gRPC made itself (its status has a local cause:
+     * connection refused, connection closed) is {@link #TRANSPORT}: the client reached no node, which
+     * a server's UNAVAILABLE without ErrorInfo (issue 10's leaked forwarding error) is not.
+     */
     static String reason(Throwable e) {
+        String r = rawReason(e);
+        if (r.equals("UNAVAILABLE")) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof StatusRuntimeException s && s.getStatus().getCause() != null) {
+                    return TRANSPORT;
+                }
+            }
+        }
+        return r;
+    }
+
+    /** The reason of an UNAVAILABLE the client's own transport made (no node reachable). */
+    static final String TRANSPORT = "UNAVAILABLE(client transport)";
+
+    private static String rawReason(Throwable e) {
         if (e instanceof KinkoException k && k.reason() != null && !k.reason().isEmpty()) {
             return k.reason();
         }
