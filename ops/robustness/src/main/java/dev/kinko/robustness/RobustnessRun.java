@@ -39,7 +39,7 @@ public final class RobustnessRun {
     /** Shortest quiet gap after a heal, once every node is back. */
     static final Duration MIN_QUIET = Duration.ofSeconds(2);
     /** Longest wait for every node to be back after a heal before the next fault goes in anyway. */
-    static final Duration MAX_RECOVERY = Duration.ofSeconds(40);
+    static final Duration MAX_RECOVERY = Duration.ofSeconds(60);
     /** How long six nodes may take to start (and make the PKI); a loaded 2-core machine needed over 60 s. */
     static final Duration START_LIMIT = Duration.ofSeconds(Integer.getInteger("robustness.startSeconds", 240));
     /** How long the clients go on after the last fault's heal, waiting for a write to be acknowledged. */
