@@ -17,7 +17,7 @@ class RobustnessIT {
     static final Duration FAULTS = Duration.ofSeconds(Integer.getInteger("robustness.seconds", 60));
 
     @Test
-    @Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES)
+    @Timeout(value = 20, unit = java.util.concurrent.TimeUnit.MINUTES) // about 3 min on an idle machine; over 10 min on this one at load 40-55
     void faultsLoseNothingAndEveryErrorIsDocumented() throws Exception {
         Path jar = Path.of(System.getProperty("kinko.jar", "../../cli/target/kinko.jar"));
         Path results = Path.of(System.getProperty("robustness.results", "target/robustness"),
