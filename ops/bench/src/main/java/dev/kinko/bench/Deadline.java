@@ -3,9 +3,9 @@ package dev.kinko.bench;
 import java.time.Duration;
 
 /** When a phase of a bench must be done; {@link #check} fails the phase once it passed. */
-final class Deadline {
+public final class Deadline {
     /** A phase that ran out of time or found something it cannot go on from; the bench records it and goes on. */
-    static final class Failed extends RuntimeException {
+    public static final class Failed extends RuntimeException {
         Failed(String message) {
             super(message);
         }
@@ -19,24 +19,24 @@ final class Deadline {
         this.what = what;
     }
 
-    static Deadline after(Duration d, String what) {
+    public static Deadline after(Duration d, String what) {
         return new Deadline(System.nanoTime() + d.toNanos(), what);
     }
 
     /** The earlier of the two. */
-    Deadline min(Deadline other) {
+    public Deadline min(Deadline other) {
         return other.endNanos - endNanos < 0 ? other : this;
     }
 
-    boolean passed() {
+    public boolean passed() {
         return System.nanoTime() - endNanos > 0;
     }
 
-    Duration remaining() {
+    public Duration remaining() {
         return Duration.ofNanos(Math.max(0, endNanos - System.nanoTime()));
     }
 
-    void check(String doing) {
+    public void check(String doing) {
         if (passed()) {
             throw new Failed(what + " passed while " + doing);
         }

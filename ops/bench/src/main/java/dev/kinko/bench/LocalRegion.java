@@ -34,6 +34,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -44,28 +45,43 @@ import java.util.stream.Stream;
  * own {@code kinko pki} and {@code kinko keygen}, as an operator makes them (ops/config/README.md);
  * the region's first leader writes the root token to {@code root_token_file}.
  */
-final class LocalRegion implements AutoCloseable {
+public final class LocalRegion implements AutoCloseable {
     /**
      * The node JVM's flags: those of ops/systemd/kinko@.service (and ops/kinko's for 'server'), but
      * for the class-data sharing archive, which {@link #start} adds: the one beside the jar.
      */
-    static final List<String> NODE_JVM_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-Xmx1g", "-XX:+ExitOnOutOfMemoryError");
-    static final String HOST = "127.0.0.1";
+    public static final List<String> NODE_JVM_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-Xmx1g", "-XX:+ExitOnOutOfMemoryError");
+    public static final String HOST = "127.0.0.1";
 
-    /** One node: its ports, files and directories. */
-    record Node(String id, int clientPort, int raftPort, int metricsPort, Path dataDir, Path config, Path log) {
-        String clientAddress() {
-            return HOST + ":" + clientPort;
+    /** One node: its address, ports, files and directories. */
+    public record Node(String id, String host, int clientPort, int raftPort, int metricsPort, Path dataDir, Path config, Path log) {
+        public String clientAddress() {
+            return host + ":" + clientPort;
+        }
+
+        public String raftAddress() {
+            return host + ":" + raftPort;
         }
     }
 
+    /**
+     * Where and how a node runs: the address it listens on (and its peers reach it at), a command
+     * put before {@code java} that must exec it so the process stays the JVM (e.g. {@code ip netns
+     * exec NS}), and environment variables for it (e.g. LD_PRELOAD). The default: loopback, as is.
+     */
+    public record Placement(String host, List<String> commandPrefix, Map<String, String> env) {
+        public static final Placement LOOPBACK = new Placement(HOST, List.of(), Map.of());
+    }
+
     /** One line of a node's Prometheus text. */
-    record Sample(String name, String labels, double value) {}
+    public record Sample(String name, String labels, double value) {}
 
     private final String name;
     private final Path jar;
     private final Path rootTokenFile;
+    private final Path ca;
     private final Path pidFile;
+    private final Function<String, Placement> placement;
     private final List<Node> nodes;
     private final ChannelCredentials tls;
     private final Map<String, Process> processes = new ConcurrentHashMap<>();
@@ -76,12 +92,15 @@ final class LocalRegion implements AutoCloseable {
     private volatile Metadata headers = new Metadata();
     private volatile List<String> nodeJvmFlags;
 
-    private LocalRegion(String name, Path jar, Path ca, Path rootTokenFile, Path pidFile, List<Node> nodes) throws IOException {
+    private LocalRegion(String name, Path jar, Path ca, Path rootTokenFile, Path pidFile, List<Node> nodes,
+            Function<String, Placement> placement) throws IOException {
         this.name = name;
+        this.placement = placement;
         this.jar = jar;
         this.rootTokenFile = rootTokenFile;
         this.pidFile = pidFile;
         this.nodes = List.copyOf(nodes);
+        this.ca = ca;
         this.tls = BenchChannels.tlsTrusting(ca);
         List<String> flags = new ArrayList<>(NODE_JVM_FLAGS);
         flags.addAll(List.of("-XX:SharedArchiveFile=" + archive(jar), "-Xshare:auto"));
@@ -107,7 +126,7 @@ final class LocalRegion implements AutoCloseable {
     }
 
     /** Makes the deployment CA in {@code pki} with the jar's {@code kinko pki init}. */
-    static void initPki(Path jar, Path pki) throws IOException, InterruptedException {
+    public static void initPki(Path jar, Path pki) throws IOException, InterruptedException {
         kinko(jar, "pki", "init", "--dir", pki.toString());
     }
 
@@ -116,8 +135,14 @@ final class LocalRegion implements AutoCloseable {
      * under {@code dir}, logs under {@code logs}) and makes its certificates and key file; starts nothing.
      * Every started node's pid is appended to {@code pidFile}, so a script can clean up after a killed bench.
      */
-    static LocalRegion create(String region, int size, Path jar, Path pki, Path dir, Path logs, Path pidFile)
+    public static LocalRegion create(String region, int size, Path jar, Path pki, Path dir, Path logs, Path pidFile)
             throws IOException, InterruptedException {
+        return create(region, size, jar, pki, dir, logs, pidFile, id -> Placement.LOOPBACK);
+    }
+
+    /** As {@link #create(String, int, Path, Path, Path, Path, Path)}, each node placed by {@code placement} (by node id). */
+    public static LocalRegion create(String region, int size, Path jar, Path pki, Path dir, Path logs, Path pidFile,
+            Function<String, Placement> placement) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         Files.createDirectories(logs);
         ensureArchive(jar);
@@ -125,9 +150,14 @@ final class LocalRegion implements AutoCloseable {
         List<Node> nodes = new ArrayList<>();
         for (int i = 0; i < size; i++) {
             String id = region + "-" + (i + 1);
-            nodes.add(new Node(id, ports[3 * i], ports[3 * i + 1], ports[3 * i + 2], dir.resolve(id),
+            String host = placement.apply(id).host();
+            nodes.add(new Node(id, host, ports[3 * i], ports[3 * i + 1], ports[3 * i + 2], dir.resolve(id),
                     dir.resolve(id + ".yaml"), logs.resolve(id + ".log")));
-            kinko(jar, "pki", "issue", "node", id, "--region", region, "--dir", pki.toString());
+            if (host.equals(HOST)) {
+                kinko(jar, "pki", "issue", "node", id, "--region", region, "--dir", pki.toString());
+            } else { // the certificate names the address peers and clients dial
+                kinko(jar, "pki", "issue", "node", id, "--region", region, "--host", host, "--dir", pki.toString());
+            }
         }
         kinko(jar, "pki", "issue", "region", region, "--dir", pki.toString());
         Path keyFile = dir.resolve(region + ".key");
@@ -136,7 +166,7 @@ final class LocalRegion implements AutoCloseable {
         StringBuilder peers = new StringBuilder();
         for (Node n : nodes) {
             peers.append("  - id: ").append(n.id()).append('\n')
-                    .append("    raft_address: ").append(HOST).append(':').append(n.raftPort()).append('\n')
+                    .append("    raft_address: ").append(n.raftAddress()).append('\n')
                     .append("    client_address: ").append(n.clientAddress()).append('\n');
         }
         for (Node n : nodes) {
@@ -160,17 +190,17 @@ final class LocalRegion implements AutoCloseable {
                     + "  region_key_file: " + pki.resolve("regions").resolve(region + ".key") + "\n"
                     + "  client_auth: optional\n"
                     + "root_token_file: " + rootTokenFile + "\n"
-                    + "listen_host: " + HOST + "\n"
+                    + "listen_host: " + n.host() + "\n"
                     + "client_port: " + n.clientPort() + "\n"
                     + "metrics_port: " + n.metricsPort() + "\n"
                     + "peers:\n" + peers;
             Files.writeString(n.config(), yaml);
         }
-        return new LocalRegion(region, jar, pki.resolve("ca.crt"), rootTokenFile, pidFile, nodes);
+        return new LocalRegion(region, jar, pki.resolve("ca.crt"), rootTokenFile, pidFile, nodes, placement);
     }
 
     /** Runs one kinko command from the jar (a short-lived JVM) and returns its output; fails on a non-zero exit. */
-    static String kinko(Path jar, String... args) throws IOException, InterruptedException {
+    public static String kinko(Path jar, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(java(), "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -182,7 +212,7 @@ final class LocalRegion implements AutoCloseable {
         return out;
     }
 
-    static String java() {
+    public static String java() {
         return ProcessHandle.current().info().command().orElse("java");
     }
 
@@ -203,21 +233,21 @@ final class LocalRegion implements AutoCloseable {
         }
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
-    List<Node> nodes() {
+    public List<Node> nodes() {
         return nodes;
     }
 
-    List<String> addresses() {
+    public List<String> addresses() {
         return nodes.stream().map(Node::clientAddress).toList();
     }
 
     // --- processes -----------------------------------------------------------------------
 
-    void startAll() throws IOException {
+    public void startAll() throws IOException {
         for (Node n : nodes) {
             start(n);
         }
@@ -233,14 +263,17 @@ final class LocalRegion implements AutoCloseable {
     }
 
     /** Starts the node's process (its data directory as it is). */
-    void start(Node n) throws IOException {
-        List<String> command = new ArrayList<>();
+    public void start(Node n) throws IOException {
+        Placement where = placement.apply(n.id());
+        List<String> command = new ArrayList<>(where.commandPrefix());
         command.add(java());
         command.addAll(nodeJvmFlags);
         command.addAll(List.of("-jar", jar.toString(), "server", "--config", n.config().toString()));
         Files.writeString(n.log(), "---- " + LocalTime.now() + " start: " + String.join(" ", command) + "\n",
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().putAll(where.env());
+        Process p = pb.redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(n.log().toFile())).start();
         processes.put(n.id(), p);
         Files.writeString(pidFile, p.pid() + " " + n.id() + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
@@ -257,7 +290,7 @@ final class LocalRegion implements AutoCloseable {
     }
 
     /** kill -9: the process ends at once, without closing Raft or RocksDB. */
-    void kill9(Node n) throws InterruptedException {
+    public void kill9(Node n) throws InterruptedException {
         Process p = processes.remove(n.id());
         if (p != null) {
             expectedExits.add(p.pid());
@@ -267,7 +300,7 @@ final class LocalRegion implements AutoCloseable {
     }
 
     /** SIGTERM, as systemd stops a node (Raft and RocksDB closed); SIGKILL after a minute. */
-    void stop(Node n) throws InterruptedException {
+    public void stop(Node n) throws InterruptedException {
         Process p = processes.remove(n.id());
         if (p != null) {
             expectedExits.add(p.pid());
@@ -280,7 +313,7 @@ final class LocalRegion implements AutoCloseable {
     }
 
     /** Deletes the node's data directory (the node must be stopped). */
-    void wipe(Node n) throws IOException {
+    public void wipe(Node n) throws IOException {
         if (!Files.exists(n.dataDir())) {
             return;
         }
@@ -291,27 +324,27 @@ final class LocalRegion implements AutoCloseable {
         }
     }
 
-    boolean alive(Node n) {
+    public boolean alive(Node n) {
         Process p = processes.get(n.id());
         return p != null && p.isAlive();
     }
 
-    List<Node> running() {
+    public List<Node> running() {
         return nodes.stream().filter(this::alive).toList();
     }
 
-    OptionalLong pid(Node n) {
+    public OptionalLong pid(Node n) {
         Process p = processes.get(n.id());
         return p == null || !p.isAlive() ? OptionalLong.empty() : OptionalLong.of(p.pid());
     }
 
     /** Node exits nobody asked for (a crash, an OutOfMemoryError that ended the JVM). */
-    List<String> unexpectedExits() {
+    public List<String> unexpectedExits() {
         return unexpectedExits;
     }
 
     /** Lines of the node's log that contain {@code text}. */
-    long countInLog(Node n, String text) {
+    public long countInLog(Node n, String text) {
         try (Stream<String> lines = Files.lines(n.log(), StandardCharsets.ISO_8859_1)) {
             return lines.filter(l -> l.contains(text)).count();
         } catch (IOException | UncheckedIOException e) {
@@ -323,7 +356,7 @@ final class LocalRegion implements AutoCloseable {
      * Waits until the first leader wrote the root token file and every node answers
      * GetClusterStatus with it (a leader, no member unreachable).
      */
-    void awaitReady(Duration within) throws Exception {
+    public void awaitReady(Duration within) throws Exception {
         long end = System.nanoTime() + within.toNanos();
         while (!Files.exists(rootTokenFile) || Files.readString(rootTokenFile).isBlank()) {
             checkStarting(end, "no root token in " + rootTokenFile);
@@ -362,24 +395,33 @@ final class LocalRegion implements AutoCloseable {
 
     // --- talking to it -------------------------------------------------------------------
 
-    Metadata headers() {
+    /** The region's root token (after {@link #awaitReady}). */
+    public String rootToken() throws IOException {
+        return Files.readString(rootTokenFile, StandardCharsets.US_ASCII).strip();
+    }
+
+    public Path caCert() {
+        return ca;
+    }
+
+    public Metadata headers() {
         return headers;
     }
 
-    ManagedChannel channel(Node n) {
+    public ManagedChannel channel(Node n) {
         return channels.computeIfAbsent(n.id(), id -> Grpc.newChannelBuilder(n.clientAddress(), tls).build());
     }
 
-    SecretsServiceGrpc.SecretsServiceBlockingStub secrets(Node n) {
+    public SecretsServiceGrpc.SecretsServiceBlockingStub secrets(Node n) {
         return BenchChannels.with(SecretsServiceGrpc.newBlockingStub(channel(n)), headers);
     }
 
-    AdminServiceGrpc.AdminServiceBlockingStub admin(Node n) {
+    public AdminServiceGrpc.AdminServiceBlockingStub admin(Node n) {
         return BenchChannels.with(AdminServiceGrpc.newBlockingStub(channel(n)), headers);
     }
 
     /** The running node that says it leads (the highest term if two do), from /metrics. */
-    Optional<Node> leader() {
+    public Optional<Node> leader() {
         Node best = null;
         double bestTerm = -1;
         for (Node n : running()) {
@@ -395,7 +437,7 @@ final class LocalRegion implements AutoCloseable {
         return Optional.ofNullable(best);
     }
 
-    Node awaitLeader(Deadline deadline) throws InterruptedException {
+    public Node awaitLeader(Deadline deadline) throws InterruptedException {
         while (true) {
             Optional<Node> l = leader();
             if (l.isPresent()) {
@@ -406,15 +448,15 @@ final class LocalRegion implements AutoCloseable {
         }
     }
 
-    OptionalLong appliedIndex(Node n) {
+    public OptionalLong appliedIndex(Node n) {
         OptionalDouble v = value(scrape(n), "kinko_raft_applied_index");
         return v.isPresent() ? OptionalLong.of((long) v.getAsDouble()) : OptionalLong.empty();
     }
 
     /** The node's /metrics, or nothing when it does not answer within 3 s. */
-    List<Sample> scrape(Node n) {
+    public List<Sample> scrape(Node n) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + HOST + ":" + n.metricsPort()
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + n.host() + ":" + n.metricsPort()
                     + "/metrics")).timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
                 return List.of();
@@ -447,22 +489,22 @@ final class LocalRegion implements AutoCloseable {
         }
     }
 
-    static OptionalDouble value(List<Sample> samples, String metric) {
+    public static OptionalDouble value(List<Sample> samples, String metric) {
         return samples.stream().filter(s -> s.name().equals(metric)).mapToDouble(Sample::value).findFirst();
     }
 
     /** The sum over the samples of {@code metric} whose labels contain {@code labelPart}; empty when none. */
-    static OptionalDouble sum(List<Sample> samples, String metric, String labelPart) {
+    public static OptionalDouble sum(List<Sample> samples, String metric, String labelPart) {
         List<Sample> hits = samples.stream().filter(s -> s.name().equals(metric) && s.labels().contains(labelPart)).toList();
         return hits.isEmpty() ? OptionalDouble.empty() : OptionalDouble.of(hits.stream().mapToDouble(Sample::value).sum());
     }
 
-    static OptionalDouble max(List<Sample> samples, String metric) {
+    public static OptionalDouble max(List<Sample> samples, String metric) {
         return samples.stream().filter(s -> s.name().equals(metric)).mapToDouble(Sample::value).max();
     }
 
     /** VmRSS of the node's process, in bytes. */
-    OptionalLong rssBytes(Node n) {
+    public OptionalLong rssBytes(Node n) {
         OptionalLong pid = pid(n);
         if (pid.isEmpty()) {
             return OptionalLong.empty();
@@ -480,7 +522,7 @@ final class LocalRegion implements AutoCloseable {
     }
 
     /** Heap in use: jvm_memory_used_bytes{area="heap"} from /metrics when the node has it, else its hsperfdata. */
-    Optional<Heap> heap(Node n) {
+    public Optional<Heap> heap(Node n) {
         OptionalDouble fromMetrics = sum(scrape(n), "jvm_memory_used_bytes", "area=\"heap\"");
         if (fromMetrics.isPresent()) {
             return Optional.of(new Heap((long) fromMetrics.getAsDouble(), "metrics"));
@@ -493,7 +535,7 @@ final class LocalRegion implements AutoCloseable {
         return perf.isPresent() ? Optional.of(new Heap(perf.getAsLong(), "hsperfdata")) : Optional.empty();
     }
 
-    record Heap(long bytes, String source) {}
+    public record Heap(long bytes, String source) {}
 
     /** Kills every node (the data is thrown away after a bench) and closes the channels. */
     @Override

@@ -826,7 +826,7 @@ public final class ScaleBench {
             long a0 = System.nanoTime();
             retrying(tokyo, x -> tokyo.admin(x).withDeadlineAfter(Math.max(1, d.remaining().toSeconds()), TimeUnit.SECONDS)
                     .addMember(AddMemberRequest.newBuilder().setMember(Member.newBuilder().setNodeId(follower.id())
-                            .setRaftAddress(LocalRegion.HOST + ":" + follower.raftPort())
+                            .setRaftAddress(follower.raftAddress())
                             .setClientAddress(follower.clientAddress())).build()), d, "AddMember " + follower.id());
             s.row("replaced (members remove, wipe, start, members add): AddMember call, s", secs(a0));
             f = awaitCaughtUp(tokyo, follower, t0, d, STUCK_AFTER);
