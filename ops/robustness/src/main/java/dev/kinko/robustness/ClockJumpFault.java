@@ -1,25 +1,24 @@
 package dev.kinko.robustness;
 
-import java.nio.file.Files;
 import java.time.Duration;
 
 /**
- * The wall clock of {@link Cluster#CLOCK_NODE} jumps by {@code offset} (libfaketime's offset file,
- * e.g. {@code +2h} or {@code -10m}); heal jumps it back. Its monotonic clock (System.nanoTime, which
+ * The wall clock of {@link Cluster#CLOCK_NODE} jumps by {@code offset} (the {@link WallClockShim}'s
+ * offset file); heal jumps it back. Its monotonic clock (System.nanoTime, which
  * Ratis' timeouts use) is left alone, as on a machine whose NTP steps the clock.
  */
 final class ClockJumpFault implements Fault {
     private final Cluster cluster;
-    private final String offset;
+    private final Duration offset;
 
-    ClockJumpFault(Cluster cluster, String offset) {
+    ClockJumpFault(Cluster cluster, Duration offset) {
         this.cluster = cluster;
         this.offset = offset;
     }
 
     @Override
     public String name() {
-        return "clock-jump" + offset;
+        return "clock-jump" + (offset.isNegative() ? "-" : "+") + offset.abs().toMinutes() + "m";
     }
 
     @Override
@@ -34,17 +33,17 @@ final class ClockJumpFault implements Fault {
 
     @Override
     public void inject() throws Exception {
-        Files.writeString(cluster.clockFile, offset + "\n");
+        WallClockShim.setOffset(cluster.clockFile, offset);
     }
 
     @Override
     public void heal() throws Exception {
-        Files.writeString(cluster.clockFile, "+0\n");
+        WallClockShim.setOffset(cluster.clockFile, Duration.ZERO);
     }
 
     @Override
     public String target() {
         String role = cluster.tokyo.leader().map(l -> l.id().equals(Cluster.CLOCK_NODE) ? "leader" : "follower").orElse("?");
-        return Cluster.CLOCK_NODE + " (" + role + ") " + offset;
+        return Cluster.CLOCK_NODE + " (" + role + ") " + name().substring("clock-jump".length());
     }
 }

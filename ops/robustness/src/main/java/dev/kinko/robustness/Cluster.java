@@ -24,15 +24,14 @@ import java.util.function.Consumer;
  * <p>When it can (root, {@code ip netns}), every node runs in its own network namespace
  * ({@link Netns}) so partitions can be injected; otherwise on loopback, and partitions are
  * skipped. Every tokyo node's data directory is a small tmpfs (the disk-full fault fills one), and
- * one tokyo node ({@link #CLOCK_NODE}) runs under libfaketime with an offset file the clock fault
- * writes.
+ * one tokyo node ({@link #CLOCK_NODE}) runs with a wall-clock shim ({@link WallClockShim}) whose offset
+ * file the clock fault writes.
  */
 final class Cluster implements AutoCloseable {
     static final List<String> REGIONS = List.of("tokyo", "osaka");
     static final int NODES_PER_REGION = 3;
     /** The node whose wall clock the clock-jump fault moves. */
     static final String CLOCK_NODE = "tokyo-3";
-    static final Path LIBFAKETIME = Path.of("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1");
     /** Size of each tokyo node's data directory (a tmpfs); the disk-full fault fills it. */
     static final String TMPFS_SIZE = "512m";
 
@@ -41,15 +40,17 @@ final class Cluster implements AutoCloseable {
     final Consumer<String> log;
     final Netns net; // null: loopback, no partitions
     final String netUnavailable; // why there is no net, or null
-    final Path clockFile; // null: no libfaketime
+    final Path clockFile; // null: no wall-clock shim (no C compiler)
+    private final Path clockShim;
     final String clockUnavailable;
     final List<Path> tmpfsMounts = new ArrayList<>();
     String tmpfsUnavailable;
     LocalRegion tokyo;
     LocalRegion osaka;
 
-    private Cluster(Path work, Path jar, Consumer<String> log, Netns net, String netUnavailable, Path clockFile,
-            String clockUnavailable) {
+    private Cluster(Path work, Path jar, Consumer<String> log, Netns net, String netUnavailable, Path clockShim,
+            Path clockFile, String clockUnavailable) {
+        this.clockShim = clockShim;
         this.work = work;
         this.jar = jar;
         this.log = log;
@@ -75,17 +76,18 @@ final class Cluster implements AutoCloseable {
             log.accept("!!! NO NETWORK NAMESPACES (" + e.getMessage() + "): nodes run on loopback and the partition "
                     + "faults are SKIPPED");
         }
+        Path clockShim = null;
         Path clockFile = null;
         String clockUnavailable = null;
-        if (Files.isReadable(LIBFAKETIME)) {
-            clockFile = work.resolve("faketime-" + CLOCK_NODE);
-            Files.createDirectories(work);
-            Files.writeString(clockFile, "+0\n");
-        } else {
-            clockUnavailable = LIBFAKETIME + " missing (apt-get install faketime)";
-            log.accept("!!! NO LIBFAKETIME (" + clockUnavailable + "): the clock-jump fault is SKIPPED");
+        try {
+            clockShim = WallClockShim.build(work);
+            clockFile = work.resolve("wallclock-offset-" + CLOCK_NODE);
+            WallClockShim.setOffset(clockFile, Duration.ZERO);
+        } catch (IOException e) {
+            clockUnavailable = e.getMessage();
+            log.accept("!!! NO WALL-CLOCK SHIM (" + clockUnavailable + "): the clock-jump fault is SKIPPED");
         }
-        Cluster c = new Cluster(work, jar, log, net, netUnavailable, clockFile, clockUnavailable);
+        Cluster c = new Cluster(work, jar, log, net, netUnavailable, clockShim, clockFile, clockUnavailable);
         // a run stopped with SIGTERM or Ctrl-C still kills its nodes, unmounts and removes its namespaces
         Runtime.getRuntime().addShutdownHook(new Thread(c::close, "robustness-cleanup"));
         try {
@@ -102,12 +104,7 @@ final class Cluster implements AutoCloseable {
         List<String> prefix = net == null ? List.of() : net.prefix(id);
         Map<String, String> env = new HashMap<>();
         if (clockFile != null && id.equals(CLOCK_NODE)) {
-            env.put("LD_PRELOAD", LIBFAKETIME.toString());
-            env.put("FAKETIME_TIMESTAMP_FILE", clockFile.toString());
-            // re-read the offset file at most once a second (FAKETIME_NO_CACHE=1 re-reads it on every
-            // clock call, which slowed a JVM's start here by seconds); the JVM's monotonic clock stays true
-            env.put("FAKETIME_CACHE_DURATION", "1");
-            env.put("DONT_FAKE_MONOTONIC", "1");
+            env.putAll(WallClockShim.environment(clockShim, clockFile));
         }
         return new Placement(host, prefix, env);
     }

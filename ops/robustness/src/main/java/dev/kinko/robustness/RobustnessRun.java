@@ -162,10 +162,10 @@ public final class RobustnessRun {
                 new DiskFullFault(c),
                 new PartitionFault(c, PartitionFault.Cut.REGIONS),
                 new KillFault(c, KillFault.Whom.MINORITY),
-                new ClockJumpFault(c, "+2h"),
+                new ClockJumpFault(c, Duration.ofHours(2)),
                 new KillFault(c, KillFault.Whom.REGION)));
         if (cycleExtra) {
-            base.add(new ClockJumpFault(c, "-10m"));
+            base.add(new ClockJumpFault(c, Duration.ofMinutes(-10)));
         }
         String only = System.getProperty("robustness.faults", "");
         if (!only.isBlank()) { // a subset by name, e.g. -Drobustness.faults=kill-leader,pause-leader (while developing)
