@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
  * reach at short intervals however long the member was down, and a started node votes early.
  * (Ratis's default appender policy waits 5 s between attempts after about 20 s of failures, so a
  * follower restarted after a longer outage waited seconds for its first append; a cluster test
- * that shows that takes over 20 s of downtime, see RejoinTest.)
+ * that shows that needs over 20 s of downtime, too long for the suite: the robustness suite's
+ * kill faults time the rejoin of real processes.)
  */
 class RejoinSettingsTest {
     @TempDir
