@@ -4,7 +4,7 @@
 # Prints the summary and keeps the history, summary and node logs in ops/robustness/results/<time>/.
 #   ops/robustness/run.sh [SECONDS]
 # Needs root for network namespaces and tmpfs (else those faults are skipped, loudly) and
-# libfaketime (apt-get install faketime) for the clock jump. MVN_FLAGS (e.g. -o) goes to the build.
+# gcc for the clock jump (the suite builds its wall-clock shim). MVN_FLAGS (e.g. -o) goes to the build.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"

@@ -194,6 +194,7 @@ public final class RobustnessRun {
                 String error = "";
                 try {
                     f.inject();
+                    in = System.nanoTime(); // in once injected: a kill of three nodes takes a moment
                     log("fault " + f.name() + " in: " + f.target());
                 } catch (Exception e) {
                     error = "inject: " + e.getMessage();

@@ -1,6 +1,5 @@
 package dev.kinko.server.cluster;
 
-import static dev.kinko.server.testing.Grpcs.assertRefused;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,7 +9,9 @@ import dev.kinko.proto.v1.ReadConsistency;
 import dev.kinko.server.consensus.DiskGuard;
 import dev.kinko.server.testing.SmallDisk;
 import dev.kinko.server.testing.TestRegion;
+import dev.kinko.server.rpc.Statuses;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,8 +43,17 @@ class FullDiskTest {
             lead(region, true);
             region.withRetry(s -> s.createSecret(create("disk/before")));
             disk.fill(16L << 20); // room for the audit log and entries in flight, below the reserve
-            assertRefused(() -> region.secrets(0).createSecret(create("disk/refused")), Status.Code.UNAVAILABLE,
-                    "DISK_FULL");
+            int[] attempt = {0}; // the guard looks at the disk at most every 200 ms: a write may still pass
+            await().atMost(TestRegion.SETTLE).until(() -> {
+                try {
+                    region.secrets(0).createSecret(create("disk/refused-" + attempt[0]++));
+                    return false;
+                } catch (StatusRuntimeException e) {
+                    assertThat(e.getStatus().getCode()).as(e.getMessage()).isEqualTo(Status.Code.UNAVAILABLE);
+                    assertThat(Statuses.reasonOf(e)).as(e.getMessage()).isEqualTo("DISK_FULL");
+                    return true;
+                }
+            });
             assertThat(region.secrets(0).getSecretValue(GetSecretValueRequest.newBuilder()
                     .setSecretId("disk/before").build()).getSecretString()).isEqualTo(VALUE);
             await().atMost(TestRegion.SETTLE).until(() -> region.awaitLeader() != 0);
