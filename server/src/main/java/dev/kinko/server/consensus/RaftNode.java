@@ -96,6 +96,7 @@ public final class RaftNode implements Closeable {
         RaftProperties props = properties(dataDir, self, settings);
         Parameters parameters = parameters(tls);
         DataLayout layout = new DataLayout(dataDir);
+        requireRaftMeta(layout.raft(), groupIdOf(region));
         KinkoStateMachine sm = stateMachines.create(layout.db(), layout.snapshots(), layout.scratch());
         RaftGroupId groupId = groupIdOf(region);
         RaftGroup group = RaftGroup.valueOf(groupId, members.stream().map(RaftNode::peer).toList());
@@ -116,6 +117,21 @@ public final class RaftNode implements Closeable {
             throw e;
         }
         return new RaftNode(region, groupId, RaftPeerId.valueOf(selfId), server, sm, props, parameters);
+    }
+
+    /**
+     * Ratis 3.3 can leave {@code raft-meta} (the node's term and vote) empty when its write fails
+     * on a full disk: its atomic file output renames the file whose write failed. Ratis then stops
+     * with "'term' not found"; this says what happened and what to do. Rebuilding the file is not
+     * safe: the vote it held is lost, and a node must never vote twice in a term.
+     */
+    static void requireRaftMeta(Path raftDir, RaftGroupId groupId) throws IOException {
+        Path meta = raftDir.resolve(groupId.getUuid().toString()).resolve("current").resolve("raft-meta");
+        if (java.nio.file.Files.isRegularFile(meta) && java.nio.file.Files.size(meta) == 0) {
+            throw new IOException(meta + " is empty: writing this node's Raft term and vote failed (a full "
+                    + "disk). Free space, remove the node from its region, move its data directory away and "
+                    + "add it back (README, 'A full disk')");
+        }
     }
 
     /** Mutual TLS for every Raft channel: server, peers as clients, and the admin client. */
