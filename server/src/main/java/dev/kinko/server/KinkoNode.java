@@ -47,6 +47,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
+import dev.kinko.server.rotation.ExternalRotators;
+import dev.kinko.server.rotation.RotationControl;
+import dev.kinko.server.rotation.RotationRunner;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -64,17 +68,21 @@ public final class KinkoNode implements Closeable {
     private final ShippingSupervisor shipping;
     private final NodeMetrics metrics;
     private final AuditLog audit;
+    private final ExecutorService rotationWorkers;
 
     /** How often each node records its audit chain head in the replicated state. */
     public static final Duration AUDIT_ANCHOR_INTERVAL = Duration.ofSeconds(5);
     /** How long authentication waits for this node to catch up before judging an unknown token. */
     static final Duration CATCH_UP_WITHIN = Duration.ofSeconds(2);
+    /** Threads that run rotation steps (a JDBC login may block for its timeout). */
+    static final int ROTATION_WORKERS = 2;
     /** How often a leader retries making the root token while the region has none. */
     static final Duration BOOTSTRAP_RETRY = Duration.ofMillis(500);
 
     private KinkoNode(NodeConfig config, RaftNode raft, GroupCommitter committer, ApiServer api,
                       ScheduledExecutorService housekeeping, ShippingSupervisor shipping, NodeMetrics metrics,
-                      AuditLog audit) {
+                      AuditLog audit, ExecutorService rotationWorkers) {
+        this.rotationWorkers = rotationWorkers;
         this.audit = audit;
         this.shipping = shipping;
         this.metrics = metrics;
@@ -139,12 +147,23 @@ public final class KinkoNode implements Closeable {
                 config.shippingSettings(), links, tls.asRegion());
         NodeMetrics metrics = new NodeMetrics(raft, state, shipping);
         AccessWriter access = new AccessWriter(state, proposer);
+        ExternalRotators externalRotators = new ExternalRotators();
+        ExecutorService rotationWorkers = Executors.newFixedThreadPool(ROTATION_WORKERS, r -> {
+            Thread t = new Thread(r, "kinko-rotation-" + config.nodeId());
+            t.setDaemon(true);
+            return t;
+        });
+        RotationRunner rotations = new RotationRunner(config.region(), raft, state, proposer, cipher, externalRotators,
+                config.rotationSettings(), rotationWorkers);
+        RotationControl rotationControl = new RotationControl(config.region(), state, proposer, rotations,
+                externalRotators, rotationWorkers);
         AuditLog audit = AuditLog.open(config.effectiveAuditDir(), config.nodeId(), config.auditFileBytes());
         AccessControl accessControl = new AccessControl(config.region(), state);
         SecurityInterceptor security = new SecurityInterceptor(config.nodeId(),
                 new Authenticator(config.region(), state, clock, () -> catchUp(raft), member), accessControl, audit,
                 new RateLimiter(config.ratePerSecond(), config.rateBurst()), clock);
         metrics.watchAudit(audit::failures, security::auditRefusals);
+        metrics.watchRotation(rotations::attemptFailures, rotations::rotationsFailed, rotations::rotationsCompleted);
         ApiServer api;
         try {
             if (config.metricsPort() != null) {
@@ -154,7 +173,7 @@ public final class KinkoNode implements Closeable {
             Backups backups = new Backups(state, raft.stateMachine().scratchDir(), config.region(), config.nodeId());
             api = ApiServer.start(config.host(), config.effectiveClientPort(), new NodeServices(raft, state, reader,
                     writer, replication, receiver, keyring, shipping, metrics.registry(), tls, access, accessControl,
-                    security, backups));
+                    security, backups, rotationControl, rotations, externalRotators));
         } catch (IOException e) {
             audit.close();
             metrics.close();
@@ -173,6 +192,8 @@ public final class KinkoNode implements Closeable {
         housekeeping.scheduleWithFixedDelay(() -> purge(raft, writer), every, every, TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(() -> finishChunkedJobs(raft, state, replication), every, every,
                 TimeUnit.MILLISECONDS);
+        long rotationEvery = config.rotationSettings().checkInterval().toMillis();
+        housekeeping.scheduleWithFixedDelay(rotations::tick, rotationEvery, rotationEvery, TimeUnit.MILLISECONDS);
         RootTokenFile root = new RootTokenFile(config.rootTokenFile(), state, access);
         housekeeping.scheduleWithFixedDelay(() -> bootstrapRoot(raft, root), 0, BOOTSTRAP_RETRY.toMillis(),
                 TimeUnit.MILLISECONDS);
@@ -187,7 +208,7 @@ public final class KinkoNode implements Closeable {
                     config.nodeId(), ms), () -> LOG.info("startup {}: the warm-up thread is still running", config.nodeId()));
         }
         LOG.info("node {} of region {} serving on {}:{}", config.nodeId(), config.region(), config.host(), api.port());
-        return new KinkoNode(config, raft, committer, api, housekeeping, shipping, metrics, audit);
+        return new KinkoNode(config, raft, committer, api, housekeeping, shipping, metrics, audit, rotationWorkers);
     }
 
     /** Waits, within a bound, until this node has applied what the region committed. */
@@ -275,6 +296,7 @@ public final class KinkoNode implements Closeable {
     @Override
     public void close() throws IOException {
         housekeeping.shutdownNow();
+        rotationWorkers.shutdownNow();
         metrics.close();
         shipping.close();
         api.close();

@@ -41,6 +41,8 @@ class LayersTest {
             Map.entry("frontend", Set.of("domain", "consensus", "crypto", "rpc")),
             // an application service beside frontend; the receiver hands writes to frontend
             Map.entry("replication", Set.of("domain", "consensus", "crypto", "frontend", "rpc")),
+            // an application service beside frontend: rotations on the primary region's leader
+            Map.entry("rotation", Set.of("domain", "consensus", "crypto", "frontend")),
             // the gRPC error shapes both api and replication (a client of another region) need
             Map.entry("rpc", Set.of("domain")),
             // Ratis wiring: the state machine applies domain handlers to storage
@@ -54,7 +56,7 @@ class LayersTest {
             // making backups (for api) and restoring them (offline, before a node starts)
             Map.entry("backup", Set.of("domain", "storage", "crypto", "config")),
             // the node's configuration file; holds the settings records of consensus and replication
-            Map.entry("config", Set.of("consensus", "replication")),
+            Map.entry("config", Set.of("consensus", "replication", "rotation")),
             Map.entry("metrics", Set.of("domain", "consensus", "replication")),
             Map.entry(ROOT, Set.of(ANY)));
 

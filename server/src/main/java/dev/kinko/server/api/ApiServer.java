@@ -41,10 +41,13 @@ public final class ApiServer implements Closeable {
                 .intercept(new RpcMetricsInterceptor(services.metrics()))
                 // ServerInterceptors.intercept runs the last interceptor first: security is the outermost
                 .addService(ServerInterceptors.intercept(new SecretsGrpcService(raft, services.reader(),
-                        services.writer(), services.replication(), forwarder, readers, services.accessControl()),
+                        services.writer(), services.replication(), services.rotation(), forwarder, readers,
+                        services.accessControl()),
                         LeaderForwarder.interceptor(), RequestIds.interceptor(), services.security()))
                 .addService(ServerInterceptors.intercept(new AdminGrpcService(services, forwarder, services.tls().asNode()),
                         LeaderForwarder.interceptor(), RequestIds.interceptor(), services.security()))
+                .addService(ServerInterceptors.intercept(new RotatorGrpcService(services.externalRotators(),
+                        services.rotationRunner(), forwarder), LeaderForwarder.interceptor(), services.security()))
                 .addService(ServerInterceptors.intercept(new ReplicationGrpcService(services.receiver(), forwarder),
                         LeaderForwarder.interceptor(), services.security()))
                 .addService(ServerInterceptors.intercept(new AccessGrpcService(raft.region(), services.state(),

@@ -13,6 +13,9 @@ import dev.kinko.server.frontend.SecretReader;
 import dev.kinko.server.frontend.SecretWriter;
 import dev.kinko.server.replication.ReplicaReceiver;
 import dev.kinko.server.replication.ShippingSupervisor;
+import dev.kinko.server.rotation.ExternalRotators;
+import dev.kinko.server.rotation.RotationControl;
+import dev.kinko.server.rotation.RotationRunner;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /** What the gRPC services of one node work with. */
@@ -30,4 +33,7 @@ public record NodeServices(
         AccessWriter access,
         AccessControl accessControl,
         SecurityInterceptor security,
-        Backups backups) {}
+        Backups backups,
+        RotationControl rotation,
+        RotationRunner rotationRunner,
+        ExternalRotators externalRotators) {}

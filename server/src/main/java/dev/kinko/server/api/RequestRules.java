@@ -1,5 +1,13 @@
 package dev.kinko.server.api;
 
+import dev.kinko.proto.v1.CancelRotateSecretRequest;
+import dev.kinko.proto.v1.ReceiveRotationJobsRequest;
+import dev.kinko.proto.v1.ReportRotationStepRequest;
+import dev.kinko.proto.v1.RotateSecretRequest;
+import dev.kinko.proto.v1.RotationStep;
+import dev.kinko.server.domain.PasswordGenerator;
+import dev.kinko.server.domain.rotation.RotationSchedule;
+import dev.kinko.server.rotation.Rotators;
 import dev.kinko.proto.v1.BatchGetSecretValueRequest;
 import dev.kinko.proto.v1.CreateSecretRequest;
 import dev.kinko.proto.v1.DeleteSecretRequest;
@@ -54,8 +62,48 @@ final class RequestRules {
             check(r);
         } else if (request instanceof StopReplicationToReplicaRequest r) {
             check(r);
+        } else if (request instanceof RotateSecretRequest r) {
+            check(r);
+        } else if (request instanceof CancelRotateSecretRequest r) {
+            check(r);
+        } else if (request instanceof ReportRotationStepRequest r) {
+            check(r);
         } else {
             throw new IllegalArgumentException("no rules for " + request.getClass().getSimpleName());
+        }
+    }
+
+    static void check(RotateSecretRequest r) {
+        Validation.secretId(r.getSecretId());
+        Validation.token(r.getClientRequestToken());
+        if (r.hasRotationRules()) {
+            RotationSchedule.parse(r.getRotationRules());
+        }
+        if (!r.getRotator().isEmpty()) {
+            Rotators.checkName(r.getRotator());
+        }
+        if (r.hasPasswordOptions()) {
+            new PasswordGenerator().generate(PasswordGenerator.Options.of(r.getPasswordOptions())); // refuses bad options
+        }
+    }
+
+    static void check(CancelRotateSecretRequest r) {
+        Validation.secretId(r.getSecretId());
+    }
+
+    static void check(ReceiveRotationJobsRequest r) {
+        Rotators.checkName(Rotators.EXTERNAL_PREFIX + r.getRotator());
+    }
+
+    static void check(ReportRotationStepRequest r) {
+        Validation.secretId(r.getSecretId());
+        Validation.versionId("token", r.getToken());
+        if (r.getStep() == RotationStep.ROTATION_STEP_UNSPECIFIED || r.getStep() == RotationStep.UNRECOGNIZED) {
+            throw new KinkoException(Reason.INVALID_ROTATION_REPORT, "step is required");
+        }
+        if (r.getErrorMessage().length() > Limits.MAX_ROTATION_ERROR_CHARS) {
+            throw new KinkoException(Reason.INVALID_ROTATION_REPORT, "error_message may have at most "
+                    + Limits.MAX_ROTATION_ERROR_CHARS + " characters");
         }
     }
 

@@ -1,5 +1,10 @@
 package dev.kinko.server.api;
 
+import dev.kinko.proto.v1.CancelRotateSecretRequest;
+import dev.kinko.proto.v1.CancelRotateSecretResponse;
+import dev.kinko.proto.v1.RotateSecretRequest;
+import dev.kinko.proto.v1.RotateSecretResponse;
+import dev.kinko.server.rotation.RotationControl;
 import dev.kinko.proto.v1.BatchGetSecretValueRequest;
 import dev.kinko.proto.v1.BatchGetSecretValueResponse;
 import dev.kinko.proto.v1.CreateSecretRequest;
@@ -63,10 +68,12 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
     private final PasswordGenerator passwords = new PasswordGenerator();
     private final ReadPool readers;
     private final AccessControl access;
+    private final RotationControl rotation;
 
     /** {@code readers} run reads once the read index is reached: never on Ratis' apply thread. */
     SecretsGrpcService(RaftNode raft, SecretReader reader, SecretWriter writer, ReplicationWriter replication,
-                       LeaderForwarder forwarder, ReadPool readers, AccessControl access) {
+                       RotationControl rotation, LeaderForwarder forwarder, ReadPool readers, AccessControl access) {
+        this.rotation = rotation;
         this.access = access;
         this.raft = raft;
         this.reader = reader;
@@ -110,10 +117,7 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
     @Override
     public void getRandomPassword(GetRandomPasswordRequest r, StreamObserver<GetRandomPasswordResponse> out) {
         try {
-            String password = passwords.generate(new PasswordGenerator.Options(r.getPasswordLength(),
-                    r.getExcludeCharacters(), r.getExcludeNumbers(), r.getExcludePunctuation(), r.getExcludeUppercase(),
-                    r.getExcludeLowercase(), r.getIncludeSpace(),
-                    !r.hasRequireEachIncludedType() || r.getRequireEachIncludedType()));
+            String password = passwords.generate(PasswordGenerator.Options.of(r));
             out.onNext(GetRandomPasswordResponse.newBuilder().setRandomPassword(password).build());
             out.onCompleted();
         } catch (RuntimeException e) {
@@ -204,6 +208,22 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
         write(SecretsServiceGrpc.getStopReplicationToReplicaMethod(), r, out, () -> {
             RequestRules.check(r);
             return replication.stop(r, RequestIds.forCommand());
+        });
+    }
+
+    @Override
+    public void rotateSecret(RotateSecretRequest r, StreamObserver<RotateSecretResponse> out) {
+        write(SecretsServiceGrpc.getRotateSecretMethod(), r, out, () -> {
+            RequestRules.check(r);
+            return rotation.rotate(r, RequestIds.forCommand());
+        });
+    }
+
+    @Override
+    public void cancelRotateSecret(CancelRotateSecretRequest r, StreamObserver<CancelRotateSecretResponse> out) {
+        write(SecretsServiceGrpc.getCancelRotateSecretMethod(), r, out, () -> {
+            RequestRules.check(r);
+            return rotation.cancel(r, RequestIds.forCommand());
         });
     }
 

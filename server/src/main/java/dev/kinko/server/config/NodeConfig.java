@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.kinko.server.consensus.RaftSettings;
 import dev.kinko.server.consensus.RegionMember;
 import dev.kinko.server.replication.ShippingSettings;
+import dev.kinko.server.rotation.RotationSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +35,8 @@ public record NodeConfig(
         Tls tls,
         Path rootTokenFile,
         Audit audit,
-        RateLimit rateLimit) {
+        RateLimit rateLimit,
+        Rotation rotation) {
 
     public static final String DEFAULT_LISTEN_HOST = "127.0.0.1";
     public static final int DEFAULT_PURGE_INTERVAL_SECONDS = 60;
@@ -79,6 +81,9 @@ public record NodeConfig(
 
     /** Requests per second each identity may send (a token bucket of {@code burst}). */
     public record RateLimit(Double requestsPerSecond, Integer burst) {}
+
+    /** Rotation tuning; absent keys keep {@link RotationSettings#defaults()}. */
+    public record Rotation(Integer maxAttempts, Long retryBackoffMs, Long checkIntervalMs, Long externalStepTimeoutMs) {}
 
     public static final double DEFAULT_RATE_PER_SECOND = 10_000;
     public static final int DEFAULT_RATE_BURST = 20_000;
@@ -127,6 +132,11 @@ public record NodeConfig(
         require(rateLimit == null || (rateLimit.requestsPerSecond() == null || rateLimit.requestsPerSecond() > 0)
                 && (rateLimit.burst() == null || rateLimit.burst() > 0), source,
                 "rate_limit.requests_per_second and rate_limit.burst must be positive");
+        try {
+            rotationSettings();
+        } catch (IllegalArgumentException e) {
+            require(false, source, e.getMessage());
+        }
         for (Link l : links()) {
             require(l.region() != null && !l.region().equals(region) && l.addresses() != null
                     && !l.addresses().isEmpty(), source, "each link needs a region other than this one and addresses");
@@ -155,6 +165,18 @@ public record NodeConfig(
     public ShippingSettings shippingSettings() {
         ShippingSettings d = ShippingSettings.defaults();
         return maxJournalLag == null ? d : d.withMaxJournalLag(maxJournalLag);
+    }
+
+    public RotationSettings rotationSettings() {
+        RotationSettings d = RotationSettings.defaults();
+        if (rotation == null) {
+            return d;
+        }
+        return new RotationSettings(rotation.maxAttempts() == null ? d.maxAttempts() : rotation.maxAttempts(),
+                rotation.retryBackoffMs() == null ? d.retryBackoff() : Duration.ofMillis(rotation.retryBackoffMs()),
+                rotation.checkIntervalMs() == null ? d.checkInterval() : Duration.ofMillis(rotation.checkIntervalMs()),
+                rotation.externalStepTimeoutMs() == null ? d.externalStepTimeout()
+                        : Duration.ofMillis(rotation.externalStepTimeoutMs()));
     }
 
     public Duration purgeInterval() {

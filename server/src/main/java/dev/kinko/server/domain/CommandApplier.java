@@ -27,7 +27,11 @@ import dev.kinko.server.domain.command.replication.ReplicateSecretHandler;
 import dev.kinko.server.domain.command.replication.StopReplicationHandler;
 import dev.kinko.server.domain.command.replication.TruncateJournalHandler;
 import dev.kinko.server.domain.command.replication.UpdateLinkHandler;
+import dev.kinko.server.domain.command.secret.CancelRotationHandler;
+import dev.kinko.server.domain.command.secret.ConfigureRotationHandler;
 import dev.kinko.server.domain.command.secret.CreateSecretHandler;
+import dev.kinko.server.domain.command.secret.RotationStepHandler;
+import dev.kinko.server.domain.command.secret.StartRotationHandler;
 import dev.kinko.server.domain.command.secret.ForceDeleteHandler;
 import dev.kinko.server.domain.command.secret.PurgeSecretHandler;
 import dev.kinko.server.domain.command.secret.PutValueHandler;
@@ -64,6 +68,10 @@ public final class CommandApplier {
         register(Command.OpCase.TAG_RESOURCE, Command::getTagResource, new TagResourceHandler(region));
         register(Command.OpCase.UNTAG_RESOURCE, Command::getUntagResource, new UntagResourceHandler(region));
         register(Command.OpCase.PURGE_SECRET, Command::getPurgeSecret, new PurgeSecretHandler());
+        register(Command.OpCase.CONFIGURE_ROTATION, Command::getConfigureRotation, new ConfigureRotationHandler(region));
+        register(Command.OpCase.START_ROTATION, Command::getStartRotation, new StartRotationHandler(region));
+        register(Command.OpCase.ROTATION_STEP, Command::getRotationStep, new RotationStepHandler(region));
+        register(Command.OpCase.CANCEL_ROTATION, Command::getCancelRotation, new CancelRotationHandler(region));
 
         register(Command.OpCase.ADD_REGION_KEY, Command::getAddRegionKey, new AddRegionKeyHandler());
         register(Command.OpCase.REWRAP_DATA_KEY, Command::getRewrapDataKey, new RewrapDataKeyHandler());

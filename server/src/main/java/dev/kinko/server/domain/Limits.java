@@ -48,6 +48,8 @@ public final class Limits {
     public static final java.time.Duration MIN_TOKEN_TTL = java.time.Duration.ofMinutes(1);
     public static final java.time.Duration MAX_TOKEN_TTL = java.time.Duration.ofDays(3_650);
     public static final int MAX_TOKEN_NAME_LENGTH = 128;
+    /** Longest rotation error kept (and shown by DescribeSecret); a longer one is cut. */
+    public static final int MAX_ROTATION_ERROR_CHARS = 1_024;
     /** Client-certificate identities one policy applies to at most. */
     public static final int MAX_POLICY_CLIENTS = 100;
 }

@@ -15,7 +15,14 @@ public final class PasswordGenerator {
 
     public record Options(int length, String excludeCharacters, boolean excludeNumbers, boolean excludePunctuation,
                           boolean excludeUppercase, boolean excludeLowercase, boolean includeSpace,
-                          boolean requireEachIncludedType) {}
+                          boolean requireEachIncludedType) {
+        /** The options of a GetRandomPassword request (also stored with a rotation). */
+        public static Options of(dev.kinko.proto.v1.GetRandomPasswordRequest r) {
+            return new Options(r.getPasswordLength(), r.getExcludeCharacters(), r.getExcludeNumbers(),
+                    r.getExcludePunctuation(), r.getExcludeUppercase(), r.getExcludeLowercase(), r.getIncludeSpace(),
+                    !r.hasRequireEachIncludedType() || r.getRequireEachIncludedType());
+        }
+    }
 
     private final SecureRandom random = new SecureRandom();
 

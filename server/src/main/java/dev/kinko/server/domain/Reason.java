@@ -92,6 +92,18 @@ public enum Reason {
      * no new writes until space returns (reads still work); retry, on this or another node.
      */
     DISK_FULL(Kind.UNAVAILABLE),
+    /** RotationRules that break AWS's rules (ranges, the expression's shape, the window). */
+    INVALID_ROTATION_RULES(Kind.INVALID_ARGUMENT),
+    /** A rotator name that is not password, postgresql-single-user, postgresql-alternating-users or external:NAME. */
+    UNKNOWN_ROTATOR(Kind.INVALID_ARGUMENT),
+    /** A rotation is in progress, or PENDING is on a version that is not CURRENT: finish or cancel it first. */
+    ROTATION_IN_PROGRESS(Kind.FAILED_PRECONDITION),
+    /** The last rotation gave up after its attempts: CancelRotateSecret before rotating again. */
+    ROTATION_FAILED(Kind.FAILED_PRECONDITION),
+    /** A ReportRotationStep without a step, or with an error message longer than a rotation error may be. */
+    INVALID_ROTATION_REPORT(Kind.INVALID_ARGUMENT),
+    /** RotateSecret with rotate_immediately=false: the rotator cannot work with the secret's CURRENT value. */
+    ROTATION_SETUP_FAILED(Kind.FAILED_PRECONDITION),
     INTERNAL(Kind.INTERNAL);
 
     /** Transport-neutral error class; the API layer maps it to a gRPC status code. */

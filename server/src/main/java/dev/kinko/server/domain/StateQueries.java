@@ -9,6 +9,12 @@ public interface StateQueries extends StateReader {
     /** Secrets in name order, names strictly after {@code afterName}, starting with {@code prefix}. */
     List<SecretRecord> secretsByName(String prefix, String afterName, int limit);
 
+    /**
+     * Ids of the secrets whose primary region is {@code region} with a rotation to start or a
+     * rotation step to try at or before {@code millis}, soonest first, at most {@code limit}.
+     */
+    List<String> rotationsDue(String region, long millis, int limit);
+
     /** Ids of secrets whose purge is due at or before {@code millis}, at most {@code limit}. */
     List<String> deletionsDue(long millis, int limit);
 

@@ -3,7 +3,9 @@ package dev.kinko.server.frontend;
 import com.google.protobuf.Timestamp;
 import dev.kinko.proto.raft.v1.SecretRecord;
 import dev.kinko.proto.raft.v1.VersionRecord;
+import dev.kinko.proto.v1.RotationInfo;
 import dev.kinko.proto.v1.SecretMetadata;
+import dev.kinko.proto.raft.v1.RotationRecord;
 import dev.kinko.proto.v1.SecretVersionInfo;
 import dev.kinko.proto.v1.Tag;
 import dev.kinko.server.domain.StateReader;
@@ -38,12 +40,34 @@ public final class Records {
         if (r.getDeletionDateMillis() != 0) {
             m.setDeletedDate(timestamp(r.getDeletionDateMillis()));
         }
+        if (r.hasRotation()) {
+            m.setRotation(rotation(r.getRotation()));
+        }
         new TreeMap<>(r.getTagsMap()).forEach((k, v) -> m.addTags(Tag.newBuilder().setKey(k).setValue(v)));
         // newest first, as people read a history
         for (int i = r.getVersionsCount() - 1; i >= 0; i--) {
             m.addVersions(version(r.getVersions(i)));
         }
         return m.build();
+    }
+
+    static RotationInfo rotation(RotationRecord r) {
+        RotationInfo.Builder b = RotationInfo.newBuilder().setRotationEnabled(r.getEnabled()).setRotator(r.getRotator())
+                .setRotatingVersionId(r.getToken()).setStep(r.getStep()).setAttempts(r.getAttempts())
+                .setLastError(r.getLastError()).setFailed(r.getFailed());
+        if (r.hasRules()) {
+            b.setRotationRules(r.getRules());
+        }
+        if (r.getLastRotatedMillis() != 0) {
+            b.setLastRotatedDate(timestamp(r.getLastRotatedMillis()));
+        }
+        if (r.getNextRotationMillis() != 0) {
+            b.setNextRotationDate(timestamp(r.getNextRotationMillis()));
+        }
+        if (!r.getToken().isEmpty() && !r.getFailed()) {
+            b.setNextAttemptDate(timestamp(r.getNextAttemptMillis()));
+        }
+        return b.build();
     }
 
     static SecretVersionInfo version(VersionRecord v) {

@@ -42,6 +42,10 @@ import dev.kinko.server.domain.Reason;
 import dev.kinko.server.domain.StateQueries;
 import dev.kinko.server.domain.StateQueries.ValueRef;
 import dev.kinko.server.domain.Validation;
+import dev.kinko.server.domain.Stages;
+import dev.kinko.server.domain.rotation.NextRotation;
+import dev.kinko.proto.raft.v1.RotationRecord;
+import java.util.concurrent.ThreadLocalRandom;
 import com.google.protobuf.ByteString;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -126,11 +130,25 @@ public final class SecretWriter {
             if (description != null) {
                 cmd.setDescription(description);
             }
+            cmd.setNextRotationMillis(nextRotationIfCurrent(secret, stages));
             return submit(command(requestId).setPutValue(cmd)).thenApply(res -> {
                 resolveRetry(res, value);
                 return res;
             });
         });
+    }
+
+    /**
+     * A value put as CURRENT counts as a rotation (as in AWS): the next one is due a window after
+     * it. 0 when the secret has no schedule (the handler then changes nothing).
+     */
+    private long nextRotationIfCurrent(SecretRecord secret, List<String> stages) {
+        RotationRecord r = secret.getRotation();
+        if (!r.getEnabled() || !r.hasRules() || !(stages.isEmpty() || stages.contains(Stages.CURRENT))) {
+            return 0;
+        }
+        long now = proposer.housekeepingNow();
+        return NextRotation.after(r.getRules(), now, now, ThreadLocalRandom.current());
     }
 
     public CompletableFuture<UpdateSecretVersionStageResponse> updateStage(UpdateSecretVersionStageRequest r, String requestId) {

@@ -143,6 +143,21 @@ public final class NodeMetrics implements Closeable {
                 .register(registry);
     }
 
+    /** Rotation outcomes on this node while it led: failed attempts, rotations given up, rotations done. */
+    public void watchRotation(java.util.function.LongSupplier attemptFailures, java.util.function.LongSupplier failed,
+                              java.util.function.LongSupplier completed) {
+        watched.add(attemptFailures);
+        watched.add(failed);
+        watched.add(completed);
+        io.micrometer.core.instrument.FunctionCounter.builder("kinko_rotation_attempt_failures", attemptFailures,
+                f -> f.getAsLong()).description("rotation steps that failed (each is retried with backoff)")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("kinko_rotations_failed", failed,
+                f -> f.getAsLong()).description("rotations that gave up after their attempts").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("kinko_rotations_completed", completed,
+                f -> f.getAsLong()).description("rotations that moved CURRENT to a new version").register(registry);
+    }
+
     @Override
     public void close() {
         discovery.shutdownNow();

@@ -104,6 +104,12 @@ final class Keys {
         return k;
     }
 
+    /** A region's prefix, a big-endian time, then a secret id: a region's due work, soonest first. */
+    static byte[] regionTimedId(String region, long millis, byte[] id) {
+        byte[] p = regionPrefix(region);
+        return ByteBuffer.allocate(p.length + 8 + ID_BYTES).put(p).putLong(millis).put(id).array();
+    }
+
     static String regionOf(byte[] regionIdKey) {
         int len = regionIdKey[0] & 0xff;
         return new String(regionIdKey, 1, len, StandardCharsets.UTF_8);

@@ -202,6 +202,21 @@ abstract class RecordReader implements StateQueries {
     }
 
     @Override
+    public List<String> rotationsDue(String region, long millis, int limit) {
+        List<String> out = new ArrayList<>();
+        byte[] prefix = Keys.regionPrefix(region);
+        scan(Family.ROTATIONS, prefix, (k, v) -> {
+            if (!Keys.startsWith(k, prefix) || out.size() >= limit
+                    || java.nio.ByteBuffer.wrap(k, prefix.length, 8).getLong() > millis) {
+                return false;
+            }
+            out.add(Keys.idString(k, prefix.length + 8));
+            return true;
+        });
+        return out;
+    }
+
+    @Override
     public List<String> deletionsDue(long millis, int limit) {
         List<String> out = new ArrayList<>();
         scan(Family.DELETIONS, new byte[0], (k, v) -> {

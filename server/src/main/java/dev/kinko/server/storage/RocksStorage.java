@@ -58,6 +58,8 @@ public final class RocksStorage extends RecordReader implements StateViews, Auto
         BY_PRIMARY("secrets-by-primary"),
         /** (deletion date, secret id): purges due. */
         DELETIONS("deletion-dates"),
+        /** (primary region, time, secret id): rotations to start and rotation steps to try. */
+        ROTATIONS("rotations-due"),
         REGION_KEYS("region-keys"), TRANSPORT_KEYS("transport-keys"),
         JOURNAL("journal"), LINKS("links"), SOURCES("sources"), ARCHIVE("archive"),
         REQUESTS("requests"), REQUESTS_BY_TIME("requests-by-time"), POLICIES("policies"), TOKENS("tokens"),

@@ -44,6 +44,16 @@ final class SecretKeys {
                 batch.put(Family.DELETIONS, Keys.timedId(record.getDeletionDateMillis(), id), new byte[0]);
             }
         }
+        byte[] rotationBefore = fresh ? null : rotationKey(prev, id);
+        byte[] rotationAfter = rotationKey(record, id);
+        if (!Arrays.equals(rotationBefore, rotationAfter)) {
+            if (rotationBefore != null) {
+                batch.delete(Family.ROTATIONS, rotationBefore);
+            }
+            if (rotationAfter != null) {
+                batch.put(Family.ROTATIONS, rotationAfter, new byte[0]);
+            }
+        }
         if (fresh || !prev.getPrimaryRegion().equals(record.getPrimaryRegion())) {
             if (!fresh) {
                 batch.delete(Family.BY_PRIMARY, Keys.regionId(prev.getPrimaryRegion(), id));
@@ -63,6 +73,10 @@ final class SecretKeys {
             batch.delete(Family.DELETIONS, Keys.timedId(record.getDeletionDateMillis(), id));
         }
         batch.delete(Family.BY_PRIMARY, Keys.regionId(record.getPrimaryRegion(), id));
+        byte[] rotation = rotationKey(record, id);
+        if (rotation != null) {
+            batch.delete(Family.ROTATIONS, rotation);
+        }
         for (VersionRecord v : record.getVersionsList()) {
             removeVersion(id, v);
             for (String label : v.getStagesList()) {
@@ -73,6 +87,24 @@ final class SecretKeys {
             batch.delete(Family.REPLICAS, Keys.underId(id, Keys.utf8(r.getRegion())));
             batch.delete(Family.REPLICAS_BY_REGION, Keys.regionId(r.getRegion(), id));
         }
+    }
+
+    /**
+     * The secret's entry in the rotation index: when its rotation step is to be tried, or when
+     * its next rotation is due; none while it is scheduled for deletion, failed or not rotating.
+     */
+    static byte[] rotationKey(SecretRecord record, byte[] id) {
+        if (!record.hasRotation() || record.getDeletionDateMillis() != 0 || record.getRotation().getFailed()) {
+            return null;
+        }
+        var r = record.getRotation();
+        if (!r.getToken().isEmpty()) {
+            return Keys.regionTimedId(record.getPrimaryRegion(), r.getNextAttemptMillis(), id);
+        }
+        if (r.getEnabled() && r.getNextRotationMillis() > 0) {
+            return Keys.regionTimedId(record.getPrimaryRegion(), r.getNextRotationMillis(), id);
+        }
+        return null;
     }
 
     /** What the secret's own key holds: everything but its versions and replicas. */

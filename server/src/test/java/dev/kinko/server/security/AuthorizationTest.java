@@ -99,6 +99,17 @@ class AuthorizationTest {
                 .newBuilder().setSecretId(s).addRemoveReplicaRegions("nowhere").build(), Actions.REMOVE_REGIONS_FROM_REPLICATION));
         rows.add(row(SecretsServiceGrpc.getStopReplicationToReplicaMethod(), StopReplicationToReplicaRequest.newBuilder()
                 .setSecretId(s).build(), Actions.STOP_REPLICATION_TO_REPLICA));
+        rows.add(row(SecretsServiceGrpc.getRotateSecretMethod(), dev.kinko.proto.v1.RotateSecretRequest.newBuilder()
+                .setSecretId(s).setRotator("nobody").build(), Actions.ROTATE_SECRET));
+        rows.add(row(SecretsServiceGrpc.getCancelRotateSecretMethod(), dev.kinko.proto.v1.CancelRotateSecretRequest
+                .newBuilder().setSecretId(s).build(), Actions.CANCEL_ROTATE_SECRET));
+        // an invalid rotator name: allowed, the stream ends at once instead of waiting for jobs
+        rows.add(row(dev.kinko.proto.v1.RotatorServiceGrpc.getReceiveRotationJobsMethod(),
+                dev.kinko.proto.v1.ReceiveRotationJobsRequest.newBuilder().setRotator("bad name!").build(),
+                Actions.RUN_ROTATOR));
+        rows.add(row(dev.kinko.proto.v1.RotatorServiceGrpc.getReportRotationStepMethod(),
+                dev.kinko.proto.v1.ReportRotationStepRequest.newBuilder().setSecretId(s).setToken("nope").build(),
+                Actions.RUN_ROTATOR));
 
         rows.add(row(AdminServiceGrpc.getGetClusterStatusMethod(), GetClusterStatusRequest.getDefaultInstance(),
                 Actions.GET_CLUSTER_STATUS));
@@ -180,12 +191,14 @@ class AuthorizationTest {
     void everyRpcHasAnActionAndIsCoveredByTheTable() {
         for (io.grpc.ServiceDescriptor service : List.of(SecretsServiceGrpc.getServiceDescriptor(),
                 AdminServiceGrpc.getServiceDescriptor(), AccessServiceGrpc.getServiceDescriptor(),
-                ReplicationServiceGrpc.getServiceDescriptor())) {
+                ReplicationServiceGrpc.getServiceDescriptor(),
+                dev.kinko.proto.v1.RotatorServiceGrpc.getServiceDescriptor())) {
             assertThat(MethodActions.uncovered(service)).as(service.getName()).isEmpty();
         }
         List<String> tabled = rows().stream().map(r -> r.method().getFullMethodName()).toList();
         for (io.grpc.ServiceDescriptor service : List.of(SecretsServiceGrpc.getServiceDescriptor(),
-                AdminServiceGrpc.getServiceDescriptor(), AccessServiceGrpc.getServiceDescriptor())) {
+                AdminServiceGrpc.getServiceDescriptor(), AccessServiceGrpc.getServiceDescriptor(),
+                dev.kinko.proto.v1.RotatorServiceGrpc.getServiceDescriptor())) {
             service.getMethods().stream().map(MethodDescriptor::getFullMethodName)
                     .filter(m -> !m.equals(AccessServiceGrpc.getWhoAmIMethod().getFullMethodName()))
                     .forEach(m -> assertThat(tabled).as("the table covers every RPC").contains(m));

@@ -52,7 +52,7 @@ public final class TestRegion implements AutoCloseable {
     private TestRegion(String region, Path root, int size, NodeConfig.Raft raft, int purgeSeconds, Clock clock,
                        List<NodeConfig.Link> links, Long maxJournalLag, Long auditFileBytes,
                        NodeConfig.RateLimit rateLimit, String clientAuth, List<NodeConfig.Peer> fixedPeers,
-                       boolean pausable) {
+                       boolean pausable, NodeConfig.Rotation rotation) {
         this.region = region;
         this.root = root;
         this.clock = clock;
@@ -80,7 +80,7 @@ public final class TestRegion implements AutoCloseable {
             configs.add(new NodeConfig(peers.get(i).id(), region, root.resolve(peers.get(i).id()),
                     root.resolve(region + ".key"), "127.0.0.1", clientPort, peers, raft, purgeSeconds, links, maxJournalLag,
                     Ports.free(), TestPki.nodeTls(region, peers.get(i).id(), clientAuth),
-                    root.resolve("root-token"), new NodeConfig.Audit(null, auditFileBytes), rateLimit));
+                    root.resolve("root-token"), new NodeConfig.Audit(null, auditFileBytes), rateLimit, rotation));
         }
     }
 
@@ -103,6 +103,8 @@ public final class TestRegion implements AutoCloseable {
         private Long maxJournalLag;
         private Long auditFileBytes;
         private NodeConfig.RateLimit rateLimit;
+        /** Rotation checked every 100 ms, retried after 200 ms (doubling): tests need not wait minutes. */
+        private NodeConfig.Rotation rotation = new NodeConfig.Rotation(3, 200L, 100L, 10_000L);
         private boolean ownRootToken;
         private String clientAuth = "optional";
         private Path restoreFrom;
@@ -183,6 +185,11 @@ public final class TestRegion implements AutoCloseable {
         }
 
         /** Each identity may send this many requests a second, in bursts of {@code burst}. */
+        public Builder rotation(int maxAttempts, long retryBackoffMs, long externalStepTimeoutMs) {
+            this.rotation = new NodeConfig.Rotation(maxAttempts, retryBackoffMs, 100L, externalStepTimeoutMs);
+            return this;
+        }
+
         public Builder rateLimit(double perSecond, int burst) {
             this.rateLimit = new NodeConfig.RateLimit(perSecond, burst);
             return this;
@@ -213,7 +220,7 @@ public final class TestRegion implements AutoCloseable {
 
         public TestRegion start() {
             TestRegion r = new TestRegion(region, root.resolve(region), size, raft, purgeSeconds, clock, links,
-                    maxJournalLag, auditFileBytes, rateLimit, clientAuth, peers, pausable);
+                    maxJournalLag, auditFileBytes, rateLimit, clientAuth, peers, pausable, rotation);
             if (restoreFrom != null) {
                 r.restore(restoreFrom, keyFrom, rootTokenFrom);
             } else {

@@ -5,6 +5,7 @@ import com.google.protobuf.Message;
 import dev.kinko.proto.replication.v1.ReplicationServiceGrpc;
 import dev.kinko.proto.v1.AccessServiceGrpc;
 import dev.kinko.proto.v1.AdminServiceGrpc;
+import dev.kinko.proto.v1.RotatorServiceGrpc;
 import dev.kinko.proto.v1.SecretsServiceGrpc;
 import dev.kinko.proto.v1.Tag;
 import dev.kinko.server.domain.policy.Actions;
@@ -48,6 +49,10 @@ public final class MethodActions {
         action(SecretsServiceGrpc.getReplicateSecretToRegionsMethod(), Actions.REPLICATE_SECRET_TO_REGIONS);
         action(SecretsServiceGrpc.getRemoveRegionsFromReplicationMethod(), Actions.REMOVE_REGIONS_FROM_REPLICATION);
         action(SecretsServiceGrpc.getStopReplicationToReplicaMethod(), Actions.STOP_REPLICATION_TO_REPLICA);
+        action(SecretsServiceGrpc.getRotateSecretMethod(), Actions.ROTATE_SECRET);
+        action(SecretsServiceGrpc.getCancelRotateSecretMethod(), Actions.CANCEL_ROTATE_SECRET);
+        action(RotatorServiceGrpc.getReceiveRotationJobsMethod(), Actions.RUN_ROTATOR);
+        action(RotatorServiceGrpc.getReportRotationStepMethod(), Actions.RUN_ROTATOR);
 
         action(AdminServiceGrpc.getGetClusterStatusMethod(), Actions.GET_CLUSTER_STATUS);
         action(AdminServiceGrpc.getGetNodeStatusMethod(), Actions.GET_CLUSTER_STATUS);

@@ -43,6 +43,8 @@ public final class Actions {
     public static final String REPLICATE_SECRET_TO_REGIONS = "secretsmanager:ReplicateSecretToRegions";
     public static final String REMOVE_REGIONS_FROM_REPLICATION = "secretsmanager:RemoveRegionsFromReplication";
     public static final String STOP_REPLICATION_TO_REPLICA = "secretsmanager:StopReplicationToReplica";
+    public static final String ROTATE_SECRET = "secretsmanager:RotateSecret";
+    public static final String CANCEL_ROTATE_SECRET = "secretsmanager:CancelRotateSecret";
 
     // Admin actions; their resource is always * (the region). Intended mapping of AdminService calls:
     /** GetClusterStatus, GetNodeStatus, GetRegionStatus, ListUnshippedChanges. */
@@ -61,15 +63,17 @@ public final class Actions {
     public static final String READ_AUDIT = "kinko:ReadAudit";
     /** Shipping journal batches into this region: what a source region's identity needs on a replica region. */
     public static final String REPLICATE = "kinko:Replicate";
+    /** An external rotator: ReceiveRotationJobs and ReportRotationStep (it reads and writes values with secrets actions). */
+    public static final String RUN_ROTATOR = "kinko:RunRotator";
 
     /** Every action, secrets calls first, in declaration order. */
     public static final Set<String> ALL = Collections.unmodifiableSet(new LinkedHashSet<>(List.of(
             CREATE_SECRET, GET_SECRET_VALUE, BATCH_GET_SECRET_VALUE, PUT_SECRET_VALUE, UPDATE_SECRET,
             DESCRIBE_SECRET, LIST_SECRETS, LIST_SECRET_VERSION_IDS, UPDATE_SECRET_VERSION_STAGE, DELETE_SECRET,
             RESTORE_SECRET, TAG_RESOURCE, UNTAG_RESOURCE, GET_RANDOM_PASSWORD, REPLICATE_SECRET_TO_REGIONS,
-            REMOVE_REGIONS_FROM_REPLICATION, STOP_REPLICATION_TO_REPLICA,
+            REMOVE_REGIONS_FROM_REPLICATION, STOP_REPLICATION_TO_REPLICA, ROTATE_SECRET, CANCEL_ROTATE_SECRET,
             GET_CLUSTER_STATUS, MANAGE_MEMBERS, BACKUP, ROTATE_REGION_KEY, MANAGE_LINKS, PROMOTE_REGION,
-            REPLICATE_REGION, MANAGE_POLICIES, MANAGE_TOKENS, READ_AUDIT, REPLICATE)));
+            REPLICATE_REGION, MANAGE_POLICIES, MANAGE_TOKENS, READ_AUDIT, REPLICATE, RUN_ROTATOR)));
 
     private static final Map<String, String> BY_LOWER_CASE = byLowerCase();
 

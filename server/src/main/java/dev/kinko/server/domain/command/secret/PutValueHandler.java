@@ -2,7 +2,9 @@ package dev.kinko.server.domain.command.secret;
 
 import dev.kinko.proto.raft.v1.CommandResult;
 import dev.kinko.proto.raft.v1.PutValueCommand;
+import dev.kinko.proto.raft.v1.RotationRecord;
 import dev.kinko.proto.raft.v1.SecretRecord;
+import dev.kinko.server.domain.Stages;
 import dev.kinko.server.domain.StateReader;
 import dev.kinko.server.domain.StateWriter;
 import dev.kinko.server.domain.command.CommandHandler;
@@ -33,7 +35,18 @@ public final class PutValueHandler implements CommandHandler<PutValueCommand, Pu
         }
         CommandResult.Builder result = Secrets.result(record);
         NewVersions.add(record, cmd.getVersion(), now, result);
+        countAsRotation(cmd, record, result, now);
         return new Checked(new SecretChange(current, record.build()), result.build());
+    }
+
+    /** A value that becomes CURRENT counts as a rotation when the next one is computed, as in AWS. */
+    private static void countAsRotation(PutValueCommand cmd, SecretRecord.Builder record, CommandResult.Builder result,
+                                        long now) {
+        RotationRecord r = record.getRotation();
+        if (cmd.getNextRotationMillis() != 0 && r.getEnabled() && r.getToken().isEmpty() && !r.getFailed()
+                && result.getVersionStagesList().contains(Stages.CURRENT)) {
+            record.setRotation(r.toBuilder().setLastRotatedMillis(now).setNextRotationMillis(cmd.getNextRotationMillis()));
+        }
     }
 
     @Override

@@ -1,0 +1,59 @@
+package dev.kinko.server.api;
+
+import dev.kinko.proto.v1.ReceiveRotationJobsRequest;
+import dev.kinko.proto.v1.ReceiveRotationJobsResponse;
+import dev.kinko.proto.v1.ReportRotationStepRequest;
+import dev.kinko.proto.v1.ReportRotationStepResponse;
+import dev.kinko.proto.v1.RotatorServiceGrpc;
+import dev.kinko.server.rotation.ExternalRotators;
+import dev.kinko.server.rotation.RotationRunner;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+
+/**
+ * RotatorService: an external rotator's stream of jobs (held by the node it reached; the leader
+ * sends to its own subscribers) and its reports (writes, forwarded to the leader).
+ */
+final class RotatorGrpcService extends RotatorServiceGrpc.RotatorServiceImplBase {
+    private final ExternalRotators rotators;
+    private final RotationRunner runner;
+    private final LeaderForwarder forwarder;
+
+    RotatorGrpcService(ExternalRotators rotators, RotationRunner runner, LeaderForwarder forwarder) {
+        this.rotators = rotators;
+        this.runner = runner;
+        this.forwarder = forwarder;
+    }
+
+    @Override
+    public void receiveRotationJobs(ReceiveRotationJobsRequest r, StreamObserver<ReceiveRotationJobsResponse> out) {
+        try {
+            RequestRules.check(r);
+        } catch (RuntimeException e) {
+            out.onError(ErrorMapper.toStatus(e));
+            return;
+        }
+        ServerCallStreamObserver<ReceiveRotationJobsResponse> stream = (ServerCallStreamObserver<ReceiveRotationJobsResponse>) out;
+        Runnable unsubscribe = rotators.subscribe(r.getRotator(), job -> {
+            synchronized (stream) { // jobs come from worker threads; a stream takes one message at a time
+                if (stream.isCancelled()) {
+                    return false;
+                }
+                stream.onNext(job);
+                return true;
+            }
+        });
+        stream.setOnCancelHandler(unsubscribe);
+    }
+
+    @Override
+    public void reportRotationStep(ReportRotationStepRequest r, StreamObserver<ReportRotationStepResponse> out) {
+        try {
+            RequestRules.check(r);
+        } catch (RuntimeException e) {
+            out.onError(ErrorMapper.toStatus(e));
+            return;
+        }
+        forwarder.onLeader(RotatorServiceGrpc.getReportRotationStepMethod(), r, out, () -> runner.report(r));
+    }
+}
