@@ -23,7 +23,7 @@ import java.util.Properties;
  * needs user namespaces; where they are blocked (e.g. Docker's default seccomp profile) the start
  * fails, and {@link #start} says so.
  */
-final class PostgresTestServer implements AutoCloseable {
+public final class PostgresTestServer implements AutoCloseable {
     static final String SUPERUSER = "postgres";
     private static final String HBA = String.join("\n",
             "local all " + SUPERUSER + " trust",
@@ -39,7 +39,7 @@ final class PostgresTestServer implements AutoCloseable {
         this.pg = pg;
     }
 
-    static PostgresTestServer start() throws IOException {
+    public static PostgresTestServer start() throws IOException {
         try {
             return new PostgresTestServer(EmbeddedPostgres.builder()
                     .setDataDirectoryCustomizer(dir -> writeHba(dir.toPath().resolve("pg_hba.conf")))
@@ -58,7 +58,7 @@ final class PostgresTestServer implements AutoCloseable {
     }
 
     /** Runs statements as the superuser. */
-    void sql(String... statements) throws SQLException {
+    public void sql(String... statements) throws SQLException {
         try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
             for (String statement : statements) {
                 s.execute(statement);
@@ -67,7 +67,7 @@ final class PostgresTestServer implements AutoCloseable {
     }
 
     /** A PostgreSQL secret for this server. */
-    String secret(String username, String password) {
+    public String secret(String username, String password) {
         return secret(username, password, "");
     }
 
@@ -79,7 +79,7 @@ final class PostgresTestServer implements AutoCloseable {
     }
 
     /** Logs in as {@code username}: null when that works, else the SQLState of the refusal (28P01: wrong password). */
-    String loginError(String username, String password) {
+    public String loginError(String username, String password) {
         Properties p = new Properties();
         p.setProperty("user", username);
         p.setProperty("password", password);
@@ -102,7 +102,7 @@ final class PostgresTestServer implements AutoCloseable {
         }
     }
 
-    static String literal(String s) {
+    public static String literal(String s) {
         return PostgresSql.literal(s);
     }
 
