@@ -49,6 +49,16 @@ class PlaintextAtRestTest {
                 region.withRetry(s -> s.putSecretValue(PutSecretValueRequest.newBuilder().setSecretId(name)
                         .setSecretBinary(ByteString.copyFrom(binary)).build()));
             }
+            // values the leader makes itself: rotated passwords
+            for (int i = 0; i < 3; i++) {
+                String name = "scan/s" + i;
+                region.withRetry(s -> s.rotateSecret(dev.kinko.proto.v1.RotateSecretRequest.newBuilder()
+                        .setSecretId(name).build()));
+                await().atMost(TestRegion.SETTLE).until(() -> region.withRetry(s -> s.getSecretValue(
+                        dev.kinko.proto.v1.GetSecretValueRequest.newBuilder().setSecretId(name).build())).hasSecretString());
+                values.add(region.withRetry(s -> s.getSecretValue(dev.kinko.proto.v1.GetSecretValueRequest.newBuilder()
+                        .setSecretId(name).build())).getSecretString().getBytes(StandardCharsets.UTF_8));
+            }
             region.access(0).putPolicy(dev.kinko.proto.v1.PutPolicyRequest.newBuilder().setName("scan").setDocument(
                     "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"*\","
                             + " \"Resource\": \"*\"}]}").build());

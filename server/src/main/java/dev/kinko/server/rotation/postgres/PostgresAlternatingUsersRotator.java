@@ -46,11 +46,11 @@ public final class PostgresAlternatingUsersRotator implements Rotator {
         try (Connection c = masterSession(context, current, step)) {
             c.setAutoCommit(false); // the new role and its grant together, or neither
             if (roleExists(c, pending.username())) {
-                PostgresSessions.execute(c, PostgresSql.alterPassword(pending.username(), pending.password()), step,
-                        "ALTER USER " + pending.username() + " WITH PASSWORD");
+                PostgresSessions.setPassword(c, pending.username(), pending.password(), step);
             } else {
-                PostgresSessions.execute(c, PostgresSql.createLoginRole(pending.username(), pending.password()), step,
-                        "CREATE ROLE " + pending.username() + " WITH LOGIN PASSWORD");
+                PostgresSessions.execute(c, PostgresSql.createLoginRole(pending.username()), step,
+                        "CREATE ROLE " + pending.username() + " WITH LOGIN");
+                PostgresSessions.setPassword(c, pending.username(), pending.password(), step);
                 PostgresSessions.execute(c, PostgresSql.grantRole(current.username(), pending.username()), step,
                         "GRANT " + current.username() + " TO " + pending.username());
             }

@@ -73,6 +73,24 @@ final class PostgresSessions {
         }
     }
 
+    /**
+     * Sets a role's password hashed here (SCRAM-SHA-256), so the statement the server runs, and any
+     * log of it (log_statement=ddl), holds a verifier and never the password.
+     */
+    static void setPassword(Connection c, String user, String password, String step) throws RotationException {
+        char[] chars = password.toCharArray();
+        try {
+            c.unwrap(org.postgresql.PGConnection.class).alterUserPassword(user, chars, SCRAM);
+        } catch (SQLException e) {
+            throw new RotationException(step + ": setting the password of user " + user + " failed (" + describe(e) + ")");
+        } finally {
+            java.util.Arrays.fill(chars, '\0');
+        }
+    }
+
+    /** The password encryption Kinko asks for: PostgreSQL's default since 14, and the only safe one. */
+    static final String SCRAM = "scram-sha-256";
+
     /** "SQLState 08001, ConnectException": the kind of failure, never a message that might quote SQL. */
     static String describe(SQLException e) {
         String state = e.getSQLState() == null ? "no SQLState" : "SQLState " + e.getSQLState();

@@ -41,8 +41,7 @@ public final class PostgresSingleUserRotator implements Rotator {
             Optional<Connection> session = PostgresSessions.tryOpen(attempt, step);
             if (session.isPresent()) {
                 try (Connection c = session.get()) {
-                    PostgresSessions.execute(c, PostgresSql.alterPassword(pending.username(), pending.password()),
-                            step, "ALTER USER " + pending.username() + " WITH PASSWORD");
+                    PostgresSessions.setPassword(c, pending.username(), pending.password(), step);
                 } catch (SQLException e) {
                     // only close() throws here: the password is set
                 }

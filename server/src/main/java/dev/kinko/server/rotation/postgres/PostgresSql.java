@@ -5,8 +5,8 @@ package dev.kinko.server.rotation.postgres;
  * passwords are quoted here; the statements hold a password, so they are never logged and an
  * error about one reports only its SQLState (a syntax error would quote the text).
  *
- * <p>The password goes to the server in clear and the server hashes it with its own
- * password_encryption (scram-sha-256 by default), as AWS's rotation functions do.
+ * <p>Passwords themselves are set with the driver's alterUserPassword, which sends a SCRAM
+ * verifier, never the password (see PostgresSessions.setPassword).
  */
 final class PostgresSql {
     private PostgresSql() {}
@@ -17,25 +17,9 @@ final class PostgresSql {
         return "\"" + name.replace("\"", "\"\"") + "\"";
     }
 
-    /**
-     * A string literal: single quotes doubled; with a backslash, an E'' literal with backslashes
-     * doubled too, so the result does not depend on standard_conforming_strings.
-     */
-    static String literal(String value) {
-        requireNoNul(value);
-        String quoted = value.replace("'", "''");
-        if (value.indexOf('\\') < 0) {
-            return "'" + quoted + "'";
-        }
-        return "E'" + quoted.replace("\\", "\\\\") + "'";
-    }
-
-    static String alterPassword(String user, String password) {
-        return "ALTER USER " + identifier(user) + " WITH PASSWORD " + literal(password);
-    }
-
-    static String createLoginRole(String user, String password) {
-        return "CREATE ROLE " + identifier(user) + " WITH LOGIN PASSWORD " + literal(password);
+    /** A login role without a password yet (PostgresSessions.setPassword sets it, hashed). */
+    static String createLoginRole(String user) {
+        return "CREATE ROLE " + identifier(user) + " WITH LOGIN";
     }
 
     /** Makes {@code member} a member of {@code role}, so it has role's privileges. */

@@ -68,10 +68,9 @@ class PostgresSecretTest {
     }
 
     @Test
-    void quotesIdentifiersAndLiterals() {
+    void quotesIdentifiers() {
         assertThat(PostgresSql.identifier("app\"user")).isEqualTo("\"app\"\"user\"");
-        assertThat(PostgresSql.literal("it's")).isEqualTo("'it''s'");
-        assertThat(PostgresSql.literal("a\\'b")).isEqualTo("E'a\\\\''b'");
-        assertThat(PostgresSql.alterPassword("Mixed", "p")).isEqualTo("ALTER USER \"Mixed\" WITH PASSWORD 'p'");
+        assertThat(PostgresSql.createLoginRole("Mixed")).isEqualTo("CREATE ROLE \"Mixed\" WITH LOGIN");
+        assertThat(PostgresSql.grantRole("app", "app_clone")).isEqualTo("GRANT \"app\" TO \"app_clone\"");
     }
 }
