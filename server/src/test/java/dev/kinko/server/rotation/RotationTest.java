@@ -153,6 +153,13 @@ class RotationTest {
                 }
             }
             assertThat(attempts).as("every attempt made a fresh password").hasSize(3);
+            int leader = tokyo.awaitLeader();
+            assertThat(tokyo.metrics(leader))
+                    .as("counted for the KinkoRotationFailed alert")
+                    .containsPattern("kinko_rotations_failed_total\\{[^}]*} [1-9]")
+                    .containsPattern("kinko_rotation_attempt_failures_total\\{[^}]*} [3-9]");
+            assertThat(java.nio.file.Files.readString(Path.of("../ops/prometheus/kinko-alerts.yml")))
+                    .contains("increase(kinko_rotations_failed_total[1h]) > 0");
 
             tokyo.withRetry(s -> s.cancelRotateSecret(CancelRotateSecretRequest.newBuilder().setSecretId(name).build()));
             tokyo.withRetry(s -> s.putSecretValue(PutSecretValueRequest.newBuilder().setSecretId(name)

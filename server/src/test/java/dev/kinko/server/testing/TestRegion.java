@@ -387,6 +387,24 @@ public final class TestRegion implements AutoCloseable {
         return "http://127.0.0.1:" + configs.get(i).metricsPort() + "/metrics";
     }
 
+    /** Node {@code i}'s Prometheus metrics, as a scrape sees them. */
+    public String metrics(int i) {
+        try {
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(metricsUrl(i))).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                throw new IllegalStateException("metrics of node " + i + ": HTTP " + r.statusCode());
+            }
+            return r.body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     public Path root() {
         return root;
     }
