@@ -15,6 +15,7 @@ import dev.kinko.server.testing.TestRegion;
 import io.grpc.Status;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -142,5 +143,22 @@ class LimitsTest {
         assertRefused(() -> api().getRandomPassword(GetRandomPasswordRequest.newBuilder()
                 .setPasswordLength(Limits.MAX_PASSWORD_LENGTH + 1).build()),
                 Status.Code.INVALID_ARGUMENT, "INVALID_PASSWORD_OPTIONS");
+    }
+
+    @Test
+    void rotationErrorLength() {
+        String name = name();
+        api().createSecret(CreateSecretRequest.newBuilder().setName(name).setSecretString("v").build());
+        dev.kinko.proto.v1.RotatorServiceGrpc.RotatorServiceBlockingStub rotators = dev.kinko.proto.v1.RotatorServiceGrpc
+                .newBlockingStub(region.channel((region.awaitLeader() + 1) % 3)).withDeadlineAfter(20, TimeUnit.SECONDS);
+        dev.kinko.proto.v1.ReportRotationStepRequest.Builder report = dev.kinko.proto.v1.ReportRotationStepRequest
+                .newBuilder().setSecretId(name).setToken(UUID.randomUUID().toString())
+                .setStep(dev.kinko.proto.v1.RotationStep.ROTATION_STEP_SET_SECRET);
+        // the secret is not being rotated: a report of the longest error is taken and changes nothing
+        assertThat(rotators.reportRotationStep(report.setErrorMessage("e".repeat(Limits.MAX_ROTATION_ERROR_CHARS))
+                .build()).getAccepted()).isFalse();
+        assertRefused(() -> rotators.reportRotationStep(report.setErrorMessage(
+                "e".repeat(Limits.MAX_ROTATION_ERROR_CHARS + 1)).build()),
+                Status.Code.INVALID_ARGUMENT, "INVALID_ROTATION_REPORT");
     }
 }

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kinko.server.consensus.RaftSettings;
+import dev.kinko.server.rotation.RotationSettings;
 import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -56,6 +59,35 @@ class NodeConfigTest {
         assertThat(c.tls().clientAuthOrDefault()).isEqualTo("optional");
         assertThat(c.effectiveAuditDir()).isEqualTo(Path.of("/tmp/a/audit"));
         assertThat(c.ratePerSecond()).isEqualTo(NodeConfig.DEFAULT_RATE_PER_SECOND);
+    }
+
+    @Test
+    void rotationTuningIsReadAndItsLimitsHold() throws IOException {
+        String base = """
+                node_id: a
+                region: tokyo
+                data_dir: /tmp/a
+                key_file: /tmp/k
+                tls: {ca_file: ca.crt, cert_file: a.crt, key_file: a.key, region_cert_file: r.crt, region_key_file: r.key}
+                root_token_file: /tmp/root-token
+                peers:
+                  - {id: a, raft_address: "127.0.0.1:9101", client_address: "127.0.0.1:8101"}
+                """;
+        assertThat(NodeConfig.load(write(base)).rotationSettings()).isEqualTo(RotationSettings.defaults());
+        NodeConfig c = NodeConfig.load(write(base + """
+                rotation: {max_attempts: %d, retry_backoff_ms: 500, check_interval_ms: 250, external_step_timeout_ms: 9000}
+                """.formatted(RotationSettings.MAX_ATTEMPTS_LIMIT)));
+        assertThat(c.rotationSettings().maxAttempts()).isEqualTo(RotationSettings.MAX_ATTEMPTS_LIMIT);
+        assertThat(c.rotationSettings().retryBackoff()).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.rotationSettings().backoff(1)).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.rotationSettings().backoff(3)).isEqualTo(Duration.ofMillis(2000));
+        assertThat(c.rotationSettings().backoff(40)).isEqualTo(RotationSettings.MAX_RETRY_BACKOFF);
+        assertThat(NodeConfig.load(write(base + "rotation: {max_attempts: 1}\n")).rotationSettings().maxAttempts())
+                .isEqualTo(1);
+        for (String bad : List.of("rotation: {max_attempts: 0}", "rotation: {max_attempts: "
+                + (RotationSettings.MAX_ATTEMPTS_LIMIT + 1) + "}", "rotation: {check_interval_ms: 0}")) {
+            assertThatThrownBy(() -> NodeConfig.load(write(base + bad + "\n"))).hasMessageContaining("rotation");
+        }
     }
 
     @Test
