@@ -221,7 +221,9 @@ public final class RotationRunner {
         }
         SecretRecord after = state.secretById(outcome.getSecretId()).orElse(null);
         RotationRecord r = after == null ? RotationRecord.getDefaultInstance() : after.getRotation();
-        if (!outcome.getError().isEmpty() || (r.getToken().equals(outcome.getToken()) && r.getFailed())) {
+        boolean finished = outcome.getStep() == RotationStep.ROTATION_STEP_FINISH_SECRET && r.getToken().isEmpty();
+        boolean advanced = r.getToken().equals(outcome.getToken()) && r.getStep() != outcome.getStep();
+        if (r.getFailed() || !(finished || advanced)) { // the handler may judge a reported success a failure
             attemptFailures.incrementAndGet();
             if (r.getFailed()) {
                 rotationsFailed.incrementAndGet();
