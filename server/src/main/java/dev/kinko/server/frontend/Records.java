@@ -64,7 +64,7 @@ public final class Records {
         if (r.getNextRotationMillis() != 0) {
             b.setNextRotationDate(timestamp(r.getNextRotationMillis()));
         }
-        if (!r.getToken().isEmpty() && !r.getFailed()) {
+        if (!r.getToken().isEmpty() && !r.getFailed() && r.getNextAttemptMillis() != 0) {
             b.setNextAttemptDate(timestamp(r.getNextAttemptMillis()));
         }
         return b.build();

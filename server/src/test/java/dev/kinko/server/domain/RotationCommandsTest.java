@@ -140,6 +140,8 @@ class RotationCommandsTest {
         assertThat(labels(R2)).as("cancel cleans PENDING up").isEmpty();
         assertThat(rotation().getEnabled()).isFalse();
         assertThat(rotation().getFailed()).isFalse();
+        assertThat(rotation().getEarlierTokensList()).as("the next setSecret still tries what these set")
+                .contains(R1, R2);
         ok(apply(configure(T0 + 3003, "r5-00000000000000000000000000000000", 0)));
     }
 

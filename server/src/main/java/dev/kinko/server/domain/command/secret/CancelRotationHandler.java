@@ -27,7 +27,7 @@ public final class CancelRotationHandler implements CommandHandler<CancelRotatio
     public Checked check(CancelRotationCommand cmd, long now, StateReader state) {
         String[] unpended = {""};
         SecretChange change = SecretChange.of(region, state, cmd.getSecretId(), now, record -> {
-            record.setRotation(Rotations.idle(record.getRotation().toBuilder()).setEnabled(false)
+            record.setRotation(Rotations.cancelled(record.getRotation().toBuilder()).setEnabled(false)
                     .setNextRotationMillis(0).clearLastError());
             Rotations.stalePending(record.build()).ifPresent(stale -> {
                 VersionLabels labels = new VersionLabels(record.build());

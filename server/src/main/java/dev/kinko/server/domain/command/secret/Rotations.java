@@ -19,9 +19,9 @@ final class Rotations {
     static void requireIdle(SecretRecord record) {
         RotationRecord r = record.getRotation();
         if (r.getFailed()) {
+            String after = r.getAttempts() > 0 ? " after " + r.getAttempts() + " attempts" : "";
             throw new KinkoException(Reason.ROTATION_FAILED, "the last rotation of secret " + record.getName()
-                    + " failed after " + r.getAttempts() + " attempts (" + r.getLastError()
-                    + "); cancel it (CancelRotateSecret) before rotating again");
+                    + " failed" + after + " (" + r.getLastError() + "); cancel it (CancelRotateSecret) before rotating again");
         }
         if (!r.getToken().isEmpty()) {
             throw new KinkoException(Reason.ROTATION_IN_PROGRESS, "secret " + record.getName()
@@ -42,17 +42,33 @@ final class Rotations {
                 .findFirst();
     }
 
-    /** The state of a rotation that starts now with {@code token}, at createSecret. */
+    /**
+     * The state of a rotation that starts now with {@code token}, at createSecret. The versions of
+     * a cancelled rotation stay in earlier_tokens: its setSecret may have reached the target system.
+     */
     static RotationRecord.Builder started(RotationRecord.Builder r, String token, long now) {
         return r.setToken(token).setStep(RotationStep.ROTATION_STEP_CREATE_SECRET).setAttempts(1)
                 .setStartedMillis(now).setNextAttemptMillis(0).setNextRotationMillis(0).clearLastError()
-                .clearEarlierTokens().setFailed(false);
+                .setFailed(false);
     }
 
-    /** No rotation in progress. */
+    /** No rotation in progress: a finished one leaves nothing behind. */
     static RotationRecord.Builder idle(RotationRecord.Builder r) {
-        return r.clearToken().clearStep().clearAttempts().clearStartedMillis().clearNextAttemptMillis()
-                .clearEarlierTokens().setFailed(false);
+        return cancelled(r).clearEarlierTokens();
+    }
+
+    /**
+     * No rotation in progress, after a cancel: the cancelled rotation's version joins the
+     * earlier ones, so the next rotation's setSecret still tries the password it may have set.
+     */
+    static RotationRecord.Builder cancelled(RotationRecord.Builder r) {
+        if (!r.getToken().isEmpty() && !r.getEarlierTokensList().contains(r.getToken())) {
+            r.addEarlierTokens(r.getToken());
+        }
+        while (r.getEarlierTokensCount() > Limits.MAX_VERSIONS) {
+            r.removeEarlierTokens(0);
+        }
+        return r.clearToken().clearStep().clearAttempts().clearStartedMillis().clearNextAttemptMillis().setFailed(false);
     }
 
     /** An error as stored: cut to {@link Limits#MAX_ROTATION_ERROR_CHARS}. */
