@@ -2,6 +2,8 @@ package dev.kinko.cli;
 
 import dev.kinko.client.KinkoClient;
 import dev.kinko.proto.v1.BatchGetSecretValueRequest;
+import dev.kinko.proto.v1.CancelRotateSecretRequest;
+import dev.kinko.proto.v1.CancelRotateSecretResponse;
 import dev.kinko.proto.v1.CreateSecretRequest;
 import dev.kinko.proto.v1.TagResourceRequest;
 import dev.kinko.proto.v1.UntagResourceRequest;
@@ -23,6 +25,10 @@ import dev.kinko.proto.v1.RemoveRegionsFromReplicationRequest;
 import dev.kinko.proto.v1.ReplicateSecretToRegionsRequest;
 import dev.kinko.proto.v1.ReplicationStatus;
 import dev.kinko.proto.v1.RestoreSecretRequest;
+import dev.kinko.proto.v1.RotateSecretRequest;
+import dev.kinko.proto.v1.RotateSecretResponse;
+import dev.kinko.proto.v1.RotationInfo;
+import dev.kinko.proto.v1.RotationRules;
 import dev.kinko.proto.v1.StopReplicationToReplicaRequest;
 import dev.kinko.proto.v1.SecretMetadata;
 import dev.kinko.proto.v1.SecretVersionInfo;
@@ -30,6 +36,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,7 +51,8 @@ import picocli.CommandLine.Parameters;
                 SecretCommand.Delete.class, SecretCommand.Restore.class, SecretCommand.Replicate.class,
                 SecretCommand.RemoveRegion.class, SecretCommand.StopReplication.class, SecretCommand.Update.class,
                 SecretCommand.Stage.class, SecretCommand.Tag.class, SecretCommand.Untag.class,
-                SecretCommand.RandomPassword.class, SecretCommand.GetMany.class})
+                SecretCommand.RandomPassword.class, SecretCommand.GetMany.class, SecretCommand.Rotate.class,
+                SecretCommand.CancelRotation.class})
 final class SecretCommand {
 
     @Command(name = "create", description = "Create a secret with its first value.")
@@ -172,11 +180,51 @@ final class SecretCommand {
                 out.println("Deletion date:  " + Formats.time(m.getDeletedDate()) + " (scheduled for deletion)");
             }
             m.getTagsList().forEach(t -> out.println("Tag:            " + t.getKey() + "=" + t.getValue()));
+            if (m.hasRotation()) {
+                printRotation(out, m.getName(), m.getRotation());
+            }
             out.println("Versions:");
             for (SecretVersionInfo v : m.getVersionsList()) {
                 out.println("  " + v.getVersionId() + "  " + Formats.time(v.getCreatedDate()) + "  "
                         + String.join(",", v.getVersionStagesList()));
             }
+        }
+    }
+
+    /** The rotation lines of {@code describe}; only for a secret whose rotation was ever configured. */
+    static void printRotation(PrintWriter out, String name, RotationInfo r) {
+        out.println("Rotation:       " + (r.getRotationEnabled() ? "enabled" : "disabled"));
+        if (r.hasRotationRules()) {
+            out.println("Rotation rules: " + Formats.rules(r.getRotationRules()));
+        }
+        out.println("Rotator:        " + r.getRotator());
+        if (r.hasLastRotatedDate()) {
+            out.println("Last rotated:   " + Formats.time(r.getLastRotatedDate()));
+        }
+        if (r.hasNextRotationDate()) {
+            out.println("Next rotation:  " + Formats.time(r.getNextRotationDate()));
+        }
+        List<String> at = new ArrayList<>();
+        if (!r.getRotatingVersionId().isEmpty()) {
+            at.add("version " + r.getRotatingVersionId());
+            at.add("step " + Formats.step(r.getStep()));
+        }
+        if (r.getFailed()) {
+            if (r.getAttempts() > 0) {
+                at.add("after " + r.getAttempts() + (r.getAttempts() == 1 ? " attempt" : " attempts"));
+            }
+            out.println("Rotating:       FAILED" + (at.isEmpty() ? "" : " (" + String.join(", ", at) + ")")
+                    + "; no rotation starts until 'kinko secret cancel-rotation " + name + "'");
+        } else if (!at.isEmpty()) {
+            at.add("attempt " + r.getAttempts());
+            // while an attempt may run at once the server sends next_attempt_date as 0 (1970)
+            if (r.hasNextAttemptDate() && r.getNextAttemptDate().getSeconds() > 0) {
+                at.add("next attempt " + Formats.time(r.getNextAttemptDate()));
+            }
+            out.println("Rotating:       " + String.join(", ", at));
+        }
+        if (!r.getLastError().isEmpty()) {
+            out.println("Rotation error: " + r.getLastError());
         }
     }
 
@@ -481,6 +529,142 @@ final class SecretCommand {
             }
             r.getSecretValuesList().forEach(v -> out().println(v.getName() + "\t" + v.getSecretString()));
             r.getErrorsList().forEach(e -> out().println(e.getSecretId() + "\t" + e.getReason() + ": " + e.getMessage()));
+        }
+    }
+
+    @Command(name = "rotate", description = {
+            "Rotate a secret now, set its automatic rotation, or both (in the secret's primary region).",
+            "With --every-days or --schedule (and no --now) it only schedules, once the server has checked "
+                    + "that the rotator can work with CURRENT. Without either it rotates now (there is nothing "
+                    + "else to do) and keeps the secret's stored rules, if any (so after 'kinko secret "
+                    + "cancel-rotation' it turns their schedule back on).",
+            "The rotation runs on the server in four steps (createSecret, setSecret, testSecret, finishSecret); "
+                    + "'kinko secret describe' shows its progress. A database rotator's check may take longer "
+                    + "than the default --timeout when the database does not answer."})
+    static final class Rotate extends ClientCommand {
+        @Parameters(paramLabel = "NAME", description = "The secret, by name or id.")
+        String name;
+
+        @ArgGroup(exclusive = true, multiplicity = "0..1",
+                heading = "Automatic rotation (at most one of; --window goes with either):%n")
+        Rule rule;
+
+        static final class Rule {
+            @Option(names = "--every-days", paramLabel = "N", required = true,
+                    description = "Rotate N days (1-1000) after the last rotation.")
+            Integer everyDays;
+
+            @Option(names = "--schedule", paramLabel = "EXPR", required = true,
+                    description = "rate(N hours) (N >= 4), rate(N days) or cron(0 H DoM Mon DoW *), in UTC.")
+            String expression;
+        }
+
+        @Option(names = "--window", paramLabel = "Nh",
+                description = "With --every-days or --schedule: the rotation window, 1h-24h (e.g. 3h); the time "
+                        + "within it is random. Default: 1h for a schedule in hours, the rest of the UTC day for "
+                        + "one in days.")
+        String window;
+
+        @Option(names = "--rotator", paramLabel = "ROTATOR",
+                description = "password, postgresql-single-user, postgresql-alternating-users or external:NAME. "
+                        + "Absent: the secret's rotator, or password for a secret never rotated.")
+        String rotator;
+
+        @Option(names = "--now", description = "Also rotate now when setting a schedule.")
+        boolean now;
+
+        @ArgGroup(exclusive = false, multiplicity = "0..1",
+                heading = "The shape of the new passwords (as in 'kinko secret random-password'; given, they "
+                        + "replace the stored ones as a whole; absent: the stored ones, or the defaults):%n")
+        PasswordOptions passwords;
+
+        @Override
+        public Integer call() throws Exception {
+            // a nested group would say so in picocli's words, quoting its whole synopsis
+            if (window != null && rule == null) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "Error: --window goes with --every-days or --schedule");
+            }
+            // proto3 cannot send 0 (it reads as "not given"): refused here, the rest of the range by the server
+            if (rule != null && rule.everyDays != null && rule.everyDays < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "Error: --every-days must be 1-1000, got " + rule.everyDays);
+            }
+            return super.call();
+        }
+
+        @Override
+        void run(KinkoClient client) {
+            RotateSecretRequest.Builder r = RotateSecretRequest.newBuilder().setSecretId(name)
+                    .setClientRequestToken(KinkoClient.newToken())
+                    .setRotateImmediately(now || rule == null);
+            if (rule != null) {
+                RotationRules.Builder rules = RotationRules.newBuilder();
+                if (rule.everyDays != null) {
+                    rules.setAutomaticallyAfterDays(rule.everyDays);
+                } else {
+                    rules.setScheduleExpression(rule.expression);
+                }
+                if (window != null) {
+                    rules.setDuration(window);
+                }
+                r.setRotationRules(rules);
+            }
+            if (rotator != null) {
+                r.setRotator(rotator);
+            }
+            if (passwords != null) {
+                r.setPasswordOptions(passwords.request());
+            }
+            // KinkoClient has no typed rotateSecret yet: the raw stub (one attempt when the outcome is unknown)
+            RotateSecretResponse rotated = client.secrets(s -> s.rotateSecret(r.build()));
+            if (json()) {
+                printJson(rotated);
+                return;
+            }
+            PrintWriter out = out();
+            if (!rotated.getVersionId().isEmpty()) {
+                out.println("rotating " + rotated.getName() + ": version " + rotated.getVersionId()
+                        + " is being created (PENDING until the rotation makes it CURRENT)");
+            }
+            RotationInfo info;
+            try {
+                info = client.secrets(s -> s.describeSecret(DescribeSecretRequest.newBuilder()
+                        .setSecretId(rotated.getId()).build())).getSecret().getRotation();
+            } catch (dev.kinko.client.KinkoException e) {
+                // the rotation is set: a describe this caller may not make is no reason to fail
+                spec.commandLine().getErr().println("kinko: rotation set, but the secret could not be described: "
+                        + KinkoCli.oneLine(e));
+                return;
+            }
+            if (info.getRotationEnabled() && info.hasRotationRules()) {
+                out.println("automatic rotation of " + rotated.getName() + ": " + Formats.rules(info.getRotationRules())
+                        + ", rotator " + info.getRotator() + "; next rotation " + (info.hasNextRotationDate()
+                        ? Formats.time(info.getNextRotationDate()) : "set when the rotation in progress finishes"));
+            }
+        }
+    }
+
+    @Command(name = "cancel-rotation", description = {
+            "Turn a secret's automatic rotation off and cancel a rotation in progress (or failed).",
+            "PENDING leaves the version the rotation created; CURRENT stays where it is. "
+                    + "'kinko secret rotate NAME' turns rotation on again with the stored rules.",
+            "With a database rotator whose setSecret had run, the database may already use that version's "
+                    + "password: 'kinko secret get NAME --version-id ID' reads it (ID is printed)."})
+    static final class CancelRotation extends ClientCommand {
+        @Parameters(paramLabel = "NAME", description = "The secret, by name or id.")
+        String name;
+
+        @Override
+        void run(KinkoClient client) {
+            CancelRotateSecretResponse c = client.secrets(s -> s.cancelRotateSecret(CancelRotateSecretRequest.newBuilder()
+                    .setSecretId(name).build()));
+            if (json()) {
+                printJson(c);
+                return;
+            }
+            out().println("rotation of " + c.getName() + " is off" + (c.getVersionId().isEmpty() ? ""
+                    : "; version " + c.getVersionId() + " is no longer PENDING"));
         }
     }
 }
