@@ -36,9 +36,22 @@ public final class Ports {
         }
     }
 
+    /**
+     * This JVM's part of the range: surefire runs the tests in {@code kinko.test.forks} JVMs at once
+     * (fork numbers from 1), and two JVMs must never pick the same port between probe and bind.
+     */
+    private static final int[] SHARE = share(Integer.getInteger("kinko.test.fork", 1),
+            Integer.getInteger("kinko.test.forks", 1));
+
+    static int[] share(int fork, int forks) {
+        int width = (HIGHEST - LOWEST) / Math.max(forks, 1);
+        int from = LOWEST + width * Math.floorMod(fork - 1, Math.max(forks, 1));
+        return new int[] {from, from + width};
+    }
+
     public static int free() {
         for (int attempt = 0; attempt < 10_000; attempt++) {
-            int port = ThreadLocalRandom.current().nextInt(LOWEST, HIGHEST);
+            int port = ThreadLocalRandom.current().nextInt(SHARE[0], SHARE[1]);
             if (!HANDED_OUT.add(port)) {
                 continue;
             }
