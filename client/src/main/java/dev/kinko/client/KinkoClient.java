@@ -3,6 +3,8 @@ package dev.kinko.client;
 import dev.kinko.proto.v1.AdminServiceGrpc;
 import dev.kinko.proto.v1.AdminServiceGrpc.AdminServiceBlockingStub;
 import dev.kinko.proto.v1.BatchGetSecretValueRequest;
+import dev.kinko.proto.v1.CancelRotateSecretRequest;
+import dev.kinko.proto.v1.CancelRotateSecretResponse;
 import dev.kinko.proto.v1.BatchGetSecretValueResponse;
 import dev.kinko.proto.v1.CreateSecretRequest;
 import dev.kinko.proto.v1.CreateSecretResponse;
@@ -26,6 +28,8 @@ import dev.kinko.proto.v1.ReplicateSecretToRegionsRequest;
 import dev.kinko.proto.v1.ReplicateSecretToRegionsResponse;
 import dev.kinko.proto.v1.RestoreSecretRequest;
 import dev.kinko.proto.v1.RestoreSecretResponse;
+import dev.kinko.proto.v1.RotateSecretRequest;
+import dev.kinko.proto.v1.RotateSecretResponse;
 import dev.kinko.proto.v1.SecretsServiceGrpc.SecretsServiceBlockingStub;
 import dev.kinko.proto.v1.StopReplicationToReplicaRequest;
 import dev.kinko.proto.v1.StopReplicationToReplicaResponse;
@@ -278,6 +282,23 @@ public final class KinkoClient implements AutoCloseable {
         return response;
     }
 
+    /**
+     * Sets the secret's rotation (rules, rotator) and, unless {@code rotate_immediately} is false,
+     * starts a rotation, in the secret's primary region. Adds a client request token if absent:
+     * it is the new version's id, and every retry sends the same one, so a retry whose first
+     * attempt already started the rotation does not start a second.
+     */
+    public RotateSecretResponse rotateSecret(RotateSecretRequest request) {
+        RotateSecretRequest withToken = request.getClientRequestToken().isEmpty()
+                ? request.toBuilder().setClientRequestToken(newToken()).build() : request;
+        return router.write(withToken.getSecretId(), s -> s.rotateSecret(withToken));
+    }
+
+    /** Turns the secret's automatic rotation off and cancels a rotation in progress, in its primary region. */
+    public CancelRotateSecretResponse cancelRotateSecret(CancelRotateSecretRequest request) {
+        return router.write(request.getSecretId(), s -> s.cancelRotateSecret(request));
+    }
+
     // ---- SecretsService, async: the sync call on the client's executor --------------------
 
     public CompletableFuture<CreateSecretResponse> createSecretAsync(CreateSecretRequest request) {
@@ -350,6 +371,14 @@ public final class KinkoClient implements AutoCloseable {
     public CompletableFuture<StopReplicationToReplicaResponse> stopReplicationToReplicaAsync(
             StopReplicationToReplicaRequest request) {
         return async(() -> stopReplicationToReplica(request));
+    }
+
+    public CompletableFuture<RotateSecretResponse> rotateSecretAsync(RotateSecretRequest request) {
+        return async(() -> rotateSecret(request));
+    }
+
+    public CompletableFuture<CancelRotateSecretResponse> cancelRotateSecretAsync(CancelRotateSecretRequest request) {
+        return async(() -> cancelRotateSecret(request));
     }
 
     private <T> CompletableFuture<T> async(Supplier<T> call) {

@@ -21,6 +21,8 @@ import java.util.Objects;
  *       being served, and the refresh is tried again {@link #retryDelay()} later.</li>
  *   <li>At most {@code maxEntries} (secret, stage) pairs are kept; the least recently used goes first.</li>
  *   <li>A first read that fails throws the client's {@link KinkoException}.</li>
+ *   <li>{@link #refreshNow} reads CURRENT at once, e.g. after the database refused the cached
+ *       password because the secret was rotated.</li>
  * </ul>
  * Values never appear in {@link #toString()} or in messages.
  */
@@ -103,6 +105,27 @@ public final class SecretCache {
     public byte[] getSecretBinary(String name, String stage) {
         GetSecretValueResponse v = get(name, stage);
         return v.getValueCase() == GetSecretValueResponse.ValueCase.SECRET_BINARY ? v.getSecretBinary().toByteArray() : null;
+    }
+
+    /**
+     * Reads the secret's CURRENT value now, in this thread, and caches it in place of the cached
+     * one (as if just read: its TTL starts again). For a caller that knows the cached value is
+     * stale, e.g. a database refused its password after a rotation. Returns the string value, or
+     * null when it is binary. A failed read throws as {@link #getSecretString(String)} does and
+     * leaves the cached value as it was.
+     */
+    public String refreshNow(String name) {
+        Key key = new Key(Objects.requireNonNull(name), CURRENT);
+        GetSecretValueResponse value = fetch(key);
+        Entry fresh = new Entry();
+        fresh.value = value;
+        synchronized (entries) {
+            fresh.fetchedAt = clock.instant();
+            // a new entry, not the old one updated: a background refresh still running on the old
+            // one (it may have read before this call) then cannot put an older value back
+            entries.put(key, fresh);
+        }
+        return value.getValueCase() == GetSecretValueResponse.ValueCase.SECRET_STRING ? value.getSecretString() : null;
     }
 
     /** Drops every cached stage of the secret: the next get reads it afresh. */

@@ -2,10 +2,18 @@ package dev.kinko.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import dev.kinko.proto.v1.CancelRotateSecretRequest;
 import dev.kinko.proto.v1.CreateSecretRequest;
 import dev.kinko.proto.v1.DeleteSecretRequest;
 import dev.kinko.proto.v1.DeleteSecretResponse;
+import dev.kinko.proto.v1.DescribeSecretRequest;
+import dev.kinko.proto.v1.RotateSecretRequest;
+import dev.kinko.proto.v1.RotationInfo;
+import dev.kinko.proto.v1.RotationRules;
+import dev.kinko.proto.v1.SecretMetadata;
+import dev.kinko.proto.v1.SecretVersionInfo;
 import dev.kinko.server.testing.TestRegion;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -17,6 +25,8 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -76,6 +86,26 @@ class KinkoClientRetryTest {
         }
     }
 
+    /** Records the client request token of every RotateSecret attempt. */
+    static final class RotateTokens implements ClientInterceptor {
+        final List<String> tokens = new CopyOnWriteArrayList<>();
+
+        @Override
+        public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> m, CallOptions options, Channel next) {
+            ClientCall<Q, R> call = next.newCall(m, options);
+            if (!m.getBareMethodName().equals("RotateSecret")) {
+                return call;
+            }
+            return new ForwardingClientCall.SimpleForwardingClientCall<>(call) {
+                @Override
+                public void sendMessage(Q message) {
+                    tokens.add(((RotateSecretRequest) message).getClientRequestToken());
+                    super.sendMessage(message);
+                }
+            };
+        }
+    }
+
     private static KinkoClient client(ClientInterceptor interceptor) {
         return KinkoClient.builder().addresses(region.addresses()).tls(region.caFile()).token(region.rootToken())
                 .interceptor(interceptor).build();
@@ -105,5 +135,55 @@ class KinkoClientRetryTest {
             assertThatThrownBy(() -> kinko.createSecret(CreateSecretRequest.newBuilder().setName("retry/empty").build()))
                     .isInstanceOf(SecretExistsException.class);
         }
+    }
+
+    @Test
+    void aRotationWhoseReplyWasLostIsRetriedWithTheSameTokenAndRotatesOnce() {
+        LoseFirstReply loseRotate = new LoseFirstReply("RotateSecret");
+        RotateTokens sent = new RotateTokens();
+        try (KinkoClient kinko = KinkoClient.builder().addresses(region.addresses()).tls(region.caFile())
+                .token(region.rootToken()).interceptor(loseRotate).interceptor(sent).build()) {
+            String v0 = kinko.createSecret(CreateSecretRequest.newBuilder().setName("retry/rotate")
+                    .setSecretString("v0").build()).getVersionId();
+            String version = kinko.rotateSecret(RotateSecretRequest.newBuilder().setSecretId("retry/rotate")
+                    .setRotator("password").build()).getVersionId();
+            assertThat(loseRotate.lost).isTrue();
+            assertThat(sent.tokens).as("both attempts carry the generated token, the new version's id")
+                    .hasSize(2).containsOnly(version);
+
+            await().atMost(TestRegion.SETTLE).until(() -> {
+                RotationInfo r = describe(kinko, "retry/rotate").getRotation();
+                return r.getRotatingVersionId().isEmpty() && r.hasLastRotatedDate();
+            });
+            SecretMetadata after = describe(kinko, "retry/rotate");
+            assertThat(after.getVersionsList()).extracting(SecretVersionInfo::getVersionId)
+                    .as("one rotation: one new version").containsExactlyInAnyOrder(v0, version);
+            assertThat(after.getVersionsList()).filteredOn(v -> v.getVersionId().equals(version))
+                    .singleElement().satisfies(v -> assertThat(v.getVersionStagesList()).contains("CURRENT"));
+        }
+    }
+
+    @Test
+    void aScheduledRotationIsCancelledThroughTheClient() {
+        LoseFirstReply loseCancel = new LoseFirstReply("CancelRotateSecret");
+        try (KinkoClient kinko = client(loseCancel)) {
+            kinko.createSecret(CreateSecretRequest.newBuilder().setName("retry/cancel").setSecretString("v0").build());
+            String started = kinko.rotateSecret(RotateSecretRequest.newBuilder().setSecretId("retry/cancel")
+                    .setRotator("password").setRotateImmediately(false)
+                    .setRotationRules(RotationRules.newBuilder().setAutomaticallyAfterDays(30)).build()).getVersionId();
+            assertThat(started).as("scheduled, not started").isEmpty();
+            RotationInfo scheduled = describe(kinko, "retry/cancel").getRotation();
+            assertThat(scheduled.getRotationEnabled()).isTrue();
+            assertThat(scheduled.hasNextRotationDate()).isTrue();
+
+            assertThat(kinko.cancelRotateSecret(CancelRotateSecretRequest.newBuilder().setSecretId("retry/cancel")
+                    .build()).getName()).isEqualTo("retry/cancel");
+            assertThat(loseCancel.lost).as("retried after the lost reply").isTrue();
+            assertThat(describe(kinko, "retry/cancel").getRotation().getRotationEnabled()).isFalse();
+        }
+    }
+
+    private static SecretMetadata describe(KinkoClient kinko, String name) {
+        return kinko.describeSecret(DescribeSecretRequest.newBuilder().setSecretId(name).build()).getSecret();
     }
 }

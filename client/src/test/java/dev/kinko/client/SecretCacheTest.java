@@ -6,10 +6,21 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import dev.kinko.proto.v1.CreateSecretRequest;
+import dev.kinko.proto.v1.DeleteSecretRequest;
 import dev.kinko.proto.v1.PutSecretValueRequest;
 import dev.kinko.server.testing.TestRegion;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -159,6 +170,115 @@ class SecretCacheTest {
         assertThat(calls.count(GET)).isEqualTo(3);
         assertThatThrownBy(() -> cache.getSecretString("cache/missing")).isInstanceOf(SecretNotFoundException.class);
         assertThat(cache.size()).isEqualTo(3);
+    }
+
+    @Test
+    @Order(6)
+    void refreshNowReadsCurrentAtOnceAndRestartsTheTtl() {
+        create("cache/now", "v1");
+        SecretCache cache = new SecretCache(client, TTL, 16, clock);
+        assertThat(cache.getSecretString("cache/now")).isEqualTo("v1");
+        put("cache/now", "v2");
+        clock.advance(TTL.minusSeconds(1));
+        assertThat(cache.getSecretString("cache/now")).isEqualTo("v1");
+
+        assertThat(cache.refreshNow("cache/now")).isEqualTo("v2"); // read in this thread, not in the background
+        assertThat(calls.count(GET)).isEqualTo(2);
+        assertThat(cache.refreshes()).isZero();
+        clock.advance(TTL.minusSeconds(1)); // within the new value's TTL: served without a call
+        assertThat(cache.getSecretString("cache/now")).isEqualTo("v2");
+        assertThat(calls.count(GET)).isEqualTo(2);
+
+        // a secret not cached yet is read and cached; a binary value is null, as getSecretString says
+        kyoto.withRetry(s -> s.createSecret(CreateSecretRequest.newBuilder().setName("cache/now-bin")
+                .setClientRequestToken(KinkoClient.newToken()).setSecretBinary(ByteString.copyFrom(new byte[] {7}))
+                .build()));
+        assertThat(cache.refreshNow("cache/now-bin")).isNull();
+        assertThat(cache.getSecretBinary("cache/now-bin")).containsExactly(7);
+        assertThat(calls.count(GET)).isEqualTo(3);
+        assertThat(cache.toString()).doesNotContain("v2");
+    }
+
+    @Test
+    @Order(7)
+    void aRefreshNowThatFailsThrowsAndKeepsTheCachedValue() {
+        create("cache/now-fail", "v1");
+        SecretCache cache = new SecretCache(client, TTL, 16, clock);
+        assertThat(cache.getSecretString("cache/now-fail")).isEqualTo("v1");
+        kyoto.withRetry(s -> s.deleteSecret(DeleteSecretRequest.newBuilder().setSecretId("cache/now-fail")
+                .setRecoveryWindowInDays(7).build()));
+
+        assertThatThrownBy(() -> cache.refreshNow("cache/now-fail")).isInstanceOf(KinkoException.class)
+                .hasMessageNotContaining("v1");
+        assertThat(cache.getSecretString("cache/now-fail")).isEqualTo("v1");
+        assertThatThrownBy(() -> cache.refreshNow("cache/never")).isInstanceOf(SecretNotFoundException.class);
+        assertThat(cache.size()).isEqualTo(1);
+    }
+
+    @Test
+    @Order(8)
+    void aBackgroundRefreshThatReadBeforeARefreshNowDoesNotPutItsOlderValueBack() throws Exception {
+        create("cache/race", "v1");
+        HoldReplies hold = new HoldReplies();
+        try (KinkoClient held = KinkoClient.builder().addresses(kyoto.addresses()).tls(kyoto.caFile())
+                .token(kyoto.rootToken()).interceptor(hold).build()) {
+            SecretCache cache = new SecretCache(held, TTL, 16, clock);
+            assertThat(cache.getSecretString("cache/race")).isEqualTo("v1");
+            put("cache/race", "v2");
+            clock.advance(TTL.plusSeconds(1));
+
+            hold.arm();
+            assertThat(cache.getSecretString("cache/race")).isEqualTo("v1"); // starts the background refresh
+            assertThat(hold.holding.await(TestRegion.SETTLE.toSeconds(), TimeUnit.SECONDS))
+                    .as("the background refresh read v2; its reply is held").isTrue();
+            hold.disarm();
+            put("cache/race", "v3");
+            assertThat(cache.refreshNow("cache/race")).isEqualTo("v3");
+
+            hold.release.countDown(); // the background refresh now completes with v2
+            await().atMost(TestRegion.SETTLE).until(() -> cache.refreshes() == 1);
+            assertThat(cache.getSecretString("cache/race")).isEqualTo("v3");
+        }
+    }
+
+    /** Holds back the reply of the GetSecretValue calls started while armed, until released. */
+    static final class HoldReplies implements ClientInterceptor {
+        final CountDownLatch holding = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        private volatile boolean armed;
+
+        void arm() {
+            armed = true;
+        }
+
+        void disarm() {
+            armed = false;
+        }
+
+        @Override
+        public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> m, CallOptions options, Channel next) {
+            ClientCall<Q, R> call = next.newCall(m, options);
+            if (!armed || !m.getBareMethodName().equals(GET)) {
+                return call;
+            }
+            return new ForwardingClientCall.SimpleForwardingClientCall<>(call) {
+                @Override
+                public void start(Listener<R> listener, Metadata headers) {
+                    super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+                        @Override
+                        public void onMessage(R message) {
+                            holding.countDown();
+                            try {
+                                release.await(); // on the background refresh's own thread
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                            super.onMessage(message);
+                        }
+                    }, headers);
+                }
+            };
+        }
     }
 
     /** Last: it stops the region and starts it again. */
