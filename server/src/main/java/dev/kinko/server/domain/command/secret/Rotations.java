@@ -65,8 +65,11 @@ final class Rotations {
         if (!r.getToken().isEmpty() && !r.getEarlierTokensList().contains(r.getToken())) {
             r.addEarlierTokens(r.getToken());
         }
-        while (r.getEarlierTokensCount() > Limits.MAX_VERSIONS) {
-            r.removeEarlierTokens(0);
+        int extra = r.getEarlierTokensCount() - Limits.MAX_VERSIONS; // older versions are pruned anyway
+        if (extra > 0) {
+            java.util.List<String> kept = java.util.List.copyOf(r.getEarlierTokensList().subList(extra,
+                    r.getEarlierTokensCount()));
+            r.clearEarlierTokens().addAllEarlierTokens(kept);
         }
         return r.clearToken().clearStep().clearAttempts().clearStartedMillis().clearNextAttemptMillis().setFailed(false);
     }
