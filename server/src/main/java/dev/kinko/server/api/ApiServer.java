@@ -47,7 +47,8 @@ public final class ApiServer implements Closeable {
                 .addService(ServerInterceptors.intercept(new AdminGrpcService(services, forwarder, services.tls().asNode()),
                         LeaderForwarder.interceptor(), RequestIds.interceptor(), services.security()))
                 .addService(ServerInterceptors.intercept(new RotatorGrpcService(services.externalRotators(),
-                        services.rotationRunner(), forwarder), LeaderForwarder.interceptor(), services.security()))
+                        services.rotationRunner(), forwarder, services.accessControl()), LeaderForwarder.interceptor(),
+                        services.security()))
                 .addService(ServerInterceptors.intercept(new ReplicationGrpcService(services.receiver(), forwarder),
                         LeaderForwarder.interceptor(), services.security()))
                 .addService(ServerInterceptors.intercept(new AccessGrpcService(raft.region(), services.state(),

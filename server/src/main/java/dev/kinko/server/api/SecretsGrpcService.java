@@ -213,9 +213,11 @@ public final class SecretsGrpcService extends SecretsServiceGrpc.SecretsServiceI
 
     @Override
     public void rotateSecret(RotateSecretRequest r, StreamObserver<RotateSecretResponse> out) {
+        Caller caller = Caller.current();
         write(SecretsServiceGrpc.getRotateSecretMethod(), r, out, () -> {
             RequestRules.check(r);
-            return rotation.rotate(r, RequestIds.forCommand());
+            return rotation.rotate(r, RequestIds.forCommand(),
+                    other -> access.decideOnSecret(caller, Actions.GET_SECRET_VALUE, other).allowed());
         });
     }
 

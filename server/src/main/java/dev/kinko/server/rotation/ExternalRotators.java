@@ -13,6 +13,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class ExternalRotators {
     /** Where a job goes: one subscriber's stream. {@code send} is false once the stream is gone. */
     public interface JobSink {
+        /** Whether this subscriber may run the job (its caller's policies allow it on the secret). */
+        boolean accepts(ReceiveRotationJobsResponse job);
+
         boolean send(ReceiveRotationJobsResponse job);
     }
 
@@ -27,6 +30,9 @@ public final class ExternalRotators {
     /** Sends the job to one subscriber of {@code name}; false when none took it. */
     boolean send(String name, ReceiveRotationJobsResponse job) {
         for (JobSink sink : subscribers.getOrDefault(name, List.of())) {
+            if (!sink.accepts(job)) {
+                continue;
+            }
             if (sink.send(job)) {
                 return true;
             }

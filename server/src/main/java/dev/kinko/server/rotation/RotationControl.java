@@ -16,7 +16,9 @@ import dev.kinko.server.domain.StateQueries;
 import dev.kinko.server.domain.command.Secrets;
 import dev.kinko.server.domain.rotation.NextRotation;
 import dev.kinko.server.frontend.Proposer;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Predicate;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
@@ -49,7 +51,12 @@ public final class RotationControl {
         this.workers = workers;
     }
 
-    public CompletableFuture<RotateSecretResponse> rotate(RotateSecretRequest r, String requestId) {
+    /**
+     * {@code mayRead} tells whether the caller may read a secret's value: a rotator that reads
+     * another secret (a master secret) may read only one the caller may read.
+     */
+    public CompletableFuture<RotateSecretResponse> rotate(RotateSecretRequest r, String requestId,
+                                                          Predicate<SecretRecord> mayRead) {
         SecretRecord secret = Secrets.primaryHere(region, state.resolve(r.getSecretId()).orElseThrow(() ->
                 new KinkoException(Reason.SECRET_NOT_FOUND, "secret " + r.getSecretId() + " not found")));
         RotationRecord old = secret.getRotation();
@@ -72,8 +79,9 @@ public final class RotationControl {
         if (rules != null) {
             cmd.setRules(rules);
         }
+        cmd.setMasterSecretId(otherSecretAllowed(secret, rotator, options, mayRead));
         CompletableFuture<Void> setup = now ? CompletableFuture.completedFuture(null)
-                : CompletableFuture.runAsync(() -> checkSetup(secret, rotator, options), workers);
+                : CompletableFuture.runAsync(() -> checkSetup(secret, rotator, options, cmd.getMasterSecretId()), workers);
         return setup.thenCompose(v -> proposer.submit(proposer.command().setRequestId(requestId)
                 .setConfigureRotation(cmd))).thenApply(res -> {
                     runner.kick(res.getSecretId());
@@ -91,8 +99,33 @@ public final class RotationControl {
                         .setName(res.getName()).setVersionId(res.getVersionId()).build());
     }
 
+    /** The id of the other secret the rotator reads, which the caller must be allowed to read ("" if none). */
+    private String otherSecretAllowed(SecretRecord secret, String rotator, GetRandomPasswordRequest options,
+                                      Predicate<SecretRecord> mayRead) {
+        if (Rotators.isExternal(rotator)) {
+            return "";
+        }
+        try {
+            RotationRecord probe = RotationRecord.newBuilder().setRotator(rotator).setPasswordOptions(options).build();
+            Optional<String> ref = RotationRunner.builtIn(rotator).otherSecret(runner.values().context(secret, probe));
+            if (ref.isEmpty()) {
+                return "";
+            }
+            SecretRecord other = runner.values().resolve(ref.get()).orElseThrow(() -> new RotationException(
+                    "the secret " + ref.get() + " that CURRENT names does not exist"));
+            if (!mayRead.test(other)) {
+                throw new KinkoException(Reason.ACCESS_DENIED, "rotator " + rotator + " would read secret "
+                        + other.getName() + ", which the caller may not read (secretsmanager:GetSecretValue)");
+            }
+            return other.getId();
+        } catch (RotationException e) {
+            throw new KinkoException(Reason.ROTATION_SETUP_FAILED, "rotator " + rotator + " cannot rotate secret "
+                    + secret.getName() + ": " + e.getMessage());
+        }
+    }
+
     /** rotate_immediately=false: the rotator must be able to work with the secret as it is. */
-    private void checkSetup(SecretRecord secret, String rotator, GetRandomPasswordRequest options) {
+    private void checkSetup(SecretRecord secret, String rotator, GetRandomPasswordRequest options, String otherId) {
         try {
             if (Rotators.isExternal(rotator)) {
                 if (!external.connected(Rotators.externalName(rotator))) {
@@ -101,7 +134,8 @@ public final class RotationControl {
                 }
                 return;
             }
-            RotationRecord probe = RotationRecord.newBuilder().setRotator(rotator).setPasswordOptions(options).build();
+            RotationRecord probe = RotationRecord.newBuilder().setRotator(rotator).setPasswordOptions(options)
+                    .setMasterSecretId(otherId).build();
             RotationRunner.builtIn(rotator).checkSetup(values.context(secret, probe));
         } catch (RotationException e) {
             throw new KinkoException(Reason.ROTATION_SETUP_FAILED, "rotator " + rotator + " cannot rotate secret "

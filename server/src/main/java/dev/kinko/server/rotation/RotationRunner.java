@@ -62,7 +62,8 @@ public final class RotationRunner {
     private final AtomicLong rotationsFailed = new AtomicLong();
     private final AtomicLong rotationsCompleted = new AtomicLong();
 
-    private record Job(String token, RotationStep step, long deadlineMillis) {}
+    /** A step for an external rotator: sent (waiting for its report) or not yet (waiting for a subscriber). */
+    private record Job(String token, RotationStep step, long deadlineMillis, boolean sent) {}
 
     public RotationRunner(String region, RaftNode raft, StateQueries state, Proposer proposer, EnvelopeCipher cipher,
                           ExternalRotators external, RotationSettings settings, ExecutorService workers) {
@@ -244,26 +245,33 @@ public final class RotationRunner {
 
     // --- external rotators -------------------------------------------------------------
 
+    /**
+     * Sends the step to a subscriber of the rotator, or waits for one: a rotator restarting or
+     * reconnecting has {@link RotationSettings#externalStepTimeout()} to take the job and report
+     * it before the attempt counts as failed.
+     */
     private void sendJob(SecretRecord secret, RotationRecord r, long now) {
-        Job sent = outstanding.get(secret.getId());
-        if (sent != null && sent.token().equals(r.getToken()) && sent.step() == r.getStep()) {
-            if (now < sent.deadlineMillis()) {
-                return; // waiting for its report
-            }
+        Job job = outstanding.get(secret.getId());
+        boolean same = job != null && job.token().equals(r.getToken()) && job.step() == r.getStep();
+        if (same && now >= job.deadlineMillis()) {
             outstanding.remove(secret.getId());
-            record(outcome(secret, r).setError("external rotator " + r.getRotator() + " did not report "
-                    + NextRotation.stepName(r.getStep()) + " within " + settings.externalStepTimeout().toSeconds() + " s"));
+            String name = Rotators.externalName(r.getRotator());
+            record(outcome(secret, r).setError(job.sent()
+                    ? "external rotator " + name + " did not report " + NextRotation.stepName(r.getStep()) + " within "
+                            + settings.externalStepTimeout().toSeconds() + " s"
+                    : "no external rotator " + name + " allowed to rotate this secret was subscribed to the leader"
+                            + " within " + settings.externalStepTimeout().toSeconds() + " s"));
             return;
         }
-        ReceiveRotationJobsResponse job = ReceiveRotationJobsResponse.newBuilder().setSecretId(secret.getId())
-                .setName(secret.getName()).setToken(r.getToken()).setStep(r.getStep()).setAttempt(r.getAttempts()).build();
-        if (external.send(Rotators.externalName(r.getRotator()), job)) {
-            outstanding.put(secret.getId(), new Job(r.getToken(), r.getStep(),
-                    now + settings.externalStepTimeout().toMillis()));
-        } else {
-            record(outcome(secret, r).setError("no external rotator " + Rotators.externalName(r.getRotator())
-                    + " is subscribed to the leader"));
+        if (same && job.sent()) {
+            return; // waiting for its report
         }
+        ReceiveRotationJobsResponse message = ReceiveRotationJobsResponse.newBuilder().setSecretId(secret.getId())
+                .setName(secret.getName()).setToken(r.getToken()).setStep(r.getStep()).setAttempt(r.getAttempts()).build();
+        long deadline = same ? job.deadlineMillis() : now + settings.externalStepTimeout().toMillis();
+        boolean sent = external.send(Rotators.externalName(r.getRotator()), message);
+        outstanding.put(secret.getId(), new Job(r.getToken(), r.getStep(), sent
+                ? now + settings.externalStepTimeout().toMillis() : deadline, sent));
     }
 
     /** An external rotator's report, on the leader: recorded if the rotation is still at that step. */

@@ -37,17 +37,33 @@ final class RotationValues {
         }
         return new RotationContext(secret.getName(), byLabel(secret.getId(), Stages.CURRENT).orElse(null),
                 byVersion(secret.getId(), r.getToken()).orElse(null), byLabel(secret.getId(), Stages.PREVIOUS).orElse(null),
-                earlier, PasswordGenerator.Options.of(r.getPasswordOptions()), passwords, this::currentOf);
+                earlier, PasswordGenerator.Options.of(r.getPasswordOptions()), passwords,
+                ref -> otherSecret(ref, r.getMasterSecretId()));
     }
 
-    private Optional<String> currentOf(String nameOrArn) {
+    /**
+     * Another secret's CURRENT, only if it is the one RotateSecret's caller was allowed to read:
+     * CURRENT of the rotated secret names it, and whoever may put a value must not be able to make
+     * the rotator read (and send to a server of their choice) a secret they may not read.
+     */
+    private Optional<String> otherSecret(String nameOrArn, String allowedId) throws RotationException {
+        Optional<SecretRecord> secret = resolve(nameOrArn);
+        if (secret.isPresent() && !secret.get().getId().equals(allowedId)) {
+            throw new RotationException("the secret " + nameOrArn + " is not the one RotateSecret was allowed to"
+                    + " read for this rotation; call RotateSecret again (its caller needs GetSecretValue on it)");
+        }
+        return secret.flatMap(s -> byLabel(s.getId(), Stages.CURRENT));
+    }
+
+    /** A secret by name, id or ARN (Kinko's, or AWS's with its random suffix). */
+    Optional<SecretRecord> resolve(String nameOrArn) {
         int marker = nameOrArn.startsWith("arn:") ? nameOrArn.indexOf(ARN_NAME_MARKER) : -1;
         String name = marker < 0 ? nameOrArn : nameOrArn.substring(marker + ARN_NAME_MARKER.length());
         Optional<SecretRecord> secret = state.resolveHeader(name);
         if (secret.isEmpty() && marker >= 0 && name.matches(".*-[A-Za-z0-9]{6}")) {
             secret = state.resolveHeader(name.substring(0, name.length() - 7)); // AWS's random suffix
         }
-        return secret.flatMap(s -> byLabel(s.getId(), Stages.CURRENT));
+        return secret;
     }
 
     private Optional<String> byLabel(String secretId, String label) {

@@ -22,6 +22,14 @@ public interface Rotator {
     /** finishSecret: anything the target system needs before CURRENT moves (usually nothing). */
     default void finishSecret(RotationContext context) throws RotationException {}
 
+    /**
+     * The other secret this rotator reads (by name, id or ARN), as CURRENT names it: the caller of
+     * RotateSecret must be allowed to read it, and only it may be read during the rotation.
+     */
+    default java.util.Optional<String> otherSecret(RotationContext context) throws RotationException {
+        return java.util.Optional.empty();
+    }
+
     /** RotateSecret with rotate_immediately=false: checks this rotator can work with CURRENT. */
     void checkSetup(RotationContext context) throws RotationException;
 }

@@ -163,6 +163,38 @@ class RotationFaultsTest {
         }
     }
 
+    @Test
+    void jobsAndReportsAreCheckedOnTheirSecret() {
+        String name = "svc/guarded-" + UUID.randomUUID().toString().substring(0, 8);
+        create(name, "key-0");
+        String token = region.tokenWithPolicy(0, "picky-rotator", """
+                {"Version": "2012-10-17", "Statement": [
+                  {"Effect": "Allow", "Action": ["kinko:RunRotator", "secretsmanager:*"], "Resource": "*"},
+                  {"Effect": "Deny", "Action": "kinko:RunRotator", "Resource": "%s"}]}
+                """.formatted(name));
+        try (TestRotator picky = new TestRotator(region, "guarded", i -> io.grpc.ClientInterceptors.intercept(
+                region.bareChannel(i), TestRegion.bearer(token))).subscribe()) {
+            try (TestRotator root = new TestRotator(region, "guarded")) {
+                // both subscribe as "guarded"; the picky one is passed over for this secret
+                await().atMost(TestRegion.SETTLE).ignoreExceptions().until(() -> {
+                    root.subscribe();
+                    return region.withRetry(s -> s.rotateSecret(RotateSecretRequest.newBuilder().setSecretId(name)
+                            .setRotator("external:guarded").setRotateImmediately(false)
+                            .setRotationRules(RotationRules.newBuilder().setAutomaticallyAfterDays(30)).build())) != null;
+                });
+                region.withRetry(s -> s.rotateSecret(RotateSecretRequest.newBuilder().setSecretId(name).build()));
+                ReceiveRotationJobsResponse job = root.next(RotationStep.ROTATION_STEP_CREATE_SECRET);
+                assertThat(job.getSecretId()).isEqualTo(describe(name).getId());
+                assertThat(picky.poll()).as("no job for a secret its policy denies").isNull();
+                Grpcs.assertRefused(() -> picky.reportVia(region.awaitLeader(), job, ""),
+                        Status.Code.PERMISSION_DENIED, "ACCESS_DENIED");
+                assertThat(describe(name).getRotation().getStep()).isEqualTo(RotationStep.ROTATION_STEP_CREATE_SECRET);
+                region.withRetry(s -> s.cancelRotateSecret(CancelRotateSecretRequest.newBuilder().setSecretId(name)
+                        .build()));
+            }
+        }
+    }
+
     // --- helpers --------------------------------------------------------------------------
 
     /** What the test's rotator does for a step: createSecret puts PENDING (the same value for a token, so a repeat is a retry). */

@@ -18,6 +18,7 @@ import dev.kinko.proto.v1.RotationInfo;
 import dev.kinko.proto.v1.RotationRules;
 import dev.kinko.proto.v1.SecretMetadata;
 import dev.kinko.proto.v1.SecretVersionInfo;
+import dev.kinko.proto.v1.SecretsServiceGrpc;
 import dev.kinko.server.rotation.postgres.PostgresTestServer;
 import dev.kinko.server.testing.MutableClock;
 import dev.kinko.server.testing.TestRegion;
@@ -171,6 +172,48 @@ class RotationTest {
             assertThat(fresh).doesNotContainPattern("[:/@\"'\\\\]");
             assertThat(pg.loginError("app", "right-1")).as("the old password is refused by the server").isEqualTo("28P01");
             assertThat(pg.loginError("app", fresh)).as("the new one logs in").isNull();
+        }
+    }
+
+    @Test
+    void alternatingUsersReadOnlyTheMasterSecretTheCallerMayRead() throws Exception {
+        try (PostgresTestServer pg = PostgresTestServer.start()) {
+            pg.sql("CREATE ROLE app WITH LOGIN PASSWORD " + PostgresTestServer.literal("p1"));
+            tokyo.withRetry(s -> s.createSecret(CreateSecretRequest.newBuilder().setName("pg/master")
+                    .setSecretString(pg.secret("postgres", "trusted")).build()));
+            tokyo.withRetry(s -> s.createSecret(CreateSecretRequest.newBuilder().setName("pg/other-master")
+                    .setSecretString(pg.secret("postgres", "trusted")).build()));
+            String name = "pg/app";
+            tokyo.withRetry(s -> s.createSecret(CreateSecretRequest.newBuilder().setName(name)
+                    .setSecretString(pg.secret("app", "p1", ",\"master_secret\":\"pg/master\"")).build()));
+            String appOnly = tokyo.tokenWithPolicy(0, "rotates-pg-app", """
+                    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:*",
+                      "Resource": "pg/app"}]}
+                    """);
+            SecretsServiceGrpc.SecretsServiceBlockingStub asAppOnly = SecretsServiceGrpc.newBlockingStub(
+                    io.grpc.ClientInterceptors.intercept(tokyo.bareChannel(tokyo.awaitLeader()), TestRegion.bearer(appOnly)))
+                    .withDeadlineAfter(20, java.util.concurrent.TimeUnit.SECONDS);
+            assertRefused(() -> asAppOnly.rotateSecret(RotateSecretRequest.newBuilder().setSecretId(name)
+                    .setRotator("postgresql-alternating-users").build()), Status.Code.PERMISSION_DENIED, "ACCESS_DENIED");
+            assertThat(describe(name).hasRotation()).as("nothing stored").isFalse();
+
+            tokyo.withRetry(s -> s.rotateSecret(RotateSecretRequest.newBuilder().setSecretId(name)
+                    .setRotator("postgresql-alternating-users")
+                    .setRotationRules(RotationRules.newBuilder().setScheduleExpression("rate(4 hours)")).build()));
+            await().atMost(TestRegion.SETTLE).until(() -> JSON.readTree(value(tokyo, name)).get("username").asText()
+                    .equals("app_clone"));
+            assertThat(pg.loginError("app_clone", password(tokyo, name))).isNull();
+            assertThat(pg.loginError("app", "p1")).as("the other user keeps working").isNull();
+
+            // a value that names another master does not widen what the rotation may read
+            JsonNode swapped = JSON.readTree(value(tokyo, name));
+            ((com.fasterxml.jackson.databind.node.ObjectNode) swapped).put("master_secret", "pg/other-master");
+            tokyo.withRetry(s -> s.putSecretValue(PutSecretValueRequest.newBuilder().setSecretId(name)
+                    .setSecretString(swapped.toString()).build()));
+            clock.advance(Duration.ofHours(6));
+            await().atMost(TestRegion.SETTLE).until(() -> describe(name).getRotation().getLastError()
+                    .contains("not the one RotateSecret was allowed to read"));
+            tokyo.withRetry(s -> s.cancelRotateSecret(CancelRotateSecretRequest.newBuilder().setSecretId(name).build()));
         }
     }
 

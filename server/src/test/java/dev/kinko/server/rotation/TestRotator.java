@@ -8,12 +8,14 @@ import dev.kinko.proto.v1.ReportRotationStepRequest;
 import dev.kinko.proto.v1.RotationStep;
 import dev.kinko.proto.v1.RotatorServiceGrpc;
 import dev.kinko.server.testing.TestRegion;
+import io.grpc.Channel;
 import io.grpc.Context;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 
 /**
  * An external rotator driven by a test, over the real RotatorService: it subscribes on every
@@ -21,12 +23,19 @@ import java.util.concurrent.TimeUnit;
  */
 final class TestRotator implements AutoCloseable {
     private final TestRegion region;
+    private final IntFunction<Channel> channels;
     private final String name;
     private final BlockingQueue<ReceiveRotationJobsResponse> jobs = new LinkedBlockingQueue<>();
     private final Context.CancellableContext[] streams;
     private final boolean[] live;
 
     TestRotator(TestRegion region, String name) {
+        this(region, name, region::channel);
+    }
+
+    /** A rotator calling with its own credentials ({@code channels} gives node i's channel). */
+    TestRotator(TestRegion region, String name, IntFunction<Channel> channels) {
+        this.channels = channels;
         this.region = region;
         this.name = name;
         this.streams = new Context.CancellableContext[region.size()];
@@ -47,7 +56,7 @@ final class TestRotator implements AutoCloseable {
         live[i] = true;
         Context.CancellableContext context = Context.current().withCancellation();
         streams[i] = context;
-        context.run(() -> RotatorServiceGrpc.newStub(region.channel(i)).receiveRotationJobs(
+        context.run(() -> RotatorServiceGrpc.newStub(channels.apply(i)).receiveRotationJobs(
                 ReceiveRotationJobsRequest.newBuilder().setRotator(name).build(), new StreamObserver<>() {
                     @Override
                     public void onNext(ReceiveRotationJobsResponse job) {
@@ -68,6 +77,18 @@ final class TestRotator implements AutoCloseable {
 
     private synchronized void ended(int i) {
         live[i] = false;
+    }
+
+    /** A job already received, if any (does not wait). */
+    ReceiveRotationJobsResponse poll() {
+        return jobs.poll();
+    }
+
+    /** Reports once through node {@code i}, without retrying: for tests of refusals. */
+    void reportVia(int i, ReceiveRotationJobsResponse job, String error) {
+        RotatorServiceGrpc.newBlockingStub(channels.apply(i)).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .reportRotationStep(ReportRotationStepRequest.newBuilder().setSecretId(job.getSecretId())
+                        .setToken(job.getToken()).setStep(job.getStep()).setErrorMessage(error).build());
     }
 
     /** The next job, waiting up to the region's settle time; streams that ended are reopened meanwhile. */
@@ -106,7 +127,7 @@ final class TestRotator implements AutoCloseable {
         await().atMost(TestRegion.SETTLE).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
             for (int i = 0; i < region.size(); i++) {
                 if (region.running(i)) {
-                    accepted[0] = RotatorServiceGrpc.newBlockingStub(region.channel(i))
+                    accepted[0] = RotatorServiceGrpc.newBlockingStub(channels.apply(i))
                             .withDeadlineAfter(10, TimeUnit.SECONDS).reportRotationStep(report).getAccepted();
                     return true;
                 }

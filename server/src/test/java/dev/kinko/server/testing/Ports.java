@@ -1,6 +1,13 @@
 package dev.kinko.server.testing;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.Set;
@@ -37,22 +44,35 @@ public final class Ports {
     }
 
     /**
-     * This JVM's part of the range: surefire runs the tests in {@code kinko.test.forks} JVMs at once
-     * (fork numbers from 1), and two JVMs must never pick the same port between probe and bind.
+     * Surefire runs the tests in more than one JVM at once: a port one JVM handed out is locked in
+     * this directory for that JVM's lifetime (the OS drops the lock when it exits), so another JVM
+     * never picks it between the first one's probe and bind.
      */
-    private static final int[] SHARE = share(Integer.getInteger("kinko.test.fork", 1),
-            Integer.getInteger("kinko.test.forks", 1));
+    private static final Path LOCKS = Path.of(System.getProperty("java.io.tmpdir"), "kinko-test-ports");
+    private static final List<FileLock> HELD = new CopyOnWriteArrayList<>();
 
-    static int[] share(int fork, int forks) {
-        int width = (HIGHEST - LOWEST) / Math.max(forks, 1);
-        int from = LOWEST + width * Math.floorMod(fork - 1, Math.max(forks, 1));
-        return new int[] {from, from + width};
+    /** Locks the port for this JVM; false when another JVM holds it. */
+    private static boolean lockForThisJvm(int port) {
+        try {
+            Files.createDirectories(LOCKS);
+            FileChannel channel = FileChannel.open(LOCKS.resolve(Integer.toString(port)),
+                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock = channel.tryLock();
+            if (lock == null) {
+                channel.close();
+                return false;
+            }
+            HELD.add(lock);
+            return true;
+        } catch (IOException | java.nio.channels.OverlappingFileLockException e) {
+            return false;
+        }
     }
 
     public static int free() {
         for (int attempt = 0; attempt < 10_000; attempt++) {
-            int port = ThreadLocalRandom.current().nextInt(SHARE[0], SHARE[1]);
-            if (!HANDED_OUT.add(port)) {
+            int port = ThreadLocalRandom.current().nextInt(LOWEST, HIGHEST);
+            if (!HANDED_OUT.add(port) || !lockForThisJvm(port)) {
                 continue;
             }
             try (ServerSocket s = new ServerSocket()) {

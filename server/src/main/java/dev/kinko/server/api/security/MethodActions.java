@@ -112,6 +112,10 @@ public final class MethodActions {
         if (open(fullMethodName)) {
             return new Access(fullMethodName, Scope.NONE, "", "", Map.of());
         }
+        if (request instanceof Message m && Actions.RUN_ROTATOR.equals(action) && !string(m, "secret_id").isEmpty()) {
+            // a rotator's report acts on one secret: a policy may allow it on some secrets only
+            return new Access(action, Scope.SECRET, string(m, "secret_id"), "", Map.of());
+        }
         if (!(request instanceof Message m) || !Actions.isSecretAction(action)
                 || action.equals(Actions.LIST_SECRETS) || action.equals(Actions.GET_RANDOM_PASSWORD)
                 || action.equals(Actions.BATCH_GET_SECRET_VALUE)) {

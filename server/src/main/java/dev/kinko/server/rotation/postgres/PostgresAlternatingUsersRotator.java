@@ -72,6 +72,11 @@ public final class PostgresAlternatingUsersRotator implements Rotator {
         PostgresSessions.closeQuietly(masterSession(context, current, "checkSetup"));
     }
 
+    @Override
+    public java.util.Optional<String> otherSecret(RotationContext context) throws RotationException {
+        return java.util.Optional.of(masterSecretId(PostgresSecret.parse(context.current(), "CURRENT"), "RotateSecret"));
+    }
+
     /** NAME_clone for NAME, and NAME for NAME_clone. */
     static String alternate(String username) {
         return username.endsWith(CLONE_SUFFIX) && username.length() > CLONE_SUFFIX.length()
@@ -85,8 +90,14 @@ public final class PostgresAlternatingUsersRotator implements Rotator {
         String id = masterSecretId(current, step);
         String value = context.lookup().current(id).orElseThrow(() -> new RotationException(step
                 + ": the master secret " + id + " does not exist or has no CURRENT value"));
-        PostgresSecret.Login master = PostgresSecret.parseLogin(value, step + ": the master secret " + id);
-        return PostgresSessions.open(current.as(master), step, "the master secret " + id);
+        PostgresSecret master = PostgresSecret.parse(value, step + ": the master secret " + id);
+        if (!master.host().equalsIgnoreCase(current.host()) || master.port() != current.port()) {
+            // as AWS's rotation functions do: the master's password goes only to the master's own server
+            throw new RotationException(step + ": the master secret " + id + " is for " + master.host() + ":"
+                    + master.port() + ", not CURRENT's server " + current.host() + ":" + current.port());
+        }
+        return PostgresSessions.open(current.as(new PostgresSecret.Login(master.username(), master.password())), step,
+                "the master secret " + id);
     }
 
     private static String masterSecretId(PostgresSecret current, String step) throws RotationException {

@@ -7,8 +7,8 @@ import org.junit.jupiter.api.Test;
 class PolicyActionsTest {
     @Test
     void listsEverySecretsCallAndEveryAdminAction() {
-        assertThat(Actions.ALL).hasSize(28).doesNotHaveDuplicates();
-        assertThat(Actions.ALL.stream().filter(Actions::isSecretAction)).hasSize(17);
+        assertThat(Actions.ALL).hasSize(31).doesNotHaveDuplicates();
+        assertThat(Actions.ALL.stream().filter(Actions::isSecretAction)).hasSize(19);
         assertThat(Actions.ALL).allMatch(a -> a.startsWith("secretsmanager:") || a.startsWith("kinko:"));
     }
 

@@ -108,6 +108,16 @@ class PostgresAlternatingUsersRotatorTest {
     }
 
     @Test
+    void theMastersPasswordGoesOnlyToTheMastersOwnServer() {
+        String current = pg.secret("elsewhere", "pw1", ",\"master_secret\":\"m\"");
+        String master = pg.secret("postgres", "master-pw").replace("\"host\":\"localhost\"", "\"host\":\"db.other\"");
+        RotationContext context = RotationContexts.of(current, null, null, List.of(), id -> Optional.of(master));
+        assertThatThrownBy(() -> rotator.checkSetup(context)).isInstanceOf(RotationException.class)
+                .hasMessageContaining("is for db.other:" + pg.port() + ", not CURRENT's server localhost:" + pg.port())
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("master-pw"));
+    }
+
+    @Test
     void checkSetupRefusesAMasterThatDoesNotLogIn() {
         String current = pg.secret("wrongmaster", "pw1", ",\"master_secret\":\"bad-master\"");
         RotationContext context = RotationContexts.of(current, null, null, List.of(),

@@ -72,7 +72,7 @@ public final class PostgresTestServer implements AutoCloseable {
     }
 
     /** A PostgreSQL secret for this server, with more fields ({@code ,"masterarn":"..."}). */
-    String secret(String username, String password, String moreFields) {
+    public String secret(String username, String password, String moreFields) {
         return "{\"engine\":\"postgres\",\"host\":\"localhost\",\"port\":" + port() + ",\"username\":"
                 + jsonString(username) + ",\"password\":" + jsonString(password) + ",\"dbname\":\"postgres\""
                 + moreFields + "}";

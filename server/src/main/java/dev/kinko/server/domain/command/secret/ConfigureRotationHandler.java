@@ -38,7 +38,8 @@ public final class ConfigureRotationHandler
                 .setEnabled(cmd.hasRules())
                 .setRotator(cmd.getRotator())
                 .setPasswordOptions(cmd.getPasswordOptions())
-                .setNextRotationMillis(cmd.getNextRotationMillis());
+                .setNextRotationMillis(cmd.getNextRotationMillis())
+                .setMasterSecretId(cmd.getMasterSecretId());
         if (cmd.hasRules()) {
             r.setRules(cmd.getRules());
         } else {
