@@ -1,6 +1,7 @@
 package dev.kinko.example.rotator;
 
-import static dev.kinko.example.rotator.PostgresTestServer.INVALID_PASSWORD;
+import dev.kinko.server.rotation.postgres.PostgresTestServer;
+import static dev.kinko.server.rotation.postgres.PostgresTestServer.INVALID_PASSWORD;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

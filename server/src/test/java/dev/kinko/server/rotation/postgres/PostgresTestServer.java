@@ -12,7 +12,8 @@ import java.sql.Statement;
 import java.util.Properties;
 
 /**
- * A real PostgreSQL (zonky's embedded binaries) for the rotator tests, one per test class.
+ * A real PostgreSQL (zonky's embedded binaries) for the rotation tests (the server's, and the
+ * client's and the example rotator's through the server's test jar).
  *
  * <p>zonky's initdb trusts every local login; this server checks passwords (scram-sha-256) for
  * every role but the bootstrap superuser "postgres", which the tests use to set roles up, so a
@@ -24,7 +25,9 @@ import java.util.Properties;
  * fails, and {@link #start} says so.
  */
 public final class PostgresTestServer implements AutoCloseable {
-    static final String SUPERUSER = "postgres";
+    public static final String SUPERUSER = "postgres";
+    /** SQLSTATE invalid_password: the server refused the password. */
+    public static final String INVALID_PASSWORD = "28P01";
     private static final String HBA = String.join("\n",
             "local all " + SUPERUSER + " trust",
             "host all " + SUPERUSER + " 127.0.0.1/32 trust",
@@ -53,7 +56,7 @@ public final class PostgresTestServer implements AutoCloseable {
         }
     }
 
-    int port() {
+    public int port() {
         return pg.getPort();
     }
 
