@@ -116,21 +116,22 @@ class LeaderDeathErrorsTest {
                                 .setClientRequestToken(UUID.randomUUID().toString()).setSecretString("v" + n).build();
                         Metadata headers = new Metadata();
                         headers.put(REQUEST_ID, UUID.randomUUID().toString());
-                        long giveUp = System.nanoTime() + TestRegion.SETTLE.toNanos();
-                        for (int attempt = 0; ; attempt++) {
-                            int node = attempt % 2 == 0 ? follower : other;
-                            try {
-                                region.secrets(node).withDeadlineAfter(5, TimeUnit.SECONDS)
-                                        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-                                        .putSecretValue(put);
-                                break;
-                            } catch (StatusRuntimeException e) {
-                                writeErrors.add(e); // what a live node answered
-                                assertThat(System.nanoTime()).as("write %s to %s still failing: %s", n, name, e)
-                                        .isLessThan(giveUp);
-                                Thread.sleep(20);
-                            }
-                        }
+                        AtomicInteger attempt = new AtomicInteger();
+                        // a client's retries: 20 ms apart, until acknowledged or the deadline passes
+                        await("write " + n + " to " + name).atMost(TestRegion.SETTLE).pollDelay(Duration.ZERO)
+                                .pollInterval(Duration.ofMillis(20))
+                                .until(() -> {
+                                    int node = attempt.getAndIncrement() % 2 == 0 ? follower : other;
+                                    try {
+                                        region.secrets(node).withDeadlineAfter(5, TimeUnit.SECONDS)
+                                                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                                                .putSecretValue(put);
+                                        return true;
+                                    } catch (StatusRuntimeException e) {
+                                        writeErrors.add(e); // what a live node answered
+                                        return false;
+                                    }
+                                });
                         acknowledged.get(name).incrementAndGet();
                         acks.incrementAndGet();
                         ackTimes.add(System.nanoTime());
