@@ -36,7 +36,8 @@ public record NodeConfig(
         Path rootTokenFile,
         Audit audit,
         RateLimit rateLimit,
-        Rotation rotation) {
+        Rotation rotation,
+        Aws aws) {
 
     public static final String DEFAULT_LISTEN_HOST = "127.0.0.1";
     public static final int DEFAULT_PURGE_INTERVAL_SECONDS = 60;
@@ -81,6 +82,18 @@ public record NodeConfig(
 
     /** Requests per second each identity may send (a token bucket of {@code burst}). */
     public record RateLimit(Double requestsPerSecond, Integer burst) {}
+
+    /**
+     * The AWS Secrets Manager-compatible endpoint: served on {@code port} when set (0: any free
+     * port); {@code account_id} is the 12-digit account its ARNs name.
+     */
+    public record Aws(Integer port, String accountId) {
+        public static final String DEFAULT_ACCOUNT_ID = "000000000000";
+
+        public String account() {
+            return accountId == null ? DEFAULT_ACCOUNT_ID : accountId;
+        }
+    }
 
     /** Rotation tuning; absent keys keep {@link RotationSettings#defaults()}. */
     public record Rotation(Integer maxAttempts, Long retryBackoffMs, Long checkIntervalMs, Long externalStepTimeoutMs) {}
@@ -132,6 +145,9 @@ public record NodeConfig(
         require(rateLimit == null || (rateLimit.requestsPerSecond() == null || rateLimit.requestsPerSecond() > 0)
                 && (rateLimit.burst() == null || rateLimit.burst() > 0), source,
                 "rate_limit.requests_per_second and rate_limit.burst must be positive");
+        require(aws == null || aws.account().matches("[0-9]{12}"), source, "aws.account_id must be 12 digits");
+        require(aws == null || aws.port() == null || aws.port() >= 0 && aws.port() <= 65_535, source,
+                "aws.port must be 0-65535");
         try {
             rotationSettings();
         } catch (IllegalArgumentException e) {

@@ -128,7 +128,7 @@ class BackupRestoreTest {
     private NodeConfig node(String region, String dataDir, String keyFile) {
         List<NodeConfig.Peer> peers = List.of(new NodeConfig.Peer(region + "-1", "127.0.0.1:1", "127.0.0.1:2"));
         return new NodeConfig(region + "-1", region, dir.resolve(dataDir), dir.resolve(keyFile), "127.0.0.1", 0,
-                peers, null, null, List.of(), null, null, null, dir.resolve(dataDir + "-root-token"), null, null, null);
+                peers, null, null, List.of(), null, null, null, dir.resolve(dataDir + "-root-token"), null, null, null, null);
     }
 
     @Test

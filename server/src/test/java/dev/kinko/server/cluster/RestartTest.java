@@ -123,7 +123,7 @@ class RestartTest {
             dev.kinko.server.config.NodeConfig wrong = new dev.kinko.server.config.NodeConfig(c.nodeId(), c.region(),
                     c.dataDir(), otherKey, c.listenHost(), c.clientPort(), c.peers(), c.raft(), c.purgeIntervalSeconds(),
                     c.links(), c.maxJournalLag(), c.metricsPort(), c.tls(), c.rootTokenFile(), c.audit(), c.rateLimit(),
-                    c.rotation());
+                    c.rotation(), c.aws());
             assertThatThrownBy(() -> dev.kinko.server.KinkoNode.start(wrong)).isInstanceOf(java.io.IOException.class)
                     .hasMessageContaining("does not open the region keys");
             // with the region's key file it starts and serves as before

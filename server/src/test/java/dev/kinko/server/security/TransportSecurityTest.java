@@ -168,7 +168,7 @@ class TransportSecurityTest {
         NodeConfig impostor = new NodeConfig(c.nodeId(), c.region(), dir.resolve("impostor"), c.keyFile(), c.listenHost(),
                 c.clientPort(), c.peers(), c.raft(), c.purgeIntervalSeconds(), c.links(), c.maxJournalLag(), null,
                 new NodeConfig.Tls(c.tls().caFile(), tokyoNode.certFile(), tokyoNode.keyFile(), c.tls().regionCertFile(),
-                        c.tls().regionKeyFile(), "optional"), dir.resolve("impostor-root"), null, null, null);
+                        c.tls().regionKeyFile(), "optional"), dir.resolve("impostor-root"), null, null, null, null);
         assertThatThrownBy(() -> KinkoNode.start(impostor)).isInstanceOf(IOException.class)
                 .hasMessageContaining("does not name node " + c.nodeId() + " of region osaka");
     }

@@ -52,7 +52,7 @@ public final class TestRegion implements AutoCloseable {
     private TestRegion(String region, Path root, int size, NodeConfig.Raft raft, int purgeSeconds, Clock clock,
                        List<NodeConfig.Link> links, Long maxJournalLag, Long auditFileBytes,
                        NodeConfig.RateLimit rateLimit, String clientAuth, List<NodeConfig.Peer> fixedPeers,
-                       boolean pausable, NodeConfig.Rotation rotation) {
+                       boolean pausable, NodeConfig.Rotation rotation, NodeConfig.Aws aws) {
         this.region = region;
         this.root = root;
         this.clock = clock;
@@ -80,7 +80,7 @@ public final class TestRegion implements AutoCloseable {
             configs.add(new NodeConfig(peers.get(i).id(), region, root.resolve(peers.get(i).id()),
                     root.resolve(region + ".key"), "127.0.0.1", clientPort, peers, raft, purgeSeconds, links, maxJournalLag,
                     Ports.free(), TestPki.nodeTls(region, peers.get(i).id(), clientAuth),
-                    root.resolve("root-token"), new NodeConfig.Audit(null, auditFileBytes), rateLimit, rotation));
+                    root.resolve("root-token"), new NodeConfig.Audit(null, auditFileBytes), rateLimit, rotation, aws));
         }
     }
 
@@ -105,6 +105,7 @@ public final class TestRegion implements AutoCloseable {
         private NodeConfig.RateLimit rateLimit;
         /** Rotation checked every 100 ms, retried after 200 ms (doubling): tests need not wait minutes. */
         private NodeConfig.Rotation rotation = new NodeConfig.Rotation(3, 200L, 100L, 10_000L);
+        private NodeConfig.Aws aws;
         private boolean ownRootToken;
         private String clientAuth = "optional";
         private Path restoreFrom;
@@ -185,6 +186,12 @@ public final class TestRegion implements AutoCloseable {
         }
 
         /** Each identity may send this many requests a second, in bursts of {@code burst}. */
+        /** Every node serves the AWS-compatible endpoint on a free port. */
+        public Builder awsEndpoint() {
+            this.aws = new NodeConfig.Aws(0, "123456789012");
+            return this;
+        }
+
         public Builder rotation(int maxAttempts, long retryBackoffMs, long externalStepTimeoutMs) {
             this.rotation = new NodeConfig.Rotation(maxAttempts, retryBackoffMs, 100L, externalStepTimeoutMs);
             return this;
@@ -220,7 +227,7 @@ public final class TestRegion implements AutoCloseable {
 
         public TestRegion start() {
             TestRegion r = new TestRegion(region, root.resolve(region), size, raft, purgeSeconds, clock, links,
-                    maxJournalLag, auditFileBytes, rateLimit, clientAuth, peers, pausable, rotation);
+                    maxJournalLag, auditFileBytes, rateLimit, clientAuth, peers, pausable, rotation, aws);
             if (restoreFrom != null) {
                 r.restore(restoreFrom, keyFrom, rootTokenFrom);
             } else {

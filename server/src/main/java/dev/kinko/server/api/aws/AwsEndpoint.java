@@ -1,0 +1,240 @@
+package dev.kinko.server.api.aws;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kinko.proto.v1.SecretsServiceGrpc;
+import dev.kinko.server.api.security.Authenticator;
+import dev.kinko.server.api.security.Caller;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The AWS Secrets Manager endpoint of a node: awsJson1_1 over HTTPS (the node's certificate),
+ * SigV4-signed. Each verified request runs as its caller through this node's own gRPC port, the
+ * way a follower forwards a caller, so the gRPC API's rules, policy check, audit log and leader
+ * forwarding serve it unchanged.
+ */
+public final class AwsEndpoint implements Closeable {
+    private static final Logger LOG = LoggerFactory.getLogger(AwsEndpoint.class);
+    /** Largest request body: a 64 KiB value in base64, in its JSON, fits with room to spare. */
+    public static final int MAX_REQUEST_BYTES = 512 * 1024;
+    public static final String TARGET_PREFIX = "secretsmanager.";
+    public static final String CONTENT_TYPE = "application/x-amz-json-1.1";
+    static final int MAX_THREADS = 32;
+    static final long CALL_DEADLINE_SECONDS = 20;
+
+    /** Checks a request's signature; returns the caller, or throws an {@link AwsError}. */
+    @FunctionalInterface
+    public interface Signatures {
+        Caller verify(SignedRequest request);
+    }
+
+    /** A request as the signature check sees it (no Jetty types). */
+    public record SignedRequest(String method, String path, String rawQuery, Map<String, List<String>> headers,
+                                byte[] body) {
+        /** The first value of a header, by its name in any case; null when absent. */
+        public String header(String name) {
+            for (Map.Entry<String, List<String>> h : headers.entrySet()) {
+                if (h.getKey().equalsIgnoreCase(name) && !h.getValue().isEmpty()) {
+                    return h.getValue().get(0);
+                }
+            }
+            return null;
+        }
+    }
+
+    private final Server server;
+    private final ManagedChannel self;
+    private final AwsOperations operations;
+    private final Signatures signatures;
+
+    private AwsEndpoint(Server server, ManagedChannel self, AwsOperations operations, Signatures signatures) {
+        this.server = server;
+        this.self = self;
+        this.operations = operations;
+        this.signatures = signatures;
+    }
+
+    /**
+     * Starts the endpoint on {@code host:port} (0: any free port). {@code selfAddress} is this
+     * node's gRPC client port, reached with the node's own credentials.
+     */
+    public static AwsEndpoint start(String host, int port, PrivateKey key, X509Certificate certificate,
+                                    String selfAddress, ChannelCredentials asNode, AwsArns arns, Signatures signatures)
+            throws IOException {
+        QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS);
+        threads.setName("kinko-aws");
+        threads.setDaemon(true);
+        Server server = new Server(threads);
+        SslContextFactory.Server tls = new SslContextFactory.Server();
+        tls.setKeyStore(keyStore(key, certificate));
+        tls.setKeyStorePassword("");
+        HttpConfiguration http = new HttpConfiguration();
+        SecureRequestCustomizer secure = new SecureRequestCustomizer();
+        secure.setSniHostCheck(false); // clients reach nodes by IP as well as by name
+        http.addCustomizer(secure);
+        http.setSendServerVersion(false);
+        ServerConnector connector = new ServerConnector(server, new SslConnectionFactory(tls, "http/1.1"),
+                new HttpConnectionFactory(http));
+        connector.setHost(host);
+        connector.setPort(port);
+        server.addConnector(connector);
+        ManagedChannel self = Grpc.newChannelBuilder(selfAddress, asNode).build();
+        AwsEndpoint endpoint = new AwsEndpoint(server, self, new AwsOperations(arns), signatures);
+        server.setHandler(endpoint.handler());
+        try {
+            server.start();
+        } catch (Exception e) {
+            self.shutdownNow();
+            throw new IOException("the AWS endpoint could not start on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+        return endpoint;
+    }
+
+    private static KeyStore keyStore(PrivateKey key, X509Certificate certificate) throws IOException {
+        try {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            ks.setKeyEntry("node", key, new char[0], new X509Certificate[] {certificate});
+            return ks;
+        } catch (Exception e) {
+            throw new IOException("the node's key and certificate cannot serve the AWS endpoint: " + e.getMessage(), e);
+        }
+    }
+
+    public int port() {
+        return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+    }
+
+    private Handler handler() {
+        return new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                String requestId = UUID.randomUUID().toString();
+                int status = 200;
+                ObjectNode body;
+                String errorType = null;
+                try {
+                    body = serve(request);
+                } catch (AwsError e) {
+                    status = e.status();
+                    errorType = e.type();
+                    body = AwsJson.object().put("__type", e.type()).put("message", e.getMessage());
+                } catch (RuntimeException e) {
+                    LOG.warn("AWS request {} failed: {}", requestId, e.toString());
+                    status = AwsError.INTERNAL;
+                    errorType = AwsErrors.INTERNAL;
+                    body = AwsJson.object().put("__type", errorType).put("message", "internal error; see the node's log ("
+                            + requestId + ")");
+                }
+                response.setStatus(status);
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, CONTENT_TYPE);
+                response.getHeaders().put("x-amzn-RequestId", requestId);
+                if (errorType != null) {
+                    response.getHeaders().put("X-Amzn-ErrorType", errorType);
+                }
+                response.write(true, ByteBuffer.wrap(body.toString().getBytes(StandardCharsets.UTF_8)), callback);
+                return true;
+            }
+        };
+    }
+
+    private ObjectNode serve(Request request) {
+        if (!"POST".equals(request.getMethod())) {
+            throw AwsError.badRequest(AwsErrors.INVALID_REQUEST, "only POST is served (awsJson1_1)");
+        }
+        String target = request.getHeaders().get("X-Amz-Target");
+        if (target == null || !target.startsWith(TARGET_PREFIX)) {
+            throw AwsError.badRequest("UnknownOperationException", "X-Amz-Target must be secretsmanager.<Operation>");
+        }
+        AwsOperations.Operation operation = operations.find(target.substring(TARGET_PREFIX.length()));
+        byte[] body = read(request);
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        for (HttpField f : request.getHeaders()) {
+            headers.computeIfAbsent(f.getName(), n -> new java.util.ArrayList<>()).add(f.getValue());
+        }
+        Caller caller = signatures.verify(new SignedRequest(request.getMethod(), request.getHttpURI().getPath(),
+                request.getHttpURI().getQuery() == null ? "" : request.getHttpURI().getQuery(), headers, body));
+        JsonNode in;
+        try {
+            in = body.length == 0 ? AwsJson.object() : AwsJson.MAPPER.readTree(body);
+        } catch (IOException e) {
+            throw AwsError.badRequest("SerializationException", "the body is not JSON");
+        }
+        if (!in.isObject()) {
+            throw AwsError.badRequest("SerializationException", "the body must be a JSON object");
+        }
+        try {
+            return operation.apply(in, asCaller(caller, Request.getRemoteAddr(request)));
+        } catch (StatusRuntimeException e) {
+            throw AwsErrors.of(e);
+        }
+    }
+
+    private static byte[] read(Request request) {
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            byte[] body = in.readNBytes(MAX_REQUEST_BYTES + 1);
+            if (body.length > MAX_REQUEST_BYTES) {
+                throw AwsError.badRequest(AwsErrors.INVALID_REQUEST, "the request body exceeds " + MAX_REQUEST_BYTES
+                        + " bytes");
+            }
+            return body;
+        } catch (IOException e) {
+            throw AwsError.badRequest(AwsErrors.INVALID_REQUEST, "the request body could not be read");
+        }
+    }
+
+    /** A stub of this node's gRPC API that acts as {@code caller} (as a forwarding node does). */
+    private SecretsServiceGrpc.SecretsServiceBlockingStub asCaller(Caller caller, String source) {
+        Metadata headers = new Metadata();
+        headers.put(Authenticator.FORWARDED_PRINCIPAL, caller.principal());
+        headers.put(Authenticator.FORWARDED_ACCESSOR, caller.accessor());
+        headers.put(Authenticator.FORWARDED_SOURCE, source);
+        return SecretsServiceGrpc.newBlockingStub(self).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                .withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            LOG.warn("stopping the AWS endpoint: {}", e.getMessage());
+        }
+        self.shutdownNow();
+    }
+}
