@@ -21,6 +21,7 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -52,8 +53,8 @@ final class Agent implements AutoCloseable {
     /** Threads serving requests (Jetty's acceptor and selector included); more requests queue. */
     static final int MAX_THREADS = 16;
     static final int MIN_THREADS = 4;
-    /** Queued requests beyond the threads; more are refused. */
-    static final int MAX_QUEUED_REQUESTS = 256;
+    /** Open connections at most; beyond, the agent stops accepting until one closes. */
+    static final int MAX_CONNECTIONS = 256;
     /** The request line and the headers together, at most (Jetty answers 431 beyond). */
     static final int MAX_REQUEST_HEADER_BYTES = 8 * 1024;
     /** AWS's limit on a SecretId. */
@@ -80,8 +81,8 @@ final class Agent implements AutoCloseable {
         this.cache = Objects.requireNonNull(cache);
         this.tokenHash = sha256(token);
         this.arnRegion = Objects.requireNonNull(arnRegion);
-        QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, MIN_THREADS, 60_000,
-                new java.util.concurrent.ArrayBlockingQueue<>(MAX_QUEUED_REQUESTS));
+        // Jetty wants its job queue unbounded; the connection limit bounds the work instead
+        QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, MIN_THREADS);
         threads.setName("kinko-agent");
         threads.setDaemon(true);
         this.server = new Server(threads);
@@ -94,6 +95,7 @@ final class Agent implements AutoCloseable {
         connector.setPort(port);
         connector.setIdleTimeout(IDLE_TIMEOUT_MILLIS);
         server.addConnector(connector);
+        server.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, connector));
         server.setHandler(new AgentHandler());
         server.setStopTimeout(5_000);
     }
