@@ -16,7 +16,7 @@ import picocli.CommandLine.Model.OptionSpec;
 @Command(name = "kinko", mixinStandardHelpOptions = true, versionProvider = KinkoCli.Version.class,
         description = "Kinko: a self-hosted secret store with cross-region replication.",
         subcommands = {SecretCommand.class, RegionCommand.class, ClusterCommand.class, PolicyCommand.class, TokenCommand.class,
-                WhoamiCommand.class, PkiCommand.class, AuditCommand.class, ServerCommand.class, DevCommand.class, CdsArchiveCommand.class, KeygenCommand.class,
+                WhoamiCommand.class, PkiCommand.class, AuditCommand.class, ServerCommand.class, AgentCommand.class, DevCommand.class, CdsArchiveCommand.class, KeygenCommand.class,
                 CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class})
 public final class KinkoCli {
     public static final int EXIT_ERROR = 1;
