@@ -148,7 +148,7 @@ public final class KinkoNode implements Closeable {
         ShippingSupervisor shipping = new ShippingSupervisor(config.region(), raft, state, cipher, replication, signal,
                 config.shippingSettings(), links, tls.asRegion());
         NodeMetrics metrics = new NodeMetrics(raft, state, shipping);
-        AccessWriter access = new AccessWriter(state, proposer, cipher);
+        AccessWriter access = new AccessWriter(state, proposer, cipher, writer::ensureRegionKey);
         ExternalRotators externalRotators = new ExternalRotators();
         ExecutorService rotationWorkers = Executors.newFixedThreadPool(ROTATION_WORKERS, r -> {
             Thread t = new Thread(r, "kinko-rotation-" + config.nodeId());

@@ -28,11 +28,15 @@ public final class AccessWriter {
     private final StateReader state;
     private final Proposer proposer;
     private final EnvelopeCipher cipher;
+    private final java.util.function.Supplier<CompletableFuture<Void>> regionKey;
 
-    public AccessWriter(StateReader state, Proposer proposer, EnvelopeCipher cipher) {
+    /** {@code regionKey} completes once the region has a region key (the first access key may come before any value). */
+    public AccessWriter(StateReader state, Proposer proposer, EnvelopeCipher cipher,
+                        java.util.function.Supplier<CompletableFuture<Void>> regionKey) {
         this.state = state;
         this.proposer = proposer;
         this.cipher = cipher;
+        this.regionKey = regionKey;
     }
 
     public CompletableFuture<PolicyRecord> putPolicy(String name, String document, List<String> clients,
@@ -120,20 +124,22 @@ public final class AccessWriter {
      * the state and snapshots hold it only sealed by the region key.
      */
     private CompletableFuture<Created> createAccessKey(TokenRecord.Builder record) {
-        AccessTokens.IssuedAccessKey issued;
-        do {
-            issued = AccessTokens.issueAccessKey(); // 82 random bits: a clash is all but impossible, but cheap to rule out
-        } while (state.token(issued.accessKeyId()).isPresent());
-        byte[] secret = issued.secret();
-        try {
-            TokenRecord key = record.setAccessor(issued.accessKeyId())
-                    .setSealedSecretKey(cipher.sealAccessKeySecret(issued.accessKeyId(), secret)).build();
-            String shown = new String(secret, java.nio.charset.StandardCharsets.US_ASCII);
-            return proposer.submit(proposer.command().setPutToken(PutTokenCommand.newBuilder().setToken(key)))
-                    .thenApply(r -> new Created("", key, shown));
-        } finally {
-            java.util.Arrays.fill(secret, (byte) 0);
-        }
+        return regionKey.get().thenCompose(v -> {
+            AccessTokens.IssuedAccessKey issued;
+            do {
+                issued = AccessTokens.issueAccessKey(); // 82 random bits: a clash is all but impossible, but cheap to rule out
+            } while (state.token(issued.accessKeyId()).isPresent());
+            byte[] secret = issued.secret();
+            try {
+                TokenRecord key = record.setAccessor(issued.accessKeyId())
+                        .setSealedSecretKey(cipher.sealAccessKeySecret(issued.accessKeyId(), secret)).build();
+                String shown = new String(secret, java.nio.charset.StandardCharsets.US_ASCII);
+                return proposer.submit(proposer.command().setPutToken(PutTokenCommand.newBuilder().setToken(key)))
+                        .thenApply(r -> new Created("", key, shown));
+            } finally {
+                java.util.Arrays.fill(secret, (byte) 0);
+            }
+        });
     }
 
     /**
