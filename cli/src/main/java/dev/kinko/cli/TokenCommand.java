@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code kinko token create|list|revoke} (kinko:ManageTokens). */
-@Command(name = "token", description = "Create, list and revoke bearer tokens.", mixinStandardHelpOptions = true,
+@Command(name = "token", description = "Create, list and revoke bearer tokens and access keys.", mixinStandardHelpOptions = true,
         subcommands = {TokenCommand.Create.class, TokenCommand.ListTokens.class, TokenCommand.Revoke.class})
 final class TokenCommand {
     private static final Pattern TTL = Pattern.compile("(\\d{1,9})([smhd])");
@@ -37,7 +37,10 @@ final class TokenCommand {
     }
 
     @Command(name = "create", description = {"Create a token carrying the given policies and print it alone on stdout.",
-            "It is shown this once: the region keeps only its hash."})
+            "It is shown this once: the region keeps only its hash.",
+            "With --access-key, an access key for the AWS-compatible endpoint (SigV4) instead: two lines,",
+            "AWS_ACCESS_KEY_ID=... and AWS_SECRET_ACCESS_KEY=..., shown this once (the region keeps the",
+            "secret sealed by its region key, as SigV4 needs it; the key works in this region only)."})
     static final class Create extends ClientCommand {
         @Option(names = "--policy", required = true, paramLabel = "POLICY", description = "A policy the token carries (repeat for more).")
         List<String> policies;
@@ -48,20 +51,28 @@ final class TokenCommand {
         @Option(names = "--name", paramLabel = "NAME", defaultValue = "", description = "A name to recognise it by in 'token list'.")
         String name;
 
+        @Option(names = "--access-key", description = "An AWS access key (id and secret) instead of a bearer token.")
+        boolean accessKey;
+
         @Override
         void run(KinkoClient client) {
             long seconds = ttl == null ? 0 : ttl(ttl).toSeconds();
             CreateTokenResponse r = client.access(a -> a.createToken(CreateTokenRequest.newBuilder()
-                    .addAllPolicies(policies).setTtlSeconds(seconds).setName(name).build()));
+                    .addAllPolicies(policies).setTtlSeconds(seconds).setName(name).setAccessKey(accessKey).build()));
             if (json()) {
                 printJson(r);
+            } else if (accessKey) {
+                // the shape of an env file: eval or source it, or paste it into one
+                out().println("AWS_ACCESS_KEY_ID=" + r.getAccessKeyId());
+                out().println("AWS_SECRET_ACCESS_KEY=" + r.getSecretAccessKey());
             } else {
                 out().println(r.getToken());
             }
         }
     }
 
-    @Command(name = "list", description = "Tokens by accessor (never the tokens themselves).")
+    @Command(name = "list", description = {"Tokens and access keys by accessor (never the tokens or secrets themselves).",
+            "An access key's accessor is its access key id; it is marked (access key) after its policies."})
     static final class ListTokens extends ClientCommand {
         @Override
         void run(KinkoClient client) {
@@ -75,12 +86,13 @@ final class TokenCommand {
             for (TokenInfo t : r.getTokensList()) {
                 out().printf(format, t.getAccessor(), t.getName(),
                         t.hasExpirationDate() ? Formats.time(t.getExpirationDate()) : "never",
-                        t.getRoot() ? "(root)" : String.join(",", t.getPoliciesList()));
+                        (t.getRoot() ? "(root)" : String.join(",", t.getPoliciesList()))
+                                + (t.getAccessKey() ? " (access key)" : ""));
             }
         }
     }
 
-    @Command(name = "revoke", description = "Revoke a token by its accessor; it stops working at once.")
+    @Command(name = "revoke", description = "Revoke a token (or an access key, by its id) by its accessor; it stops working at once.")
     static final class Revoke extends ClientCommand {
         @Parameters(index = "0", paramLabel = "ACCESSOR")
         String accessor;

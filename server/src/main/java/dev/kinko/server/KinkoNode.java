@@ -69,6 +69,7 @@ public final class KinkoNode implements Closeable {
     private final NodeMetrics metrics;
     private final AuditLog audit;
     private final ExecutorService rotationWorkers;
+    private final Authenticator authenticator;
 
     /** How often each node records its audit chain head in the replicated state. */
     public static final Duration AUDIT_ANCHOR_INTERVAL = Duration.ofSeconds(5);
@@ -81,8 +82,9 @@ public final class KinkoNode implements Closeable {
 
     private KinkoNode(NodeConfig config, RaftNode raft, GroupCommitter committer, ApiServer api,
                       ScheduledExecutorService housekeeping, ShippingSupervisor shipping, NodeMetrics metrics,
-                      AuditLog audit, ExecutorService rotationWorkers) {
+                      AuditLog audit, ExecutorService rotationWorkers, Authenticator authenticator) {
         this.rotationWorkers = rotationWorkers;
+        this.authenticator = authenticator;
         this.audit = audit;
         this.shipping = shipping;
         this.metrics = metrics;
@@ -146,7 +148,7 @@ public final class KinkoNode implements Closeable {
         ShippingSupervisor shipping = new ShippingSupervisor(config.region(), raft, state, cipher, replication, signal,
                 config.shippingSettings(), links, tls.asRegion());
         NodeMetrics metrics = new NodeMetrics(raft, state, shipping);
-        AccessWriter access = new AccessWriter(state, proposer);
+        AccessWriter access = new AccessWriter(state, proposer, cipher, writer::ensureRegionKey);
         ExternalRotators externalRotators = new ExternalRotators();
         ExecutorService rotationWorkers = Executors.newFixedThreadPool(ROTATION_WORKERS, r -> {
             Thread t = new Thread(r, "kinko-rotation-" + config.nodeId());
@@ -159,8 +161,8 @@ public final class KinkoNode implements Closeable {
                 externalRotators, rotationWorkers);
         AuditLog audit = AuditLog.open(config.effectiveAuditDir(), config.nodeId(), config.auditFileBytes());
         AccessControl accessControl = new AccessControl(config.region(), state);
-        SecurityInterceptor security = new SecurityInterceptor(config.nodeId(),
-                new Authenticator(config.region(), state, clock, () -> catchUp(raft), member), accessControl, audit,
+        Authenticator authenticator = new Authenticator(config.region(), state, cipher, clock, () -> catchUp(raft), member);
+        SecurityInterceptor security = new SecurityInterceptor(config.nodeId(), authenticator, accessControl, audit,
                 new RateLimiter(config.ratePerSecond(), config.rateBurst()), clock);
         metrics.watchAudit(audit::failures, security::auditRefusals);
         metrics.watchRotation(rotations::attemptFailures, rotations::rotationsFailed, rotations::rotationsCompleted);
@@ -208,7 +210,8 @@ public final class KinkoNode implements Closeable {
                     config.nodeId(), ms), () -> LOG.info("startup {}: the warm-up thread is still running", config.nodeId()));
         }
         LOG.info("node {} of region {} serving on {}:{}", config.nodeId(), config.region(), config.host(), api.port());
-        return new KinkoNode(config, raft, committer, api, housekeeping, shipping, metrics, audit, rotationWorkers);
+        return new KinkoNode(config, raft, committer, api, housekeeping, shipping, metrics, audit, rotationWorkers,
+                authenticator);
     }
 
     /** Waits, within a bound, until this node has applied what the region committed. */
@@ -285,6 +288,11 @@ public final class KinkoNode implements Closeable {
     }
 
     /** Replication from this region, while this node leads (lag per link). */
+    /** This node's authenticator (the AWS endpoint's access keys; tests). */
+    public Authenticator authenticator() {
+        return authenticator;
+    }
+
     public ShippingSupervisor shipping() {
         return shipping;
     }

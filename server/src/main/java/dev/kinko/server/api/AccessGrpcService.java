@@ -72,8 +72,16 @@ final class AccessGrpcService extends AccessServiceGrpc.AccessServiceImplBase {
                 throw new KinkoException(Reason.INVALID_TTL, "ttl_seconds cannot be negative");
             }
             return writer.createToken(r.getPoliciesList(), Duration.ofSeconds(r.getTtlSeconds()), r.getName(),
-                    caller.policies(), caller.root(), caller.principal(), caller.accessor()).thenApply(c -> CreateTokenResponse.newBuilder()
-                    .setToken(c.token()).setInfo(token(c.record())).build());
+                    caller.policies(), caller.root(), caller.principal(), caller.accessor(), r.getAccessKey())
+                    .thenApply(c -> {
+                        CreateTokenResponse.Builder b = CreateTokenResponse.newBuilder().setInfo(token(c.record()));
+                        if (c.record().hasSealedSecretKey()) {
+                            b.setAccessKeyId(c.record().getAccessor()).setSecretAccessKey(c.secretAccessKey());
+                        } else {
+                            b.setToken(c.token());
+                        }
+                        return b.build();
+                    });
         });
     }
 
@@ -127,7 +135,7 @@ final class AccessGrpcService extends AccessServiceGrpc.AccessServiceImplBase {
     static TokenInfo token(TokenRecord t) {
         TokenInfo.Builder b = TokenInfo.newBuilder().setAccessor(t.getAccessor()).setName(t.getName())
                 .addAllPolicies(t.getPoliciesList()).setCreatedDate(Records.timestamp(t.getCreatedMillis())).setRoot(t.getRoot())
-                .setCreatedBy(t.getCreatedBy());
+                .setCreatedBy(t.getCreatedBy()).setAccessKey(t.hasSealedSecretKey());
         if (t.getExpiresMillis() != 0) {
             b.setExpirationDate(Records.timestamp(t.getExpiresMillis()));
         }

@@ -49,6 +49,51 @@ public final class AccessTokens {
         return m.matches() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
+    // --- access keys (SigV4) -----------------------------------------------------------------
+
+    /** What an access key id starts with, so people recognise one (AWS's own start with AKIA). */
+    public static final String ACCESS_KEY_PREFIX = "KKIA";
+    /** An access key id's length, prefix included (AWS's shape: 20 uppercase letters and digits). */
+    public static final int ACCESS_KEY_ID_LENGTH = 20;
+    /** A secret access key's length: 40 characters of [A-Za-z0-9/+], as AWS's. */
+    public static final int SECRET_ACCESS_KEY_LENGTH = 40;
+    /** Random bytes behind a secret access key: base64 of 30 bytes is exactly 40 characters, 240 bits. */
+    private static final int SECRET_ACCESS_KEY_BYTES = SECRET_ACCESS_KEY_LENGTH * 3 / 4;
+    private static final String ACCESS_KEY_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    private static final Pattern ACCESS_KEY_ID = Pattern.compile(
+            ACCESS_KEY_PREFIX + "[A-Z0-9]{" + (ACCESS_KEY_ID_LENGTH - ACCESS_KEY_PREFIX.length()) + "}");
+
+    /**
+     * A new access key: its id names it (it is the token's accessor; not a secret, as AWS's are
+     * not), its secret (ASCII bytes, for the caller to wipe) is shown to its owner once and kept
+     * only sealed by the region key.
+     */
+    public record IssuedAccessKey(String accessKeyId, byte[] secret) {
+        @Override
+        public String toString() {
+            return "access key " + accessKeyId; // never the secret
+        }
+    }
+
+    public static IssuedAccessKey issueAccessKey() {
+        StringBuilder id = new StringBuilder(ACCESS_KEY_PREFIX);
+        while (id.length() < ACCESS_KEY_ID_LENGTH) {
+            id.append(ACCESS_KEY_ID_ALPHABET.charAt(RANDOM.nextInt(ACCESS_KEY_ID_ALPHABET.length())));
+        }
+        byte[] random = new byte[SECRET_ACCESS_KEY_BYTES];
+        RANDOM.nextBytes(random);
+        try {
+            return new IssuedAccessKey(id.toString(), Base64.getEncoder().encode(random));
+        } finally {
+            java.util.Arrays.fill(random, (byte) 0);
+        }
+    }
+
+    /** Whether {@code text} has an access key id's shape (KKIA and 16 of A-Z, 0-9). */
+    public static boolean isAccessKeyId(String text) {
+        return text != null && ACCESS_KEY_ID.matcher(text).matches();
+    }
+
     /** One digest per thread: every request hashes the token it presents. */
     private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {

@@ -56,6 +56,38 @@ public final class EnvelopeCipher implements ValueCipher {
         return unwrap(secretId, versionId, sealed);
     }
 
+    /**
+     * An access key's secret, sealed like a value under a fresh data key, but with associated
+     * data of its own kind bound to the access key id: it opens for no other key and never as a
+     * secret's value (nor a value as it).
+     */
+    public SealedValue sealAccessKeySecret(String accessKeyId, byte[] secret) {
+        int keyVersion = keyring.newestVersion();
+        if (keyVersion == 0) {
+            throw new CryptoException("the region has no region key yet");
+        }
+        byte[] dataKey = Aead.randomKey();
+        try {
+            byte[] ciphertext = Aead.seal(dataKey, accessKeyAad(accessKeyId), secret);
+            byte[] wrapped = Aead.seal(keyring.key(keyVersion), accessKeyDataKeyAad(accessKeyId, keyVersion), dataKey);
+            return SealedValue.newBuilder().setKeyVersion(keyVersion).setWrappedDataKey(ByteString.copyFrom(wrapped))
+                    .setCiphertext(ByteString.copyFrom(ciphertext)).build();
+        } finally {
+            Arrays.fill(dataKey, (byte) 0);
+        }
+    }
+
+    /** The secret of access key {@code accessKeyId}; the caller wipes it. */
+    public byte[] openAccessKeySecret(String accessKeyId, SealedValue sealed) {
+        byte[] dataKey = Aead.open(keyring.key(sealed.getKeyVersion()),
+                accessKeyDataKeyAad(accessKeyId, sealed.getKeyVersion()), sealed.getWrappedDataKey().toByteArray());
+        try {
+            return Aead.open(dataKey, accessKeyAad(accessKeyId), sealed.getCiphertext().toByteArray());
+        } finally {
+            Arrays.fill(dataKey, (byte) 0);
+        }
+    }
+
     /** A value that arrived from another region, its data key now wrapped by this region's newest key. */
     public SealedValue adopt(String secretId, String versionId, byte[] dataKey, byte[] ciphertext, boolean binary) {
         int keyVersion = keyring.newestVersion();
@@ -81,6 +113,14 @@ public final class EnvelopeCipher implements ValueCipher {
 
     private static byte[] valueAad(String secretId, String versionId) {
         return ("kinko/value\0" + secretId + "\0" + versionId).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] accessKeyAad(String accessKeyId) {
+        return ("kinko/access-key\0" + accessKeyId).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] accessKeyDataKeyAad(String accessKeyId, int keyVersion) {
+        return ("kinko/access-key-data-key\0" + accessKeyId + "\0" + keyVersion).getBytes(StandardCharsets.UTF_8);
     }
 
     private static byte[] keyAad(String secretId, String versionId, int keyVersion) {

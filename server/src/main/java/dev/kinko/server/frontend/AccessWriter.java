@@ -7,6 +7,7 @@ import dev.kinko.proto.raft.v1.PutTokenCommand;
 import dev.kinko.proto.raft.v1.RevokeTokenCommand;
 import dev.kinko.proto.raft.v1.TokenRecord;
 import dev.kinko.server.crypto.AccessTokens;
+import dev.kinko.server.crypto.EnvelopeCipher;
 import dev.kinko.server.domain.KinkoException;
 import dev.kinko.server.domain.Limits;
 import dev.kinko.server.domain.Reason;
@@ -26,10 +27,16 @@ import java.util.concurrent.CompletableFuture;
 public final class AccessWriter {
     private final StateReader state;
     private final Proposer proposer;
+    private final EnvelopeCipher cipher;
+    private final java.util.function.Supplier<CompletableFuture<Void>> regionKey;
 
-    public AccessWriter(StateReader state, Proposer proposer) {
+    /** {@code regionKey} completes once the region has a region key (the first access key may come before any value). */
+    public AccessWriter(StateReader state, Proposer proposer, EnvelopeCipher cipher,
+                        java.util.function.Supplier<CompletableFuture<Void>> regionKey) {
         this.state = state;
         this.proposer = proposer;
+        this.cipher = cipher;
+        this.regionKey = regionKey;
     }
 
     public CompletableFuture<PolicyRecord> putPolicy(String name, String document, List<String> clients,
@@ -60,11 +67,13 @@ public final class AccessWriter {
 
     /**
      * A new token carrying {@code policies}, which must exist; a caller that is not root may hand
-     * out only policies it holds itself, so a token can never raise its holder's rights.
+     * out only policies it holds itself, so a token can never raise its holder's rights. With
+     * {@code accessKey}, an access key (SigV4) instead: the same token in every other respect
+     * (policies, expiry, revocation by its accessor, the access key id).
      */
     public CompletableFuture<Created> createToken(List<String> policies, Duration ttl, String name,
                                                   Set<String> callerPolicies, boolean callerIsRoot, String createdBy,
-                                                  String creatorAccessor) {
+                                                  String creatorAccessor, boolean accessKey) {
         Set<String> wanted = new LinkedHashSet<>(policies);
         if (wanted.isEmpty()) {
             throw new KinkoException(Reason.POLICY_NOT_FOUND, "a token needs at least one policy (--policy NAME)");
@@ -98,16 +107,46 @@ public final class AccessWriter {
             }
             effective = Duration.ofMillis(creatorExpires - now);
         }
+        TokenRecord.Builder record = TokenRecord.newBuilder().setName(name).addAllPolicies(wanted)
+                .setCreatedMillis(now).setExpiresMillis(now + effective.toMillis()).setCreatedBy(createdBy);
+        if (accessKey) {
+            return createAccessKey(record);
+        }
         AccessTokens.Issued issued = AccessTokens.issue();
-        TokenRecord record = TokenRecord.newBuilder().setAccessor(issued.accessor())
-                .setHash(com.google.protobuf.ByteString.copyFrom(issued.hash())).setName(name).addAllPolicies(wanted)
-                .setCreatedMillis(now).setExpiresMillis(now + effective.toMillis()).setCreatedBy(createdBy).build();
-        return proposer.submit(proposer.command().setPutToken(PutTokenCommand.newBuilder().setToken(record)))
-                .thenApply(r -> new Created(issued.token(), record));
+        TokenRecord token = record.setAccessor(issued.accessor())
+                .setHash(com.google.protobuf.ByteString.copyFrom(issued.hash())).build();
+        return proposer.submit(proposer.command().setPutToken(PutTokenCommand.newBuilder().setToken(token)))
+                .thenApply(r -> new Created(issued.token(), token, ""));
     }
 
-    /** A token shown once, with what the state keeps of it. */
-    public record Created(String token, TokenRecord record) {
+    /**
+     * The leader seals the secret access key before the Raft append, as it does values: the log,
+     * the state and snapshots hold it only sealed by the region key.
+     */
+    private CompletableFuture<Created> createAccessKey(TokenRecord.Builder record) {
+        return regionKey.get().thenCompose(v -> {
+            AccessTokens.IssuedAccessKey issued;
+            do {
+                issued = AccessTokens.issueAccessKey(); // 82 random bits: a clash is all but impossible, but cheap to rule out
+            } while (state.token(issued.accessKeyId()).isPresent());
+            byte[] secret = issued.secret();
+            try {
+                TokenRecord key = record.setAccessor(issued.accessKeyId())
+                        .setSealedSecretKey(cipher.sealAccessKeySecret(issued.accessKeyId(), secret)).build();
+                String shown = new String(secret, java.nio.charset.StandardCharsets.US_ASCII);
+                return proposer.submit(proposer.command().setPutToken(PutTokenCommand.newBuilder().setToken(key)))
+                        .thenApply(r -> new Created("", key, shown));
+            } finally {
+                java.util.Arrays.fill(secret, (byte) 0);
+            }
+        });
+    }
+
+    /**
+     * A token (or an access key: then {@code token} is empty, the accessor is the access key id
+     * and {@code secretAccessKey} its secret) shown once, with what the state keeps of it.
+     */
+    public record Created(String token, TokenRecord record, String secretAccessKey) {
         @Override
         public String toString() {
             return "token " + record.getAccessor();

@@ -351,7 +351,7 @@ final class Shipper implements Runnable {
     }
 
     /**
-     * Ships this region's own policies and token hashes, whole, when they changed since the
+     * Ships this region's own policies and token hashes (not its access keys), whole, when they changed since the
      * destination last acknowledged them: the state is small, and a whole copy needs no journal.
      */
     private void syncAccess(LinkRecord link) {
@@ -359,7 +359,10 @@ final class Shipper implements Runnable {
         SyncAccessRequest.Builder r = SyncAccessRequest.newBuilder().setSourceRegion(region).setEpoch(link.getEpoch())
                 .setForceOverwrite(link.getAccessForceOverwrite()).setAccessVersion(version);
         state.policies().stream().filter(p -> p.getOriginRegion().isEmpty()).forEach(r::addPolicies);
-        state.tokens().stream().filter(t -> t.getOriginRegion().isEmpty()).forEach(r::addTokens);
+        // Access keys stay home: their secret is sealed under this region's key, which no other
+        // region holds, so a copy could never verify a signature there (SigV4 names the region too).
+        state.tokens().stream().filter(t -> t.getOriginRegion().isEmpty() && !t.hasSealedSecretKey())
+                .forEach(r::addTokens);
         SyncAccessResponse res = stub().syncAccess(r.build());
         if (res.getConflictingPoliciesCount() > 0) {
             LOG.warn("region {} keeps its own policies {}: same names as policies of region {}", destination,

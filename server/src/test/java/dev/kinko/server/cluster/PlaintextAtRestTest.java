@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * No plaintext value and no token in any file a node writes: Raft log, RocksDB, snapshots,
+ * No plaintext value, no token and no secret access key in any file a node writes: Raft log, RocksDB, snapshots,
  * audit log. The one file that holds a token is the root token file, by design.
  */
 class PlaintextAtRestTest {
@@ -71,6 +71,15 @@ class PlaintextAtRestTest {
                     dev.kinko.proto.v1.AccessServiceGrpc.newBlockingStub(io.grpc.ClientInterceptors.intercept(
                             region.bareChannel(n), TestRegion.bearer(token)))
                             .whoAmI(dev.kinko.proto.v1.WhoAmIRequest.getDefaultInstance());
+                }
+            }
+            // access keys: the region keeps their secrets sealed (SigV4 needs them), never in plain
+            for (int i = 0; i < 5; i++) {
+                dev.kinko.proto.v1.CreateTokenResponse key = region.access(i % 3).createToken(
+                        dev.kinko.proto.v1.CreateTokenRequest.newBuilder().setAccessKey(true).addPolicies("scan").build());
+                tokens.add(key.getSecretAccessKey().getBytes(StandardCharsets.US_ASCII)); // all 40 characters are random
+                for (int n = 0; n < 3; n++) {
+                    region.node(n).authenticator().accessKey(key.getAccessKeyId(), "scan").orElseThrow().close();
                 }
             }
             tokens.add(secretOf(region.rootToken()));

@@ -93,6 +93,16 @@ class AccessApplierTest {
     }
 
     @Test
+    void anAccessKeyInASyncIsNotTaken() {
+        // sealed under the source region's key: useless here, and a source never ships one
+        TokenRecord key = TokenRecord.newBuilder().setAccessor("KKIA0123456789ABCDEF").addPolicies("app")
+                .setSealedSecretKey(dev.kinko.proto.raft.v1.SealedValue.newBuilder().setKeyVersion(1)).build();
+        apply(sync("tokyo", 0, false, policy("app", "{1}"), token("t1"), key));
+        assertThat(state.token("t1")).isPresent();
+        assertThat(state.token("KKIA0123456789ABCDEF")).isEmpty();
+    }
+
+    @Test
     void aSameNamedPolicyOfThisRegionIsKeptUnlessTheSourceForcesIt() {
         apply(Command.newBuilder().setPutPolicy(PutPolicyCommand.newBuilder().setPolicy(policy("app", "{mine}"))));
         CommandResult kept = apply(sync("tokyo", 0, false, policy("app", "{theirs}")));

@@ -2,6 +2,7 @@ package dev.kinko.server.api.security;
 
 import dev.kinko.proto.raft.v1.TokenRecord;
 import dev.kinko.server.crypto.AccessTokens;
+import dev.kinko.server.crypto.EnvelopeCipher;
 import dev.kinko.server.crypto.pki.PeerIdentity;
 import dev.kinko.server.domain.KinkoException;
 import dev.kinko.server.domain.Reason;
@@ -10,6 +11,7 @@ import io.grpc.Metadata;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.Set;
@@ -37,13 +39,16 @@ public final class Authenticator {
     private final dev.kinko.server.frontend.JumpSafeClock expiry;
     private final Runnable catchUp;
     private final Predicate<String> member;
+    private final EnvelopeCipher cipher;
 
     /**
      * {@code catchUp} blocks until this node has applied what the region committed (a read
      * barrier): a token created a moment ago through another node may not have reached this one.
      */
-    public Authenticator(String region, StateReader state, Clock clock, Runnable catchUp, Predicate<String> member) {
+    public Authenticator(String region, StateReader state, EnvelopeCipher cipher, Clock clock, Runnable catchUp,
+                         Predicate<String> member) {
         this.member = member;
+        this.cipher = cipher;
         this.region = region;
         this.state = state;
         this.clock = clock;
@@ -127,6 +132,60 @@ public final class Authenticator {
         throw refused("no credentials: send a token (authorization: Bearer ...) or a client certificate");
     }
 
+    /**
+     * An access key's secret (opened, in memory) and the caller it stands for. {@link #secret()}
+     * is the array itself, not a copy: {@link #close()} wipes it, so use it in try-with-resources.
+     */
+    public static final class AccessKey implements AutoCloseable {
+        private final byte[] secret;
+        private final Caller caller;
+
+        AccessKey(byte[] secret, Caller caller) {
+            this.secret = secret;
+            this.caller = caller;
+        }
+
+        /** The secret access key's ASCII bytes (SigV4 signs with "AWS4" + these). */
+        public byte[] secret() {
+            return secret;
+        }
+
+        /** Kind TOKEN, the key's policies, its accessor (the access key id) and the source given. */
+        public Caller caller() {
+            return caller;
+        }
+
+        @Override
+        public void close() {
+            Arrays.fill(secret, (byte) 0);
+        }
+
+        @Override
+        public String toString() {
+            return "access key " + caller.accessor(); // never the secret
+        }
+    }
+
+    /**
+     * The access key {@code accessKeyId} (the AWS endpoint calls this with the id it parsed from
+     * the Authorization header, then verifies the signature with its secret), or empty: one answer
+     * for an id of the wrong shape, an unknown, revoked or expired key and a bearer token's
+     * accessor, so a caller learns nothing (AWS's UnrecognizedClientException). An id this node
+     * does not know yet is waited for as a token is (a key created a moment ago elsewhere).
+     * {@code source} is the caller's address, for the {@link Caller}.
+     */
+    public Optional<AccessKey> accessKey(String accessKeyId, String source) {
+        if (!AccessTokens.isAccessKeyId(accessKeyId)) {
+            return Optional.empty();
+        }
+        TokenRecord t = token(accessKeyId).orElse(null);
+        if (t == null || !t.hasSealedSecretKey() || t.getRoot() || expired(t)) {
+            return Optional.empty();
+        }
+        byte[] secret = cipher.openAccessKeySecret(t.getAccessor(), t.getSealedSecretKey());
+        return Optional.of(new AccessKey(secret, caller(t, source)));
+    }
+
     private Caller forwarded(String principal, String accessor, String source) {
         if (!accessor.isEmpty()) {
             TokenRecord t = token(accessor).orElseThrow(() -> refused("the token was revoked"));
@@ -149,10 +208,14 @@ public final class Authenticator {
     }
 
     private void checkExpiry(TokenRecord t) {
-        // never behind monotonic time: a backward jump of this node's clock keeps no expired token alive
-        if (t.getExpiresMillis() != 0 && expiry.expiryNow() >= t.getExpiresMillis()) {
+        if (expired(t)) {
             throw refused("the token expired");
         }
+    }
+
+    private boolean expired(TokenRecord t) {
+        // never behind monotonic time: a backward jump of this node's clock keeps no expired token alive
+        return t.getExpiresMillis() != 0 && expiry.expiryNow() >= t.getExpiresMillis();
     }
 
     private static Caller caller(TokenRecord t, String source) {

@@ -69,7 +69,9 @@ public final class ApplyAccessSyncHandler implements CommandHandler<ApplyAccessS
         Set<String> accessors = new HashSet<>();
         for (TokenRecord t : cmd.getTokensList()) {
             TokenRecord held = state.token(t.getAccessor()).orElse(null);
-            if (t.getRoot() || held != null && !held.getOriginRegion().equals(from)) {
+            // an access key is region-local (sealed under its own region's key): a source never
+            // ships one, and one that came anyway is not taken (nor is the region's own replaced)
+            if (t.getRoot() || t.hasSealedSecretKey() || held != null && !held.getOriginRegion().equals(from)) {
                 continue;
             }
             accessors.add(t.getAccessor());
