@@ -1,6 +1,9 @@
 package dev.kinko.server;
 
 import dev.kinko.server.api.ApiServer;
+import dev.kinko.server.api.aws.AwsArns;
+import dev.kinko.server.api.aws.AwsEndpoint;
+import dev.kinko.server.api.aws.AwsSignatures;
 import dev.kinko.server.api.NodeServices;
 import dev.kinko.server.backup.Backups;
 import dev.kinko.server.config.NodeConfig;
@@ -70,6 +73,8 @@ public final class KinkoNode implements Closeable {
     private final AuditLog audit;
     private final ExecutorService rotationWorkers;
     private final Authenticator authenticator;
+    /** Null when the node config sets no aws port. */
+    private final AwsEndpoint awsEndpoint;
 
     /** How often each node records its audit chain head in the replicated state. */
     public static final Duration AUDIT_ANCHOR_INTERVAL = Duration.ofSeconds(5);
@@ -82,7 +87,9 @@ public final class KinkoNode implements Closeable {
 
     private KinkoNode(NodeConfig config, RaftNode raft, GroupCommitter committer, ApiServer api,
                       ScheduledExecutorService housekeeping, ShippingSupervisor shipping, NodeMetrics metrics,
-                      AuditLog audit, ExecutorService rotationWorkers, Authenticator authenticator) {
+                      AuditLog audit, ExecutorService rotationWorkers, Authenticator authenticator,
+                      AwsEndpoint awsEndpoint) {
+        this.awsEndpoint = awsEndpoint;
         this.rotationWorkers = rotationWorkers;
         this.authenticator = authenticator;
         this.audit = audit;
@@ -166,7 +173,8 @@ public final class KinkoNode implements Closeable {
                 new RateLimiter(config.ratePerSecond(), config.rateBurst()), clock);
         metrics.watchAudit(audit::failures, security::auditRefusals);
         metrics.watchRotation(rotations::attemptFailures, rotations::rotationsFailed, rotations::rotationsCompleted);
-        ApiServer api;
+        ApiServer api = null;
+        AwsEndpoint awsEndpoint = null;
         try {
             if (config.metricsPort() != null) {
                 int port = metrics.serve(config.host(), config.metricsPort());
@@ -176,7 +184,16 @@ public final class KinkoNode implements Closeable {
             api = ApiServer.start(config.host(), config.effectiveClientPort(), new NodeServices(raft, state, reader,
                     writer, replication, receiver, keyring, shipping, metrics.registry(), tls, access, accessControl,
                     security, backups, rotationControl, rotations, externalRotators));
+            if (config.aws() != null && config.aws().port() != null) {
+                awsEndpoint = AwsEndpoint.start(config.host(), config.aws().port(), tls.nodeKey(), tls.nodeCertificate(),
+                        selfAddress(config), tls.asNode(), new AwsArns(config.region(), config.aws().account(), state),
+                        new AwsSignatures(config.region(), authenticator, clock));
+                LOG.info("AWS Secrets Manager endpoint on https://{}:{}", config.host(), awsEndpoint.port());
+            }
         } catch (IOException e) {
+            if (api != null) {
+                api.close();
+            }
             audit.close();
             metrics.close();
             shipping.close();
@@ -211,7 +228,7 @@ public final class KinkoNode implements Closeable {
         }
         LOG.info("node {} of region {} serving on {}:{}", config.nodeId(), config.region(), config.host(), api.port());
         return new KinkoNode(config, raft, committer, api, housekeeping, shipping, metrics, audit, rotationWorkers,
-                authenticator);
+                authenticator, awsEndpoint);
     }
 
     /** Waits, within a bound, until this node has applied what the region committed. */
@@ -288,6 +305,17 @@ public final class KinkoNode implements Closeable {
     }
 
     /** Replication from this region, while this node leads (lag per link). */
+    /** The AWS endpoint's port, or -1 when this node serves none. */
+    public int awsPort() {
+        return awsEndpoint == null ? -1 : awsEndpoint.port();
+    }
+
+    /** The address this node's peers reach its gRPC port at (the AWS endpoint calls itself there). */
+    private static String selfAddress(NodeConfig config) {
+        return config.peers().stream().filter(p -> p.id().equals(config.nodeId())).findFirst()
+                .map(NodeConfig.Peer::clientAddress).orElse(config.host() + ":" + config.effectiveClientPort());
+    }
+
     /** This node's authenticator (the AWS endpoint's access keys; tests). */
     public Authenticator authenticator() {
         return authenticator;
@@ -307,6 +335,9 @@ public final class KinkoNode implements Closeable {
         rotationWorkers.shutdownNow();
         metrics.close();
         shipping.close();
+        if (awsEndpoint != null) {
+            awsEndpoint.close();
+        }
         api.close();
         committer.close();
         raft.close();

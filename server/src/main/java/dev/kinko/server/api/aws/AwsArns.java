@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  * the suffix is derived from the secret's id, so it is the same on every node and changes when a
  * secret of the same name is made again. A full ARN, a partial ARN (no suffix) and a name resolve.
  */
-final class AwsArns {
+public final class AwsArns {
     static final String PREFIX = "arn:aws:secretsmanager:";
     private static final String SECRET = ":secret:";
     private static final String ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -24,7 +24,7 @@ final class AwsArns {
     private final String account;
     private final StateReader state;
 
-    AwsArns(String region, String account, StateReader state) {
+    public AwsArns(String region, String account, StateReader state) {
         this.region = region;
         this.account = account;
         this.state = state;
@@ -34,7 +34,7 @@ final class AwsArns {
         return PREFIX + region + ":" + account + SECRET + name + "-" + suffix(secretId);
     }
 
-    static String suffix(String secretId) {
+    public static String suffix(String secretId) {
         try {
             byte[] h = MessageDigest.getInstance("SHA-256").digest(secretId.getBytes(StandardCharsets.UTF_8));
             StringBuilder s = new StringBuilder();

@@ -60,21 +60,7 @@ public final class AwsEndpoint implements Closeable {
     /** Checks a request's signature; returns the caller, or throws an {@link AwsError}. */
     @FunctionalInterface
     public interface Signatures {
-        Caller verify(SignedRequest request);
-    }
-
-    /** A request as the signature check sees it (no Jetty types). */
-    public record SignedRequest(String method, String path, String rawQuery, Map<String, List<String>> headers,
-                                byte[] body) {
-        /** The first value of a header, by its name in any case; null when absent. */
-        public String header(String name) {
-            for (Map.Entry<String, List<String>> h : headers.entrySet()) {
-                if (h.getKey().equalsIgnoreCase(name) && !h.getValue().isEmpty()) {
-                    return h.getValue().get(0);
-                }
-            }
-            return null;
-        }
+        Caller verify(SigV4Request request, String source);
     }
 
     private final Server server;
@@ -164,6 +150,8 @@ public final class AwsEndpoint implements Closeable {
                 response.setStatus(status);
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, CONTENT_TYPE);
                 response.getHeaders().put("x-amzn-RequestId", requestId);
+                // the SDKs correct their clock from it after a "Signature expired"
+                response.getHeaders().putDate(HttpHeader.DATE, System.currentTimeMillis());
                 if (errorType != null) {
                     response.getHeaders().put("X-Amzn-ErrorType", errorType);
                 }
@@ -187,8 +175,9 @@ public final class AwsEndpoint implements Closeable {
         for (HttpField f : request.getHeaders()) {
             headers.computeIfAbsent(f.getName(), n -> new java.util.ArrayList<>()).add(f.getValue());
         }
-        Caller caller = signatures.verify(new SignedRequest(request.getMethod(), request.getHttpURI().getPath(),
-                request.getHttpURI().getQuery() == null ? "" : request.getHttpURI().getQuery(), headers, body));
+        String source = Request.getRemoteAddr(request);
+        Caller caller = signatures.verify(new SigV4Request(request.getMethod(), request.getHttpURI().getPath(),
+                request.getHttpURI().getQuery() == null ? "" : request.getHttpURI().getQuery(), headers, body), source);
         JsonNode in;
         try {
             in = body.length == 0 ? AwsJson.object() : AwsJson.MAPPER.readTree(body);
@@ -199,7 +188,7 @@ public final class AwsEndpoint implements Closeable {
             throw AwsError.badRequest("SerializationException", "the body must be a JSON object");
         }
         try {
-            return operation.apply(in, asCaller(caller, Request.getRemoteAddr(request)));
+            return operation.apply(in, asCaller(caller, source));
         } catch (StatusRuntimeException e) {
             throw AwsErrors.of(e);
         }
