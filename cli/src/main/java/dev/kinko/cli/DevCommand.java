@@ -32,6 +32,8 @@ final class DevCommand implements Callable<Integer> {
     static final int DEFAULT_CLIENT_PORT = 8101;
     static final int RAFT_PORT_OFFSET = 1000;
     static final int METRICS_PORT_OFFSET = 2000;
+    /** Each node's AWS Secrets Manager-compatible endpoint (https). */
+    static final int AWS_PORT_OFFSET = 3000;
     static final Duration READY_WITHIN = Duration.ofSeconds(120);
 
     @Option(names = "--data", paramLabel = "DIR", defaultValue = ".kinko-dev",
@@ -87,7 +89,10 @@ final class DevCommand implements Callable<Integer> {
         }
         for (int r = 0; r < regions.size(); r++) {
             awaitReady(dir, pki, regions.get(r), regionAddresses.get(r));
-            pki.writeEnv(regions.get(r), regionAddresses.get(r));
+            String aws = "https://127.0.0.1:" + (clientPort + 100 * r + AWS_PORT_OFFSET);
+            pki.writeEnv(regions.get(r), regionAddresses.get(r), aws, devAccessKey(pki, regions.get(r),
+                    regionAddresses.get(r)));
+            endpoints.set(r, endpoints.get(r) + " (AWS endpoints " + aws + " and the next two ports)");
         }
         out.println("Kinko dev deployment is up (data and logs in " + dir + ").");
         endpoints.forEach(e -> out.println("  region " + e));
@@ -139,6 +144,7 @@ final class DevCommand implements Callable<Integer> {
                 + "listen_host: 127.0.0.1\n"
                 + "client_port: " + (clientPort + 100 * r + n) + "\n"
                 + "metrics_port: " + (clientPort + 100 * r + n + METRICS_PORT_OFFSET) + "\n"
+                + "aws:\n  port: " + (clientPort + 100 * r + n + AWS_PORT_OFFSET) + "\n"
                 + "peers:\n" + peers
                 + links;
         Path config = dir.resolve(nodeId + ".yaml");
@@ -194,6 +200,39 @@ final class DevCommand implements Callable<Integer> {
         }
         throw new CliException("region " + region + " did not elect a leader within " + READY_WITHIN.toSeconds()
                 + " s; see " + dir.resolve("logs"));
+    }
+
+    /**
+     * The region's dev access key for the AWS endpoint (a policy allowing everything), kept in the
+     * data directory and made again only when it is gone or was revoked.
+     */
+    private static String[] devAccessKey(DevPki pki, String region, String addresses) throws IOException {
+        Path file = pki.accessKeyFile(region);
+        try (KinkoClient client = KinkoClient.builder().addresses(addresses).deadline(Duration.ofSeconds(10))
+                .tls(pki.caFile()).token(pki.rootToken(region)).build()) {
+            if (Files.exists(file)) {
+                String[] kept = Files.readString(file, java.nio.charset.StandardCharsets.US_ASCII).strip().split("\n");
+                boolean live = kept.length == 2 && client.access(a -> a.listTokens(
+                        dev.kinko.proto.v1.ListTokensRequest.getDefaultInstance())).getTokensList().stream()
+                        .anyMatch(t -> t.getAccessor().equals(kept[0]));
+                if (live) {
+                    return kept;
+                }
+            }
+            String policy = "dev-aws-" + region; // policies replicate between regions: one name per region
+            client.access(a -> a.putPolicy(dev.kinko.proto.v1.PutPolicyRequest.newBuilder().setName(policy)
+                    .setDocument("{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\","
+                            + " \"Action\": \"*\", \"Resource\": \"*\"}]}").build()));
+            dev.kinko.proto.v1.CreateTokenResponse key = client.access(a -> a.createToken(
+                    dev.kinko.proto.v1.CreateTokenRequest.newBuilder().addPolicies(policy).setName("kinko dev AWS key")
+                            .setAccessKey(true).build()));
+            String[] made = {key.getAccessKeyId(), key.getSecretAccessKey()};
+            Files.deleteIfExists(file);
+            Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(file, made[0] + "\n" + made[1] + "\n", java.nio.charset.StandardCharsets.US_ASCII);
+            return made;
+        }
     }
 
     private void stopAll() {

@@ -110,12 +110,23 @@ final class DevPki {
     }
 
     /** A region's env file (0600: it holds the root token). */
-    void writeEnv(String region, String addresses) throws IOException {
+    /** Where the region's dev access key (id, then secret) is kept. */
+    Path accessKeyFile(String region) {
+        return dir.resolve(region + ".aws-key");
+    }
+
+    /** The region's env file: the CLI's address, CA and root token, and the AWS tools' settings. */
+    void writeEnv(String region, String addresses, String awsEndpoint, String[] accessKey) throws IOException {
         Path env = dir.resolve(region + ".env");
         Files.deleteIfExists(env);
         Files.createFile(env, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(env, "KINKO_ADDR=" + addresses + "\n"
                 + "KINKO_CACERT=" + caFile() + "\n"
-                + "KINKO_TOKEN=" + rootToken(region) + "\n", StandardCharsets.US_ASCII);
+                + "KINKO_TOKEN=" + rootToken(region) + "\n"
+                + "KINKO_AWS_ENDPOINT=" + awsEndpoint + "\n"
+                + "AWS_ACCESS_KEY_ID=" + accessKey[0] + "\n"
+                + "AWS_SECRET_ACCESS_KEY=" + accessKey[1] + "\n"
+                + "AWS_DEFAULT_REGION=" + region + "\n"
+                + "AWS_CA_BUNDLE=" + caFile() + "\n", StandardCharsets.US_ASCII);
     }
 }

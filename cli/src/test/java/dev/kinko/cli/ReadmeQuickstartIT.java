@@ -126,7 +126,8 @@ class ReadmeQuickstartIT {
         for (int region = 0; region < 2; region++) {
             for (int i = 0; i < DevCommand.NODES_PER_REGION; i++) {
                 int client = base + 100 * region + i;
-                for (int port : new int[] {client, client + DevCommand.RAFT_PORT_OFFSET, client + DevCommand.METRICS_PORT_OFFSET}) {
+                for (int port : new int[] {client, client + DevCommand.RAFT_PORT_OFFSET, client + DevCommand.METRICS_PORT_OFFSET,
+                        client + DevCommand.AWS_PORT_OFFSET}) {
                     try (ServerSocket s = new ServerSocket(port)) {
                         s.setReuseAddress(true);
                     } catch (IOException e) {

@@ -19,10 +19,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * start. They come from below Linux's ephemeral range (32768-60999), so the outgoing
  * connections of a busy test can never take a port between its choice and its bind, and
  * none is handed out twice in one JVM. They start above the ports of {@code kinko dev}'s
- * defaults (8101-10203), which the README quickstart test binds.
+ * defaults (8101-11203), which the README quickstart test binds.
  */
 public final class Ports {
-    static final int LOWEST = 10_400;
+    static final int LOWEST = 11_400;
     static final int HIGHEST = 32_000;
     private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
