@@ -55,6 +55,20 @@ class DevDeploymentIT {
             Result got = cli(environment, "secret", "get", "dev/api-key");
             assertThat(got.code()).isZero();
             assertThat(got.out()).isEqualTo("k1nk0\n");
+            // the env file is all the AWS CLI needs
+            assertThat(environment).containsKeys("KINKO_AWS_ENDPOINT", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+                    .containsEntry("AWS_DEFAULT_REGION", "tokyo").containsEntry("AWS_CA_BUNDLE",
+                            data.resolve("pki").resolve("ca.crt").toString());
+            ProcessBuilder aws = new ProcessBuilder("aws", "--endpoint-url", environment.get("KINKO_AWS_ENDPOINT"),
+                    "secretsmanager", "get-secret-value", "--secret-id", "dev/api-key", "--query", "SecretString",
+                    "--output", "text").redirectErrorStream(true);
+            aws.environment().putAll(environment);
+            aws.environment().put("AWS_CONFIG_FILE", dir.resolve("no-aws-config").toString());
+            aws.environment().put("AWS_SHARED_CREDENTIALS_FILE", dir.resolve("no-aws-credentials").toString());
+            Process awsCli = aws.start();
+            String awsOut = new String(awsCli.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(awsCli.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(awsOut).as("aws secretsmanager get-secret-value").isEqualTo("k1nk0\n");
             Result missing = cli(environment, "secret", "get", "dev/none");
             assertThat(missing.code()).isEqualTo(1);
             assertThat(missing.err().trim()).startsWith("kinko: SECRET_NOT_FOUND");
