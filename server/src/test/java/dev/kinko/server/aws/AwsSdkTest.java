@@ -307,4 +307,28 @@ class AwsSdkTest {
         assertThat(cli.apply(List.of("delete-secret", "--secret-id", "cli/db", "--force-delete-without-recovery")))
                 .contains("cli/db");
     }
+
+    @Test
+    void unknownAndRevokedKeysAreUnrecognizedClients() throws Exception {
+        CreateTokenResponse bogus = CreateTokenResponse.newBuilder().setAccessKeyId("KKIA0000000000000000")
+                .setSecretAccessKey("x".repeat(40)).build();
+        try (SecretsManagerClient unknown = client(tokyo, "tokyo", bogus)) {
+            assertThatThrownBy(() -> unknown.listSecrets(b -> { }))
+                    .isInstanceOf(SecretsManagerException.class)
+                    .satisfies(e -> assertThat(((SecretsManagerException) e).awsErrorDetails().errorCode())
+                            .isEqualTo("UnrecognizedClientException"));
+        }
+        CreateTokenResponse key = accessKey(tokyo, "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\":"
+                + " \"Allow\", \"Action\": \"secretsmanager:ListSecrets\", \"Resource\": \"*\"}]}");
+        try (SecretsManagerClient revoked = client(tokyo, "tokyo", key)) {
+            revoked.listSecrets(b -> { });
+            tokyo.access(0).revokeToken(dev.kinko.proto.v1.RevokeTokenRequest.newBuilder()
+                    .setAccessor(key.getAccessKeyId()).build());
+            await().atMost(TestRegion.SETTLE).ignoreExceptionsMatching(e -> !(e instanceof AssertionError))
+                    .untilAsserted(() -> assertThatThrownBy(() -> revoked.listSecrets(b -> { }))
+                            .isInstanceOf(SecretsManagerException.class)
+                            .satisfies(e -> assertThat(((SecretsManagerException) e).awsErrorDetails().errorCode())
+                                    .isEqualTo("UnrecognizedClientException")));
+        }
+    }
 }
