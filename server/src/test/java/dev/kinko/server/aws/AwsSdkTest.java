@@ -318,6 +318,8 @@ class AwsSdkTest {
                     .satisfies(e -> assertThat(((SecretsManagerException) e).awsErrorDetails().errorCode())
                             .isEqualTo("UnrecognizedClientException"));
         }
+        assertThat(auditLines(tokyo)).as("the refusal is in the audit log").anyMatch(line ->
+                line.contains("secretsmanager:ListSecrets") && line.contains("UNAUTHENTICATED"));
         CreateTokenResponse key = accessKey(tokyo, "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\":"
                 + " \"Allow\", \"Action\": \"secretsmanager:ListSecrets\", \"Resource\": \"*\"}]}");
         try (SecretsManagerClient revoked = client(tokyo, "tokyo", key)) {
@@ -330,5 +332,17 @@ class AwsSdkTest {
                             .satisfies(e -> assertThat(((SecretsManagerException) e).awsErrorDetails().errorCode())
                                     .isEqualTo("UnrecognizedClientException")));
         }
+    }
+
+    static List<String> auditLines(TestRegion region) throws java.io.IOException {
+        List<String> lines = new java.util.ArrayList<>();
+        for (int i = 0; i < region.size(); i++) {
+            try (java.util.stream.Stream<Path> files = Files.list(region.config(i).effectiveAuditDir())) {
+                for (Path f : files.toList()) {
+                    lines.addAll(Files.readAllLines(f));
+                }
+            }
+        }
+        return lines;
     }
 }

@@ -57,6 +57,12 @@ public final class AwsEndpoint implements Closeable {
     static final int MAX_THREADS = 32;
     static final long CALL_DEADLINE_SECONDS = 20;
 
+    /** Writes the audit line of a request refused by its signature; false when it could not be written. */
+    @FunctionalInterface
+    public interface RefusalAudit {
+        boolean refused(String source, String action, String requestId);
+    }
+
     /** Checks a request's signature; returns the caller, or throws an {@link AwsError}. */
     @FunctionalInterface
     public interface Signatures {
@@ -67,8 +73,11 @@ public final class AwsEndpoint implements Closeable {
     private final ManagedChannel self;
     private final AwsOperations operations;
     private final Signatures signatures;
+    private final RefusalAudit audit;
 
-    private AwsEndpoint(Server server, ManagedChannel self, AwsOperations operations, Signatures signatures) {
+    private AwsEndpoint(Server server, ManagedChannel self, AwsOperations operations, Signatures signatures,
+                        RefusalAudit audit) {
+        this.audit = audit;
         this.server = server;
         this.self = self;
         this.operations = operations;
@@ -80,8 +89,8 @@ public final class AwsEndpoint implements Closeable {
      * node's gRPC client port, reached with the node's own credentials.
      */
     public static AwsEndpoint start(String host, int port, PrivateKey key, X509Certificate certificate,
-                                    String selfAddress, ChannelCredentials asNode, AwsArns arns, Signatures signatures)
-            throws IOException {
+                                    String selfAddress, ChannelCredentials asNode, AwsArns arns, Signatures signatures,
+                                    RefusalAudit audit) throws IOException {
         QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS);
         threads.setName("kinko-aws");
         threads.setDaemon(true);
@@ -100,7 +109,7 @@ public final class AwsEndpoint implements Closeable {
         connector.setPort(port);
         server.addConnector(connector);
         ManagedChannel self = Grpc.newChannelBuilder(selfAddress, asNode).build();
-        AwsEndpoint endpoint = new AwsEndpoint(server, self, new AwsOperations(arns), signatures);
+        AwsEndpoint endpoint = new AwsEndpoint(server, self, new AwsOperations(arns), signatures, audit);
         server.setHandler(endpoint.handler());
         try {
             server.start();
@@ -135,7 +144,7 @@ public final class AwsEndpoint implements Closeable {
                 ObjectNode body;
                 String errorType = null;
                 try {
-                    body = serve(request);
+                    body = serve(request, requestId);
                 } catch (AwsError e) {
                     status = e.status();
                     errorType = e.type();
@@ -161,7 +170,7 @@ public final class AwsEndpoint implements Closeable {
         };
     }
 
-    private ObjectNode serve(Request request) {
+    private ObjectNode serve(Request request, String requestId) {
         if (!"POST".equals(request.getMethod())) {
             throw AwsError.badRequest(AwsErrors.INVALID_REQUEST, "only POST is served (awsJson1_1)");
         }
@@ -169,15 +178,26 @@ public final class AwsEndpoint implements Closeable {
         if (target == null || !target.startsWith(TARGET_PREFIX)) {
             throw AwsError.badRequest("UnknownOperationException", "X-Amz-Target must be secretsmanager.<Operation>");
         }
-        AwsOperations.Operation operation = operations.find(target.substring(TARGET_PREFIX.length()));
+        String operationName = target.substring(TARGET_PREFIX.length());
+        AwsOperations.Operation operation = operations.find(operationName);
         byte[] body = read(request);
         Map<String, List<String>> headers = new LinkedHashMap<>();
         for (HttpField f : request.getHeaders()) {
             headers.computeIfAbsent(f.getName(), n -> new java.util.ArrayList<>()).add(f.getValue());
         }
         String source = Request.getRemoteAddr(request);
-        Caller caller = signatures.verify(new SigV4Request(request.getMethod(), request.getHttpURI().getPath(),
-                request.getHttpURI().getQuery() == null ? "" : request.getHttpURI().getQuery(), headers, body), source);
+        Caller caller;
+        try {
+            caller = signatures.verify(new SigV4Request(request.getMethod(), request.getHttpURI().getPath(),
+                    request.getHttpURI().getQuery() == null ? "" : request.getHttpURI().getQuery(), headers, body), source);
+        } catch (AwsError refused) {
+            // audited like a gRPC call refused before authentication; no audit line, no answer
+            if (!audit.refused(source, "secretsmanager:" + operationName, requestId)) {
+                throw new AwsError(AwsErrors.INTERNAL, AwsError.INTERNAL, "this node cannot write its audit log,"
+                        + " so it serves nothing; try another node");
+            }
+            throw refused;
+        }
         JsonNode in;
         try {
             in = body.length == 0 ? AwsJson.object() : AwsJson.MAPPER.readTree(body);

@@ -143,6 +143,21 @@ public final class SecurityInterceptor implements ServerInterceptor {
                 reason, requestId);
     }
 
+    /**
+     * Audits a call refused before it reached the gRPC API (the AWS endpoint's signature check);
+     * false when the line could not be written, and the call must then be refused for that.
+     */
+    public boolean auditRefusedAuthentication(String source, String action, String requestId) {
+        try {
+            audit.append(event("", "", source, action, "", "", AuditEvent.DENIED, Reason.UNAUTHENTICATED.name(),
+                    requestId));
+            return true;
+        } catch (AuditUnavailableException failed) {
+            auditRefusals.incrementAndGet();
+            return false;
+        }
+    }
+
     /** Writes the audit line; when it cannot be written the call is refused and counted. */
     private boolean write(ServerCall<?, ?> call, AuditEvent e) {
         try {
