@@ -187,7 +187,8 @@ public final class KinkoNode implements Closeable {
             if (config.aws() != null && config.aws().port() != null) {
                 awsEndpoint = AwsEndpoint.start(config.host(), config.aws().port(), tls.nodeKey(), tls.nodeCertificate(),
                         selfAddress(config), tls.asNode(), new AwsArns(config.region(), config.aws().account(), state),
-                        new AwsSignatures(config.region(), authenticator, clock), security::auditRefusedAuthentication);
+                        new AwsSignatures(config.region(), authenticator, clock), security::auditRefusedAuthentication,
+                        security::admit);
                 LOG.info("AWS Secrets Manager endpoint on https://{}:{}", config.host(), awsEndpoint.port());
             }
         } catch (IOException e) {

@@ -71,13 +71,19 @@ class AwsSdkTest {
     }
 
     static SecretsManagerClient client(TestRegion region, String name, CreateTokenResponse key) throws Exception {
+        return builder(region, name, key).build();
+    }
+
+    /** The SDK's client builder as an application would set it up: the endpoint, the region, an access key. */
+    static software.amazon.awssdk.services.secretsmanager.SecretsManagerClientBuilder builder(TestRegion region,
+                                                                                              String name,
+                                                                                              CreateTokenResponse key) {
         return SecretsManagerClient.builder()
                 .endpointOverride(URI.create("https://127.0.0.1:" + region.node(region.awaitLeader() == 0 ? 1 : 0).awsPort()))
                 .region(Region.of(name))
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(key.getAccessKeyId(),
                         key.getSecretAccessKey())))
-                .httpClientBuilder(Apache5HttpClient.builder().tlsTrustManagersProvider(() -> trust(region.caFile())))
-                .build();
+                .httpClientBuilder(Apache5HttpClient.builder().tlsTrustManagersProvider(() -> trust(region.caFile())));
     }
 
     static TrustManager[] trust(Path ca) {

@@ -63,6 +63,12 @@ public final class AwsEndpoint implements Closeable {
         boolean refused(String source, String action, String requestId);
     }
 
+    /** The caller's rate limit (refusals audited); false when the caller is over it. */
+    @FunctionalInterface
+    public interface Admission {
+        boolean admit(Caller caller, String action, String requestId);
+    }
+
     /** Checks a request's signature; returns the caller, or throws an {@link AwsError}. */
     @FunctionalInterface
     public interface Signatures {
@@ -74,10 +80,12 @@ public final class AwsEndpoint implements Closeable {
     private final AwsOperations operations;
     private final Signatures signatures;
     private final RefusalAudit audit;
+    private final Admission admission;
 
     private AwsEndpoint(Server server, ManagedChannel self, AwsOperations operations, Signatures signatures,
-                        RefusalAudit audit) {
+                        RefusalAudit audit, Admission admission) {
         this.audit = audit;
+        this.admission = admission;
         this.server = server;
         this.self = self;
         this.operations = operations;
@@ -90,7 +98,7 @@ public final class AwsEndpoint implements Closeable {
      */
     public static AwsEndpoint start(String host, int port, PrivateKey key, X509Certificate certificate,
                                     String selfAddress, ChannelCredentials asNode, AwsArns arns, Signatures signatures,
-                                    RefusalAudit audit) throws IOException {
+                                    RefusalAudit audit, Admission admission) throws IOException {
         QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS);
         threads.setName("kinko-aws");
         threads.setDaemon(true);
@@ -109,7 +117,7 @@ public final class AwsEndpoint implements Closeable {
         connector.setPort(port);
         server.addConnector(connector);
         ManagedChannel self = Grpc.newChannelBuilder(selfAddress, asNode).build();
-        AwsEndpoint endpoint = new AwsEndpoint(server, self, new AwsOperations(arns), signatures, audit);
+        AwsEndpoint endpoint = new AwsEndpoint(server, self, new AwsOperations(arns), signatures, audit, admission);
         server.setHandler(endpoint.handler());
         try {
             server.start();
@@ -197,6 +205,10 @@ public final class AwsEndpoint implements Closeable {
                         + " so it serves nothing; try another node");
             }
             throw refused;
+        }
+        // the gRPC API counts forwarded calls against no limit (the forwarding node did): count these here
+        if (!admission.admit(caller, "secretsmanager:" + operationName, requestId)) {
+            throw AwsError.badRequest(AwsErrors.THROTTLING, "too many requests from " + caller.principal() + "; retry later");
         }
         JsonNode in;
         try {

@@ -158,6 +158,22 @@ public final class SecurityInterceptor implements ServerInterceptor {
         }
     }
 
+    /**
+     * The caller's rate limit, for a call that reaches the gRPC API as a forwarded one (the AWS
+     * endpoint's): false when it is over its limit, with the refusal audited as for a gRPC call.
+     */
+    public boolean admit(Caller caller, String action, String requestId) {
+        if (limiter.tryAcquire(caller.principal(), System.nanoTime())) {
+            return true;
+        }
+        try {
+            audit.append(event(caller, action, "", "", AuditEvent.DENIED, Reason.RATE_LIMITED.name(), requestId));
+        } catch (AuditUnavailableException failed) {
+            auditRefusals.incrementAndGet();
+        }
+        return false;
+    }
+
     /** Writes the audit line; when it cannot be written the call is refused and counted. */
     private boolean write(ServerCall<?, ?> call, AuditEvent e) {
         try {
