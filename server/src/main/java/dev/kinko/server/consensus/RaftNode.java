@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import dev.kinko.server.domain.Reason;
@@ -61,14 +62,12 @@ public final class RaftNode implements Closeable {
     private volatile RaftClient adminClient;
     /** Run when Ratis names a new leader (see {@link #onLeaderChange}). */
     private final Set<Runnable> leaderListeners = ConcurrentHashMap.newKeySet();
-    /** Read barriers of a follower still waiting for the read index, each with the leader it asked ("" none). */
-    private final Map<CompletableFuture<Void>, String> pendingReads = new ConcurrentHashMap<>();
     /** Runs leader-change listeners off Ratis's thread (not the common pool, which blocking tasks may hold up). */
-    private final ExecutorService leaderEvents = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "kinko-leader-events");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService leaderEvents = daemonThread("kinko-leader-events");
+    private final ScheduledExecutorService readRounds = daemonThread("kinko-read-index");
+    private final ReadIndexBatcher reads = new ReadIndexBatcher(
+            () -> send(RaftClientRequest.readRequestType(), new byte[0]).thenApply(reply -> null),
+            this::namedLeader, readRounds);
 
     private RaftNode(String region, RaftGroupId groupId, RaftPeerId selfId, RaftServer server,
                      KinkoStateMachine stateMachine, RaftProperties properties, Parameters parameters) {
@@ -80,6 +79,14 @@ public final class RaftNode implements Closeable {
         this.stateMachine = stateMachine;
         this.properties = properties;
         stateMachine.onLeaderChanged(this::leaderChanged);
+    }
+
+    private static ScheduledExecutorService daemonThread(String name) {
+        return Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** The Raft group id of a region: the same on every node, derived from the region name. */
@@ -286,32 +293,16 @@ public final class RaftNode implements Closeable {
     }
 
     /**
-     * Completes once this node has applied every entry committed before the call (Raft read index).
-     * On a follower it fails as soon as Ratis names a new leader while it waits: the leader it asked
-     * may be paused or gone, and a retry asks the new one.
+     * Completes once this node has applied every entry committed before the call (Raft read index),
+     * batched with the other reads waiting on this node ({@link ReadIndexBatcher}).
      */
     public CompletableFuture<Void> readBarrier() {
-        CompletableFuture<Void> barrier = send(RaftClientRequest.readRequestType(), new byte[0]).thenApply(reply -> null);
-        if (barrier.isDone() || isLeaderReady()) {
-            return barrier;
-        }
-        CompletableFuture<Void> out = new CompletableFuture<>();
-        String asked;
-        try {
-            asked = leaderId().orElse("");
-        } catch (RaftUnavailableException e) {
-            asked = "";
-        }
-        pendingReads.put(out, asked);
-        barrier.whenComplete((v, error) -> {
-            pendingReads.remove(out);
-            if (error != null) {
-                out.completeExceptionally(error);
-            } else {
-                out.complete(null);
-            }
-        });
-        return out;
+        return reads.barrier();
+    }
+
+    /** How many read index rounds this node has asked for: fewer than its linearizable reads when they batch. */
+    public long readIndexRounds() {
+        return reads.rounds();
     }
 
     private CompletableFuture<RaftClientReply> send(RaftClientRequest.Type type, byte[] payload) {
@@ -354,6 +345,14 @@ public final class RaftNode implements Closeable {
         return id == null ? Optional.empty() : Optional.of(id.toString());
     }
 
+    private Optional<String> namedLeader() {
+        try {
+            return leaderId();
+        } catch (RaftUnavailableException e) {
+            return Optional.empty();
+        }
+    }
+
     /**
      * Runs {@code listener} (on a pool thread) each time Ratis names a new leader, until the returned
      * handle is closed. Ratis reports only a new leader, not the moment the old one is dropped.
@@ -365,9 +364,6 @@ public final class RaftNode implements Closeable {
 
     /** From the state machine's notifyLeaderChanged, on a Ratis thread: hand off, never block it. */
     private void leaderChanged(String newLeader) {
-        if (leaderListeners.isEmpty() && pendingReads.isEmpty()) {
-            return;
-        }
         try {
             leaderEvents.execute(() -> leaderChangedHere(newLeader));
         } catch (RejectedExecutionException e) {
@@ -376,12 +372,7 @@ public final class RaftNode implements Closeable {
     }
 
     private void leaderChangedHere(String newLeader) {
-        for (Map.Entry<CompletableFuture<Void>, String> read : List.copyOf(pendingReads.entrySet())) {
-            if (!newLeader.equals(nodeId()) && !newLeader.equals(read.getValue())) {
-                read.getKey().completeExceptionally(new RaftUnavailableException(Reason.LEADER_UNREACHABLE,
-                        "the leader changed to " + newLeader + " while this read waited for the read index"));
-            }
-        }
+        reads.leaderChanged(newLeader);
         for (Runnable listener : List.copyOf(leaderListeners)) {
             try {
                 listener.run();
@@ -500,6 +491,8 @@ public final class RaftNode implements Closeable {
     public void close() throws IOException {
         stateMachine.closing();
         leaderEvents.shutdownNow();
+        readRounds.shutdownNow();
+        reads.failAll(new RaftUnavailableException("node " + nodeId() + " is shutting down"));
         resetAdminClient();
         server.close();
     }
