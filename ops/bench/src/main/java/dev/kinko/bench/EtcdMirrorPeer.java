@@ -7,18 +7,13 @@ import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Collectors;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -31,60 +26,35 @@ final class EtcdMirrorPeer implements AutoCloseable {
     record Result(Histogram writeLatencyMicros, Histogram lagMillis, long acked, long mirrored) {}
 
     private final Path dir;
-    private final List<Process> processes = new ArrayList<>();
-    private final String a;
-    private final String b;
+    private final EtcdCluster a;
+    private final EtcdCluster b;
+    private Process mirror;
 
-    private EtcdMirrorPeer(Path dir) throws IOException, InterruptedException {
+    private EtcdMirrorPeer(Path dir) throws IOException {
         this.dir = dir;
-        this.a = cluster("a");
-        this.b = cluster("b");
+        this.a = EtcdCluster.start("a", dir, 3);
+        this.b = EtcdCluster.start("b", dir, 3);
     }
 
     static boolean available() {
-        return Files.isExecutable(Path.of("/usr/bin/etcd")) && Files.isExecutable(Path.of("/usr/bin/etcdctl"));
+        return EtcdCluster.available();
     }
 
-    static EtcdMirrorPeer start(Path dir) throws IOException, InterruptedException {
+    static EtcdMirrorPeer start(Path dir) throws IOException {
         return new EtcdMirrorPeer(dir);
     }
 
-    /** Starts a 3-member cluster; returns its client endpoints. */
-    private String cluster(String name) throws IOException {
-        int[] client = new int[3];
-        int[] peer = new int[3];
-        for (int i = 0; i < 3; i++) {
-            client[i] = freePort();
-            peer[i] = freePort();
-        }
-        StringBuilder initial = new StringBuilder();
-        for (int i = 0; i < 3; i++) {
-            initial.append(i == 0 ? "" : ",").append(name).append(i).append("=http://127.0.0.1:").append(peer[i]);
-        }
-        for (int i = 0; i < 3; i++) {
-            Path data = dir.resolve(name + i);
-            processes.add(new ProcessBuilder("/usr/bin/etcd", "--name", name + i, "--data-dir", data.toString(),
-                    "--listen-client-urls", "http://127.0.0.1:" + client[i],
-                    "--advertise-client-urls", "http://127.0.0.1:" + client[i],
-                    "--listen-peer-urls", "http://127.0.0.1:" + peer[i],
-                    "--initial-advertise-peer-urls", "http://127.0.0.1:" + peer[i],
-                    "--initial-cluster", initial.toString(), "--initial-cluster-state", "new",
-                    "--initial-cluster-token", "bench-" + name)
-                    .redirectErrorStream(true).redirectOutput(dir.resolve(name + i + ".log").toFile()).start());
-        }
-        return java.util.Arrays.stream(client).mapToObj(p -> "http://127.0.0.1:" + p).collect(Collectors.joining(","));
-    }
-
     Result run(int rate, int seconds, int warmup, int valueBytes, int keys) throws Exception {
-        try (Client source = Client.builder().endpoints(a.split(",")).build();
-             Client destination = Client.builder().endpoints(b.split(",")).build()) {
+        try (Client source = Client.builder().endpoints(a.endpoints().split(",")).build();
+             Client destination = Client.builder().endpoints(b.endpoints().split(",")).build()) {
             KV kv = source.getKVClient();
             kv.put(bytes("bench/ready"), bytes("1")).get(60, TimeUnit.SECONDS);
             destination.getKVClient().get(bytes("bench/ready")).get(60, TimeUnit.SECONDS);
-            ProcessBuilder mirror = new ProcessBuilder("/usr/bin/etcdctl", "--endpoints", a, "make-mirror", "--prefix",
-                    "bench/", b.split(",")[0]).redirectErrorStream(true).redirectOutput(dir.resolve("mirror.log").toFile());
-            mirror.environment().put("ETCDCTL_API", "3");
-            processes.add(mirror.start());
+            ProcessBuilder mirrorCommand = new ProcessBuilder(EtcdCluster.ETCDCTL.toString(), "--endpoints", a.endpoints(),
+                    "make-mirror", "--prefix", "bench/", b.endpoint(0))
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("mirror.log").toFile());
+            mirrorCommand.environment().put("ETCDCTL_API", "3");
+            mirror = mirrorCommand.start();
             long total = (long) rate * (warmup + seconds);
             long measuredFrom = (long) rate * warmup;
             AtomicLongArray ackedAt = new AtomicLongArray((int) total);
@@ -144,23 +114,12 @@ final class EtcdMirrorPeer implements AutoCloseable {
         return ByteSequence.from(s, StandardCharsets.UTF_8);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     @Override
     public void close() {
-        processes.forEach(Process::destroy);
-        for (Process p : processes) {
-            try {
-                if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                p.destroyForcibly();
-            }
+        if (mirror != null) {
+            mirror.destroyForcibly();
         }
+        a.close();
+        b.close();
     }
 }
