@@ -90,6 +90,7 @@ public final class SideBySideBench {
             throw new IllegalStateException("etcd is not installed (apt-get install etcd-server etcd-client)");
         }
         Path work = Files.createTempDirectory("kinko-bench-etcd-side-by-side");
+        String only = System.getenv().getOrDefault("BENCH_WORKLOADS", ""); // a part of a name: profile one workload
         Report report = new Report(rounds, warmup, measure);
         List<AutoCloseable> running = new ArrayList<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> closeAll(running)));
@@ -107,9 +108,10 @@ public final class SideBySideBench {
             Map<String, Long> kinkoDiskBefore = kinko.diskBytes();
             Map<String, Long> etcdDiskBefore = etcd.diskBytes();
             long[] writesAcked = new long[2];
+            List<Workload> workloads = WORKLOADS.stream().filter(w -> w.name().contains(only)).toList();
             for (int r = 0; r < rounds; r++) {
-                for (int w = 0; w < WORKLOADS.size(); w++) {
-                    Workload workload = WORKLOADS.get(w);
+                for (int w = 0; w < workloads.size(); w++) {
+                    Workload workload = workloads.get(w);
                     List<Side> order = (r + w) % 2 == 0 ? List.of(kinko, etcd) : List.of(etcd, kinko);
                     for (Side side : order) {
                         log("round %d: %s on %s", r + 1, workload.name(), side.name());
@@ -123,29 +125,34 @@ public final class SideBySideBench {
                     }
                 }
             }
-            report.memory(kinko.name(), kinko.rss());
-            report.memory(etcd.name(), etcd.rss());
-            report.disk(kinko.name(), kinkoDiskBefore, kinko.diskBytes(), writesAcked[0]);
-            report.disk(etcd.name(), etcdDiskBefore, etcd.diskBytes(), writesAcked[1]);
-            log("failover: kill -9 of each leader, then writes until one is acknowledged");
-            report.failover(kinko.name(), kinko.failover());
-            report.failover(etcd.name(), etcd.failover());
-            log("replication lag at %d writes/s", LAG_RATE);
-            report.lag(kinko.name(), kinko.lag(work, warmup, measure, bytes));
-            try (EtcdMirrorPeer mirror = EtcdMirrorPeer.start(work.resolve("etcd-mirror"))) {
-                EtcdMirrorPeer.Result m = mirror.run(LAG_RATE, (int) measure.toSeconds(), (int) warmup.toSeconds(),
-                        VALUE_BYTES, KEYS);
-                report.lag(etcd.name(), m.lagMillis());
+            if (only.isEmpty()) { // else a profiling run: the workloads only
+                report.memory(kinko.name(), kinko.rss());
+                report.memory(etcd.name(), etcd.rss());
+                report.disk(kinko.name(), kinkoDiskBefore, kinko.diskBytes(), writesAcked[0]);
+                report.disk(etcd.name(), etcdDiskBefore, etcd.diskBytes(), writesAcked[1]);
+                log("failover: kill -9 of each leader, then writes until one is acknowledged");
+                report.failover(kinko.name(), kinko.failover());
+                report.failover(etcd.name(), etcd.failover());
+                log("replication lag at %d writes/s", LAG_RATE);
+                report.lag(kinko.name(), kinko.lag(work, warmup, measure, bytes));
+                try (EtcdMirrorPeer mirror = EtcdMirrorPeer.start(work.resolve("etcd-mirror"))) {
+                    EtcdMirrorPeer.Result m = mirror.run(LAG_RATE, (int) measure.toSeconds(), (int) warmup.toSeconds(),
+                            VALUE_BYTES, KEYS);
+                    report.lag(etcd.name(), m.lagMillis());
+                }
             }
         } finally {
             closeAll(running);
         }
         String text = report.markdown();
+        System.out.println(text);
+        if (!only.isEmpty()) {
+            return; // a profiling run is not a report
+        }
         Files.createDirectories(results);
         Path file = results.resolve("etcd-side-by-side-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
                 .withZone(ZoneOffset.UTC).format(Instant.now()) + ".md");
         Files.writeString(file, text);
-        System.out.println(text);
         System.out.println("report: " + file);
     }
 
