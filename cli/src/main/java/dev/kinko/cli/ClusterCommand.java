@@ -46,16 +46,33 @@ final class ClusterCommand {
                     + "  term " + s.getTerm() + "  region key v" + s.getRegionKeyVersion());
             Map<String, Member> members = s.getMembersList().stream()
                     .collect(Collectors.toMap(Member::getNodeId, Function.identity()));
-            String format = "%-12s %-12s %6s %8s %8s %9s  %s%n";
-            out.printf(format, "NODE", "ROLE", "TERM", "COMMIT", "APPLIED", "SNAPSHOT", "ADDRESS");
+            String format = "%-12s %-12s %6s %8s %8s %9s %9s %9s %9s  %s%n";
+            out.printf(format, "NODE", "ROLE", "TERM", "COMMIT", "APPLIED", "SNAPSHOT", "RAFT LOG", "DB", "FREE", "ADDRESS");
             for (NodeStatus n : s.getNodesList()) {
                 Member m = members.get(n.getNodeId());
                 String role = n.getRole().name().replace("MEMBER_ROLE_", "");
+                boolean sized = n.getRole() != dev.kinko.proto.v1.MemberRole.MEMBER_ROLE_UNREACHABLE;
                 out.printf(format, n.getNodeId(), role, n.getTerm(), n.getCommitIndex(), n.getAppliedIndex(),
-                        n.getSnapshotIndex(), (m == null ? "" : m.getClientAddress())
+                        n.getSnapshotIndex(), sized ? bytes(n.getRaftLogBytes()) : "-", sized ? bytes(n.getDbBytes()) : "-",
+                        sized ? bytes(n.getFreeBytes()) : "-", (m == null ? "" : m.getClientAddress())
                                 + (n.getError().isEmpty() ? "" : "  (" + n.getError() + ")"));
             }
         }
+    }
+
+    /** Bytes as an operator reads them: 512B, 3.4MiB, 12GiB. */
+    static String bytes(long b) {
+        if (b < 1024) {
+            return b + "B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double v = b;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return (v < 10 ? String.format(java.util.Locale.ROOT, "%.1f", v) : String.format(java.util.Locale.ROOT, "%.0f", v)) + units[u];
     }
 
     @Command(name = "members", description = "Add or remove a member of this region's Raft group.",

@@ -393,5 +393,17 @@ class KinkoCliTest {
         assertThat(status.code()).isZero();
         assertThat(status.out()).contains("region tokyo").contains("LEADER").contains("FOLLOWER")
                 .contains("tokyo-1").contains("tokyo-2").contains("tokyo-3");
+        // issue 14: each node's Raft log, database and free bytes, as an operator reads them
+        assertThat(status.out()).containsPattern("RAFT LOG +DB +FREE")
+                .containsPattern("(?m)^tokyo-1 .* [0-9.]+(B|KiB|MiB) +[0-9.]+(B|KiB|MiB) +[0-9.]+(MiB|GiB|TiB) ");
+    }
+
+    @Test
+    void bytesReadAsAnOperatorReadsThem() {
+        assertThat(ClusterCommand.bytes(0)).isEqualTo("0B");
+        assertThat(ClusterCommand.bytes(1023)).isEqualTo("1023B");
+        assertThat(ClusterCommand.bytes(1024)).isEqualTo("1.0KiB");
+        assertThat(ClusterCommand.bytes(3_565_158)).isEqualTo("3.4MiB");
+        assertThat(ClusterCommand.bytes(64L << 30)).isEqualTo("64GiB");
     }
 }

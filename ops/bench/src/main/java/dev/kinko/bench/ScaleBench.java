@@ -41,6 +41,7 @@ import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -181,7 +182,9 @@ public final class ScaleBench {
                 this::snapshotInstall);
         phaseIf(tokyo.running().size() >= 2 && loaded > 0, "9. Re-seed: region osaka gets every tokyo secret (ReplicateRegion)",
                 Duration.ofSeconds(Math.max(900, n / 50)), this::reseed);
-        phaseIf(osaka != null && osakaLinked, "10. Promotion of osaka after tokyo is killed", Duration.ofMinutes(20),
+        phaseIf(tokyo.running().size() >= 2, "10. Raft log bytes per node (primary and replica region)",
+                Duration.ofMinutes(2), this::raftLogBytes);
+        phaseIf(osaka != null && osakaLinked, "11. Promotion of osaka after tokyo is killed", Duration.ofMinutes(20),
                 this::promote);
     }
 
@@ -642,6 +645,49 @@ public final class ScaleBench {
         // du may complain about files RocksDB deleted meanwhile; the total line is the last one
         String[] lines = out.strip().split("\n");
         return Long.parseLong(lines[lines.length - 1].split("\\s+")[0]);
+    }
+
+    /**
+     * Issue 14: every node's Raft log stays under the snapshot byte trigger plus one segment (snapshots
+     * by bytes, purged up to the snapshot), the replica region's too, whose entries are large batches.
+     * Waits up to a minute for the last trigger to fire (it checks every second), then reports.
+     */
+    private void raftLogBytes(Section s, Deadline d) throws Exception {
+        long segment = dev.kinko.server.consensus.RaftSettings.DEFAULT_SEGMENT_SIZE_BYTES;
+        List<LocalRegion> regions = osaka == null ? List.of(tokyo) : List.of(tokyo, osaka);
+        Deadline settle = Deadline.after(Duration.ofMinutes(1), "the Raft logs settling").min(d);
+        Map<String, double[]> last = new LinkedHashMap<>();
+        while (true) {
+            last.clear();
+            boolean within = true;
+            for (LocalRegion r : regions) {
+                for (LocalRegion.Node x : r.running()) {
+                    List<LocalRegion.Sample> m = r.scrape(x);
+                    double log = LocalRegion.value(m, "kinko_raft_log_bytes").orElse(-1);
+                    double trigger = LocalRegion.value(m, "kinko_raft_snapshot_log_bytes").orElse(-1);
+                    double db = LocalRegion.value(m, "kinko_db_bytes").orElse(-1);
+                    last.put(x.id(), new double[] {log, trigger, db});
+                    within &= log >= 0 && trigger > 0 && log <= trigger + segment;
+                }
+            }
+            if (within || settle.passed()) {
+                break;
+            }
+            Thread.sleep(1_000);
+        }
+        boolean all = true;
+        for (Map.Entry<String, double[]> e : last.entrySet()) {
+            double[] v = e.getValue();
+            boolean ok = v[0] >= 0 && v[1] > 0 && v[0] <= v[1] + segment;
+            all &= ok;
+            s.row(e.getKey() + ": Raft log / RocksDB, MiB (bound: trigger " + mib(v[1]) + " + one segment " + mib(segment) + ")",
+                    mib(v[0]) + " / " + mib(v[2]) + (ok ? "  within" : "  OVER"));
+        }
+        s.row("every node's Raft log within the snapshot byte trigger plus one segment", all ? "yes" : "no");
+    }
+
+    private static String mib(double bytes) {
+        return bytes < 0 ? "n/a" : String.format(java.util.Locale.ROOT, "%.1f", bytes / 1048576.0);
     }
 
     private void restarts(Section s, Deadline d) throws Exception {

@@ -41,6 +41,7 @@ import dev.kinko.proto.v1.TakeSnapshotResponse;
 import dev.kinko.proto.v1.TransferLeadershipRequest;
 import dev.kinko.proto.v1.TransferLeadershipResponse;
 import dev.kinko.server.consensus.RaftNode;
+import dev.kinko.server.consensus.DataSizes;
 import dev.kinko.server.consensus.RegionMember;
 import dev.kinko.server.crypto.Keyring;
 import dev.kinko.server.domain.KinkoException;
@@ -133,9 +134,12 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
 
     private NodeStatus localStatus() {
         RaftNode.NodeView v = raft.view();
+        DataSizes sizes = raft.dataSizes();
         return NodeStatus.newBuilder().setNodeId(v.nodeId()).setRegion(v.region()).setRole(role(v.role()))
                 .setLeaderId(v.leaderId()).setTerm(v.term()).setCommitIndex(v.commitIndex())
-                .setAppliedIndex(v.appliedIndex()).setSnapshotIndex(v.snapshotIndex()).build();
+                .setAppliedIndex(v.appliedIndex()).setSnapshotIndex(v.snapshotIndex())
+                .setRaftLogBytes(sizes.raftLogBytes()).setDbBytes(sizes.dbBytes())
+                .setSnapshotBytes(sizes.snapshotBytes()).setFreeBytes(sizes.freeBytes()).build();
     }
 
     @Override

@@ -54,7 +54,7 @@ public record NodeConfig(
 
     /** Optional Raft tuning; absent keys keep {@link RaftSettings#defaults()}. */
     public record Raft(Long electionTimeoutMinMs, Long electionTimeoutMaxMs, Long requestTimeoutMs,
-                       Long snapshotThreshold, Long segmentSizeBytes, Integer purgeGap) {}
+                       Long snapshotThreshold, Long segmentSizeBytes, Integer purgeGap, Long snapshotLogBytes) {}
 
     /**
      * The node's certificates, all issued by the deployment CA ({@code kinko pki}). The node
@@ -145,6 +145,10 @@ public record NodeConfig(
         require(rateLimit == null || (rateLimit.requestsPerSecond() == null || rateLimit.requestsPerSecond() > 0)
                 && (rateLimit.burst() == null || rateLimit.burst() > 0), source,
                 "rate_limit.requests_per_second and rate_limit.burst must be positive");
+        require(raft == null || raft.snapshotLogBytes() == null
+                        || raft.snapshotLogBytes() >= dev.kinko.server.consensus.RaftSettings.MIN_SNAPSHOT_LOG_BYTES, source,
+                "raft.snapshot_log_bytes must be at least " + dev.kinko.server.consensus.RaftSettings.MIN_SNAPSHOT_LOG_BYTES
+                        + " (a snapshot per few entries would cost more than the log it frees)");
         require(aws == null || aws.account().matches("[0-9]{12}"), source, "aws.account_id must be 12 digits");
         require(aws == null || aws.port() == null || aws.port() >= 0 && aws.port() <= 65_535, source,
                 "aws.port must be 0-65535");
@@ -210,7 +214,8 @@ public record NodeConfig(
                 raft.requestTimeoutMs() == null ? d.requestTimeout() : Duration.ofMillis(raft.requestTimeoutMs()),
                 raft.snapshotThreshold() == null ? d.snapshotThreshold() : raft.snapshotThreshold(),
                 raft.segmentSizeBytes() == null ? d.segmentSizeBytes() : raft.segmentSizeBytes(),
-                raft.purgeGap() == null ? d.purgeGap() : raft.purgeGap());
+                raft.purgeGap() == null ? d.purgeGap() : raft.purgeGap(),
+                raft.snapshotLogBytes() == null ? d.snapshotLogBytes() : raft.snapshotLogBytes());
     }
 
     /** Where this node appends its audit log: {@code audit.dir}, or {@code audit/} in the data dir. */

@@ -47,6 +47,7 @@ public final class KinkoStateMachine extends BaseStateMachine {
     private volatile java.util.function.Consumer<java.time.Duration> onEntryApplied = d -> { };
     private volatile StorageFailures.Handler onStorageFailure = StorageFailures::exit;
     private final java.util.concurrent.atomic.AtomicBoolean storageFailed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicLong logBytesSinceSnapshot = new java.util.concurrent.atomic.AtomicLong();
     /** Set when the node closes: failures of a log being shut down are not storage failures. */
     private volatile boolean closing;
     private volatile java.util.function.Consumer<String> onLeaderChanged = id -> { };
@@ -181,9 +182,15 @@ public final class KinkoStateMachine extends BaseStateMachine {
                 StartupLog.sinceJvmStart());
     }
 
+    /** Bytes of Raft entries applied since the last snapshot taken or installed here (the byte trigger's measure). */
+    public long logBytesSinceSnapshot() {
+        return logBytesSinceSnapshot.get();
+    }
+
     @Override
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         LogEntryProto entry = trx.getLogEntry();
+        logBytesSinceSnapshot.addAndGet(entry.getSerializedSize());
         TermIndex termIndex = TermIndex.valueOf(entry);
         BatchResult result;
         if (termIndex.getIndex() <= storage.applied().index()) {
@@ -258,6 +265,7 @@ public final class KinkoStateMachine extends BaseStateMachine {
             throw new IOException("snapshot at " + last + " failed: " + e.getMessage(), e);
         }
         java.time.Duration took = java.time.Duration.ofNanos(System.nanoTime() - started);
+        logBytesSinceSnapshot.set(0); // on the apply thread: no entry was applied meanwhile
         onSnapshot.accept(took);
         LOG.info("snapshot taken at {} in {} ms", last, took.toMillis());
         return last.getIndex();
@@ -281,6 +289,7 @@ public final class KinkoStateMachine extends BaseStateMachine {
         }
         storage.replaceWith(snapshots.latestDir());
         setLastAppliedTermIndex(installed);
+        logBytesSinceSnapshot.set(0);
         LOG.info("installed snapshot {} from the leader", installed);
         if (getLifeCycleState() == LifeCycle.State.PAUSED) {
             getLifeCycle().transition(LifeCycle.State.STARTING);

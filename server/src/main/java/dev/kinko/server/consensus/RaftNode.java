@@ -69,8 +69,15 @@ public final class RaftNode implements Closeable {
             () -> send(RaftClientRequest.readRequestType(), new byte[0]).thenApply(reply -> null),
             this::namedLeader, readRounds);
 
+    private final DataLayout layout;
+    private final long snapshotLogBytes;
+    private final SnapshotTrigger snapshotTrigger;
+
     private RaftNode(String region, RaftGroupId groupId, RaftPeerId selfId, RaftServer server,
-                     KinkoStateMachine stateMachine, RaftProperties properties, Parameters parameters) {
+                     KinkoStateMachine stateMachine, RaftProperties properties, Parameters parameters,
+                     DataLayout layout, long snapshotLogBytes) {
+        this.layout = layout;
+        this.snapshotLogBytes = snapshotLogBytes;
         this.parameters = parameters;
         this.region = region;
         this.groupId = groupId;
@@ -78,6 +85,8 @@ public final class RaftNode implements Closeable {
         this.server = server;
         this.stateMachine = stateMachine;
         this.properties = properties;
+        this.snapshotTrigger = new SnapshotTrigger(selfId.toString(), snapshotLogBytes,
+                stateMachine::logBytesSinceSnapshot, this::takeSnapshot);
         stateMachine.onLeaderChanged(this::leaderChanged);
     }
 
@@ -123,7 +132,8 @@ public final class RaftNode implements Closeable {
             server.close();
             throw e;
         }
-        return new RaftNode(region, groupId, RaftPeerId.valueOf(selfId), server, sm, props, parameters);
+        return new RaftNode(region, groupId, RaftPeerId.valueOf(selfId), server, sm, props, parameters, layout,
+                settings.snapshotLogBytes());
     }
 
     /**
@@ -393,6 +403,29 @@ public final class RaftNode implements Closeable {
                 d.getInfo().getLastAppliedIndex(), snapshotIndex, d.getRaftLog().getStartIndex());
     }
 
+    /** The bytes this node keeps on disk: Raft log, RocksDB, snapshots, and its file system's size and free space. */
+    public DataSizes dataSizes() {
+        return DataSizes.of(layout);
+    }
+
+    /** The byte trigger of snapshots ({@code raft.snapshot_log_bytes}). */
+    public long snapshotLogBytes() {
+        return snapshotLogBytes;
+    }
+
+    /** Raft entry bytes applied here since the last snapshot, and the snapshots the byte trigger took and failed to take. */
+    public long logBytesSinceSnapshot() {
+        return stateMachine.logBytesSinceSnapshot();
+    }
+
+    public long snapshotsByLogBytes() {
+        return snapshotTrigger.taken();
+    }
+
+    public long snapshotsByLogBytesFailed() {
+        return snapshotTrigger.failed();
+    }
+
     /** {@code logStartIndex} is the first index still in the Raft log (above 0 once purged). */
     public record NodeView(String nodeId, String region, String role, String leaderId, long term,
                            long commitIndex, long appliedIndex, long snapshotIndex, long logStartIndex) {}
@@ -490,6 +523,7 @@ public final class RaftNode implements Closeable {
     @Override
     public void close() throws IOException {
         stateMachine.closing();
+        snapshotTrigger.close();
         leaderEvents.shutdownNow();
         readRounds.shutdownNow();
         reads.failAll(new RaftUnavailableException("node " + nodeId() + " is shutting down"));

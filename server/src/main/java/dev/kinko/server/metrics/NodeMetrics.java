@@ -51,6 +51,26 @@ public final class NodeMetrics implements Closeable {
                 raft.stateMachine().dbDir())).description("free bytes on the file system of this node's data directory; "
                 + "below " + dev.kinko.server.consensus.DiskGuard.DEFAULT_MIN_FREE_BYTES + " the leader refuses writes (DISK_FULL)")
                 .register(registry);
+        // disk use (issue 14); the sizes are read from the files, at most once per scrape
+        com.google.common.base.Supplier<dev.kinko.server.consensus.DataSizes> sizes =
+                com.google.common.base.Suppliers.memoizeWithExpiration(raft::dataSizes, 1, TimeUnit.SECONDS);
+        Gauge.builder("kinko_data_dir_size_bytes", () -> sizes.get().fileSystemBytes())
+                .description("size of the file system of this node's data directory").register(registry);
+        Gauge.builder("kinko_raft_log_bytes", () -> sizes.get().raftLogBytes())
+                .description("bytes of this node's Raft log segments on disk").register(registry);
+        Gauge.builder("kinko_db_bytes", () -> sizes.get().dbBytes())
+                .description("bytes of this node's RocksDB directory").register(registry);
+        Gauge.builder("kinko_snapshot_bytes", () -> sizes.get().snapshotBytes())
+                .description("bytes of this node's snapshots (RocksDB checkpoints)").register(registry);
+        Gauge.builder("kinko_raft_log_bytes_since_snapshot", raft::logBytesSinceSnapshot)
+                .description("bytes of Raft entries applied since the last snapshot").register(registry);
+        Gauge.builder("kinko_raft_snapshot_log_bytes", raft::snapshotLogBytes)
+                .description("the byte trigger: a snapshot is taken once this many bytes of Raft entries were applied")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("kinko_snapshots_by_log_bytes", raft,
+                RaftNode::snapshotsByLogBytes).description("snapshots the byte trigger took").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("kinko_snapshots_by_log_bytes_failed", raft,
+                RaftNode::snapshotsByLogBytesFailed).description("snapshots the byte trigger failed to take").register(registry);
         Gauge.builder("kinko_journal_records", () -> Math.max(0, state.journalHead() - state.journalStart() + 1))
                 .description("journal records kept for replica regions").register(registry);
         Timer snapshots = Timer.builder("kinko_snapshot_duration").description("snapshots taken and how long they took")

@@ -91,6 +91,27 @@ class NodeConfigTest {
     }
 
     @Test
+    void theSnapshotByteTriggerDefaultsTo64MiBAndHasAFloor() throws IOException {
+        String base = """
+                node_id: a
+                region: tokyo
+                data_dir: /tmp/a
+                key_file: /tmp/k
+                tls: {ca_file: ca.crt, cert_file: a.crt, key_file: a.key, region_cert_file: r.crt, region_key_file: r.key}
+                root_token_file: /tmp/root-token
+                peers:
+                  - {id: a, raft_address: "127.0.0.1:9101", client_address: "127.0.0.1:8101"}
+                """;
+        assertThat(NodeConfig.load(write(base)).raftSettings().snapshotLogBytes())
+                .isEqualTo(RaftSettings.DEFAULT_SNAPSHOT_LOG_BYTES).isEqualTo(64L << 20);
+        long floor = RaftSettings.MIN_SNAPSHOT_LOG_BYTES;
+        assertThat(NodeConfig.load(write(base + "raft: {snapshot_log_bytes: " + floor + "}\n")).raftSettings()
+                .snapshotLogBytes()).isEqualTo(floor);
+        assertThatThrownBy(() -> NodeConfig.load(write(base + "raft: {snapshot_log_bytes: " + (floor - 1) + "}\n")))
+                .hasMessageContaining("raft.snapshot_log_bytes must be at least " + floor);
+    }
+
+    @Test
     void aNodeWithoutTlsOrRootTokenFileIsRefused() throws IOException {
         Path noTls = write("""
                 node_id: a

@@ -96,7 +96,7 @@ public final class TestRegion implements AutoCloseable {
         private final String region;
         private final Path root;
         private int size = 3;
-        private NodeConfig.Raft raft = new NodeConfig.Raft(null, null, null, null, null, null);
+        private NodeConfig.Raft raft = new NodeConfig.Raft(null, null, null, null, null, null, null);
         private int purgeSeconds = NodeConfig.DEFAULT_PURGE_INTERVAL_SECONDS;
         private Clock clock = Clock.systemUTC();
         private final List<NodeConfig.Link> links = new ArrayList<>();
@@ -126,7 +126,13 @@ public final class TestRegion implements AutoCloseable {
 
         /** Snapshot every {@code threshold} entries with small log segments, so the log gets purged. */
         public Builder snapshotEvery(long threshold) {
-            this.raft = new NodeConfig.Raft(null, null, null, threshold, 8L * 1024, 8);
+            this.raft = new NodeConfig.Raft(null, null, null, threshold, 8L * 1024, 8, null);
+            return this;
+        }
+
+        /** Snapshots by Raft log bytes only (the entry trigger set out of reach), in segments of {@code segmentBytes}. */
+        public Builder snapshotLogBytes(long trigger, long segmentBytes) {
+            this.raft = new NodeConfig.Raft(null, null, null, 1_000_000_000L, segmentBytes, null, trigger);
             return this;
         }
 
