@@ -666,7 +666,9 @@ public final class ScaleBench {
                     double log = LocalRegion.value(m, "kinko_raft_log_bytes").orElse(-1);
                     double trigger = LocalRegion.value(m, "kinko_raft_snapshot_log_bytes").orElse(-1);
                     double db = LocalRegion.value(m, "kinko_db_bytes").orElse(-1);
-                    last.put(x.id(), new double[] {log, trigger, db});
+                    double byBytes = LocalRegion.value(m, "kinko_snapshots_by_log_bytes_total").orElse(-1);
+                    double index = LocalRegion.value(m, "kinko_raft_applied_index").orElse(-1);
+                    last.put(x.id(), new double[] {log, trigger, db, byBytes, index});
                     within &= log >= 0 && trigger > 0 && log <= trigger + segment;
                 }
             }
@@ -680,8 +682,9 @@ public final class ScaleBench {
             double[] v = e.getValue();
             boolean ok = v[0] >= 0 && v[1] > 0 && v[0] <= v[1] + segment;
             all &= ok;
-            s.row(e.getKey() + ": Raft log / RocksDB, MiB (bound: trigger " + mib(v[1]) + " + one segment " + mib(segment) + ")",
-                    mib(v[0]) + " / " + mib(v[2]) + (ok ? "  within" : "  OVER"));
+            s.row(e.getKey() + ": Raft log / RocksDB, MiB (bound: trigger " + mib(v[1]) + " + one segment " + mib(segment)
+                            + "); snapshots by bytes; applied index",
+                    mib(v[0]) + " / " + mib(v[2]) + (ok ? "  within" : "  OVER") + "; " + (long) v[3] + "; " + (long) v[4]);
         }
         s.row("every node's Raft log within the snapshot byte trigger plus one segment", all ? "yes" : "no");
     }

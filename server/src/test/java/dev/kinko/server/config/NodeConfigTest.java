@@ -14,6 +14,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class NodeConfigTest {
+    /** A node config with nothing but what is required. */
+    static final String MINIMAL = """
+            node_id: a
+            region: tokyo
+            data_dir: /tmp/a
+            key_file: /tmp/k
+            tls: {ca_file: ca.crt, cert_file: a.crt, key_file: a.key, region_cert_file: r.crt, region_key_file: r.key}
+            root_token_file: /tmp/root-token
+            peers:
+              - {id: a, raft_address: "127.0.0.1:9101", client_address: "127.0.0.1:8101"}
+            """;
     @TempDir
     Path dir;
 
@@ -63,16 +74,7 @@ class NodeConfigTest {
 
     @Test
     void rotationTuningIsReadAndItsLimitsHold() throws IOException {
-        String base = """
-                node_id: a
-                region: tokyo
-                data_dir: /tmp/a
-                key_file: /tmp/k
-                tls: {ca_file: ca.crt, cert_file: a.crt, key_file: a.key, region_cert_file: r.crt, region_key_file: r.key}
-                root_token_file: /tmp/root-token
-                peers:
-                  - {id: a, raft_address: "127.0.0.1:9101", client_address: "127.0.0.1:8101"}
-                """;
+        String base = MINIMAL;
         assertThat(NodeConfig.load(write(base)).rotationSettings()).isEqualTo(RotationSettings.defaults());
         NodeConfig c = NodeConfig.load(write(base + """
                 rotation: {max_attempts: %d, retry_backoff_ms: 500, check_interval_ms: 250, external_step_timeout_ms: 9000}
@@ -92,16 +94,7 @@ class NodeConfigTest {
 
     @Test
     void theSnapshotByteTriggerDefaultsTo64MiBAndHasAFloor() throws IOException {
-        String base = """
-                node_id: a
-                region: tokyo
-                data_dir: /tmp/a
-                key_file: /tmp/k
-                tls: {ca_file: ca.crt, cert_file: a.crt, key_file: a.key, region_cert_file: r.crt, region_key_file: r.key}
-                root_token_file: /tmp/root-token
-                peers:
-                  - {id: a, raft_address: "127.0.0.1:9101", client_address: "127.0.0.1:8101"}
-                """;
+        String base = MINIMAL;
         assertThat(NodeConfig.load(write(base)).raftSettings().snapshotLogBytes())
                 .isEqualTo(RaftSettings.DEFAULT_SNAPSHOT_LOG_BYTES).isEqualTo(64L << 20);
         long floor = RaftSettings.MIN_SNAPSHOT_LOG_BYTES;
