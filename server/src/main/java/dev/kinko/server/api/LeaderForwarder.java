@@ -157,7 +157,7 @@ final class LeaderForwarder implements Closeable {
     <Q, R> void forward(MethodDescriptor<Q, R> method, Q request, StreamObserver<R> response) {
         if (FORWARDED_BY.get() != null) {
             // a forwarded call is never forwarded again; say whether a leader is on its way here
-            boolean electedHere = leaderId().filter(raft.nodeId()::equals).isPresent();
+            boolean electedHere = raft.namedLeader().filter(raft.nodeId()::equals).isPresent();
             response.onError(Statuses.of(electedHere ? Reason.NOT_READY : Reason.NOT_LEADER, "node " + raft.nodeId()
                     + (electedHere ? " leads but is not ready yet" : " is not the leader") + "; retry", Map.of(NOT_RUN, "true")));
             return;
@@ -178,14 +178,6 @@ final class LeaderForwarder implements Closeable {
                 : Deadline.after(NO_DEADLINE_BUDGET.toMillis(), TimeUnit.MILLISECONDS);
         new Forward<>(method, request, response, headers, deadline, context,
                 QUICK_SERVICES.contains(method.getServiceName()), repeatable).next();
-    }
-
-    private Optional<String> leaderId() {
-        try {
-            return raft.leaderId();
-        } catch (RaftUnavailableException e) {
-            return Optional.empty();
-        }
     }
 
     /** The leader to forward to: the one Ratis names, unless that is this node and it is not ready yet. */
@@ -250,7 +242,7 @@ final class LeaderForwarder implements Closeable {
             if (leader.isEmpty()) {
                 problem = "region " + raft.region() + " has no leader ready";
                 // elected here and getting ready (no notification comes for that): look again soon
-                boolean electedHere = leaderId().filter(raft.nodeId()::equals).isPresent();
+                boolean electedHere = raft.namedLeader().filter(raft.nodeId()::equals).isPresent();
                 later(Math.min((electedHere ? RETRY_PAUSE : LEADER_RECHECK).toMillis(), remaining));
                 return;
             }
@@ -293,7 +285,7 @@ final class LeaderForwarder implements Closeable {
             AtomicBoolean leaderChanged = new AtomicBoolean();
             ClientCall<Q, R>[] call = newCallArray(1);
             Runnable checkLeader = () -> {
-                if (!leaderId().filter(leader.nodeId()::equals).isPresent() && leaderChanged.compareAndSet(false, true)) {
+                if (!raft.namedLeader().filter(leader.nodeId()::equals).isPresent() && leaderChanged.compareAndSet(false, true)) {
                     ClientCall<Q, R> c = call[0];
                     if (c != null) {
                         c.cancel("Ratis names a new leader", null); // stop forwarding to a leader Ratis no longer names
@@ -332,7 +324,7 @@ final class LeaderForwarder implements Closeable {
             } finally {
                 context.detach(previous);
             }
-            if (quick && leaderId().filter(leader.nodeId()::equals).isEmpty()) {
+            if (quick && raft.namedLeader().filter(leader.nodeId()::equals).isEmpty()) {
                 // the leader changed while this attempt was being started (its notification came too early to cut it)
                 checkLeader.run();
             }

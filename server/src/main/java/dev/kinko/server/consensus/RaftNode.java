@@ -355,7 +355,8 @@ public final class RaftNode implements Closeable {
         return id == null ? Optional.empty() : Optional.of(id.toString());
     }
 
-    private Optional<String> namedLeader() {
+    /** The leader Ratis names here, or empty during an election or while the server is not running. */
+    public Optional<String> namedLeader() {
         try {
             return leaderId();
         } catch (RaftUnavailableException e) {
