@@ -25,6 +25,7 @@ class NodeConfigTest {
             peers:
               - {id: a, raft_address: "127.0.0.1:9101", client_address: "127.0.0.1:8101"}
             """;
+
     @TempDir
     Path dir;
 
@@ -48,15 +49,7 @@ class NodeConfigTest {
 
     @Test
     void tuningOverridesDefaults() throws IOException {
-        Path f = write("""
-                node_id: a
-                region: tokyo
-                data_dir: /tmp/a
-                key_file: /tmp/k
-                tls: {ca_file: ca.crt, cert_file: a.crt, key_file: a.key, region_cert_file: r.crt, region_key_file: r.key}
-                root_token_file: /tmp/root-token
-                peers:
-                  - {id: a, raft_address: "127.0.0.1:9101", client_address: "127.0.0.1:8101"}
+        Path f = write(MINIMAL + """
                 raft:
                   snapshot_threshold: 50
                   election_timeout_min_ms: 500
