@@ -8,7 +8,6 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,9 +38,10 @@ final class EtcdCluster implements AutoCloseable {
         this.peerPorts = new int[size];
         this.processes = new Process[size];
         this.channels = new ManagedChannel[size];
+        int[] ports = LocalRegion.freePorts(2 * size);
         for (int i = 0; i < size; i++) {
-            clientPorts[i] = freePort();
-            peerPorts[i] = freePort();
+            clientPorts[i] = ports[2 * i];
+            peerPorts[i] = ports[2 * i + 1];
         }
     }
 
@@ -154,12 +154,6 @@ final class EtcdCluster implements AutoCloseable {
             } catch (InterruptedException e) {
                 p.destroyForcibly();
             }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

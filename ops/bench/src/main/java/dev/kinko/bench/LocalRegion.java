@@ -216,7 +216,8 @@ public final class LocalRegion implements AutoCloseable {
         return ProcessHandle.current().info().command().orElse("java");
     }
 
-    private static int[] freePorts(int count) throws IOException {
+    /** {@code count} distinct free loopback ports (each held until all are found, so none repeats). */
+    static int[] freePorts(int count) throws IOException {
         List<ServerSocket> held = new ArrayList<>();
         try {
             int[] ports = new int[count];
@@ -506,11 +507,13 @@ public final class LocalRegion implements AutoCloseable {
     /** VmRSS of the node's process, in bytes. */
     public OptionalLong rssBytes(Node n) {
         OptionalLong pid = pid(n);
-        if (pid.isEmpty()) {
-            return OptionalLong.empty();
-        }
+        return pid.isEmpty() ? OptionalLong.empty() : rssBytes(pid.getAsLong());
+    }
+
+    /** VmRSS of process {@code pid}, in bytes; empty once it exited. */
+    static OptionalLong rssBytes(long pid) {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid.getAsLong()), "status"))) {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
                 if (line.startsWith("VmRSS:")) {
                     return OptionalLong.of(Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024);
                 }

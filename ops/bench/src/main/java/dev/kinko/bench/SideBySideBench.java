@@ -27,7 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Random;
 import java.util.concurrent.Semaphore;
@@ -467,7 +466,7 @@ public final class SideBySideBench {
         Map<String, Long> rss() {
             Map<String, Long> out = new LinkedHashMap<>();
             for (int i = 0; i < cluster.size(); i++) {
-                Cpu.rss(cluster.pid(i)).ifPresent(b -> out.put("etcd" + out.size(), b));
+                LocalRegion.rssBytes(cluster.pid(i)).ifPresent(b -> out.put("etcd" + out.size(), b));
             }
             return out;
         }
@@ -548,16 +547,6 @@ public final class SideBySideBench {
 
         static long ofThisProcess() {
             return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
-        }
-
-        static Optional<Long> rss(long pid) {
-            try {
-                return Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
-                        .filter(l -> l.startsWith("VmRSS:")).findFirst()
-                        .map(l -> Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024);
-            } catch (Exception gone) {
-                return Optional.empty();
-            }
         }
     }
 
