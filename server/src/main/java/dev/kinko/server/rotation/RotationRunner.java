@@ -63,7 +63,11 @@ public final class RotationRunner {
     private final AtomicLong rotationsCompleted = new AtomicLong();
 
     /** A step for an external rotator: sent (waiting for its report) or not yet (waiting for a subscriber). */
-    private record Job(String token, RotationStep step, long deadlineMillis, boolean sent) {}
+    private record Job(String token, RotationStep step, int attempt, long deadlineMillis, boolean sent) {
+        boolean isFor(RotationRecord r) {
+            return token.equals(r.getToken()) && step == r.getStep() && attempt == r.getAttempts();
+        }
+    }
 
     public RotationRunner(String region, RaftNode raft, StateQueries state, Proposer proposer, EnvelopeCipher cipher,
                           ExternalRotators external, RotationSettings settings, ExecutorService workers) {
@@ -252,7 +256,7 @@ public final class RotationRunner {
      */
     private void sendJob(SecretRecord secret, RotationRecord r, long now) {
         Job job = outstanding.get(secret.getId());
-        boolean same = job != null && job.token().equals(r.getToken()) && job.step() == r.getStep();
+        boolean same = job != null && job.isFor(r);
         if (same && now >= job.deadlineMillis()) {
             outstanding.remove(secret.getId());
             String name = Rotators.externalName(r.getRotator());
@@ -270,7 +274,7 @@ public final class RotationRunner {
                 .setName(secret.getName()).setToken(r.getToken()).setStep(r.getStep()).setAttempt(r.getAttempts()).build();
         long deadline = same ? job.deadlineMillis() : now + settings.externalStepTimeout().toMillis();
         boolean sent = external.send(Rotators.externalName(r.getRotator()), message);
-        outstanding.put(secret.getId(), new Job(r.getToken(), r.getStep(), sent
+        outstanding.put(secret.getId(), new Job(r.getToken(), r.getStep(), r.getAttempts(), sent
                 ? now + settings.externalStepTimeout().toMillis() : deadline, sent));
     }
 
@@ -286,7 +290,8 @@ public final class RotationRunner {
         RotationStepCommand.Builder outcome = outcome(secret, r).setError(report.getErrorMessage());
         return CompletableFuture.supplyAsync(() -> {
             boolean goOn = record(outcome);
-            outstanding.remove(secret.getId());
+            // only the reported job: a tick may have sent the next step between the record and here
+            outstanding.computeIfPresent(secret.getId(), (id, job) -> job.isFor(r) ? null : job);
             if (goOn) {
                 kick(secret.getId());
             }

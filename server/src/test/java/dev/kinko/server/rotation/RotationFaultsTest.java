@@ -163,6 +163,40 @@ class RotationFaultsTest {
         }
     }
 
+    /**
+     * A report races the leader's tick (every 100 ms here): the tick may send the next step
+     * before the report's handler is done. Each step must still reach the rotator exactly once.
+     */
+    @Test
+    void eachStepIsSentOnceWhenTheRotatorReportsPromptly() {
+        String name = "svc/prompt-" + UUID.randomUUID().toString().substring(0, 8);
+        create(name, "key-0");
+        List<RotationStep> steps = List.of(RotationStep.ROTATION_STEP_CREATE_SECRET,
+                RotationStep.ROTATION_STEP_SET_SECRET, RotationStep.ROTATION_STEP_TEST_SECRET,
+                RotationStep.ROTATION_STEP_FINISH_SECRET);
+        try (TestRotator rotator = new TestRotator(region, "prompt").subscribe()) {
+            await().atMost(TestRegion.SETTLE).ignoreExceptions().until(() -> region.withRetry(s -> s.rotateSecret(
+                    RotateSecretRequest.newBuilder().setSecretId(name).setRotator("external:prompt")
+                            .setRotateImmediately(false)
+                            .setRotationRules(RotationRules.newBuilder().setAutomaticallyAfterDays(30)).build())) != null);
+            for (int rotation = 0; rotation < ROTATIONS_SENT_ONCE; rotation++) {
+                region.withRetry(s -> s.rotateSecret(RotateSecretRequest.newBuilder().setSecretId(name).build()));
+                for (RotationStep step : steps) {
+                    ReceiveRotationJobsResponse job = rotator.next();
+                    assertThat(job.getStep()).as("rotation %d: the next job, not a repeat", rotation).isEqualTo(step);
+                    doStep(job);
+                    assertThat(rotator.report(job, "")).isTrue();
+                }
+                await().atMost(TestRegion.SETTLE).until(() -> describe(name).getRotation().getRotatingVersionId()
+                        .isEmpty());
+            }
+            assertThat(rotator.poll()).as("no job after the last finishSecret").isNull();
+        }
+    }
+
+    /** Rotations in {@link #eachStepIsSentOnceWhenTheRotatorReportsPromptly}: 4 reports each. */
+    static final int ROTATIONS_SENT_ONCE = 25;
+
     @Test
     void jobsAndReportsAreCheckedOnTheirSecret() {
         String name = "svc/guarded-" + UUID.randomUUID().toString().substring(0, 8);
