@@ -26,6 +26,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 
 /**
  * {@link StateReader} decoded from whatever {@link #get} and {@link #scan} read: the committed
@@ -65,13 +66,50 @@ abstract class RecordReader implements StateQueries {
         if (header.isEmpty()) {
             return header;
         }
-        SecretRecord.Builder secret = header.get().toBuilder();
+        SecretRecord.Builder secret = header.get().toBuilder().clearVersionCount(); // it lists them all
         Map<Long, List<String>> labels = labelsByOrdinal(idKey);
         scanPrefix(Family.VERSIONS, idKey, (k, v) -> {
             long ordinal = Keys.ordinalOf(k);
             secret.addVersions(withLabels(parse(v, VersionRecord.parser()), ordinal, labels));
             return true;
         });
+        scanPrefix(Family.REPLICAS, idKey, (k, v) -> {
+            secret.addReplicas(parse(v, ReplicaRecord.parser()));
+            return true;
+        });
+        return Optional.of(secret.build());
+    }
+
+    @Override
+    public Optional<SecretRecord> secretForNewVersion(String id) {
+        Optional<byte[]> key = Keys.idBytes(id);
+        Optional<SecretRecord> header = key.flatMap(k -> record(Family.SECRETS, k, SecretRecord.parser()));
+        if (header.isEmpty() || !header.get().hasVersionCount()) {
+            return header.isEmpty() ? header : secretById(id);
+        }
+        byte[] idKey = key.get();
+        SecretRecord.Builder secret = header.get().toBuilder();
+        Map<Long, List<String>> labels = labelsByOrdinal(idKey);
+        // the oldest version without a label: the first such version key (ordinal order)
+        long[] oldestUnlabelled = {-1};
+        scanPrefix(Family.VERSIONS, idKey, (k, v) -> {
+            long ordinal = Keys.ordinalOf(k);
+            if (labels.containsKey(ordinal)) {
+                return true;
+            }
+            oldestUnlabelled[0] = ordinal;
+            return false;
+        });
+        TreeSet<Long> ordinals = new TreeSet<>(labels.keySet());
+        if (oldestUnlabelled[0] >= 0) {
+            ordinals.add(oldestUnlabelled[0]);
+        }
+        for (long ordinal : ordinals) {
+            VersionRecord stored = record(Family.VERSIONS, Keys.ordinalKey(idKey, ordinal), VersionRecord.parser())
+                    .orElseThrow(() -> new StorageException("secret " + id + ": a label names version ordinal "
+                            + ordinal + ", which has no key", null));
+            secret.addVersions(withLabels(stored, ordinal, labels));
+        }
         scanPrefix(Family.REPLICAS, idKey, (k, v) -> {
             secret.addReplicas(parse(v, ReplicaRecord.parser()));
             return true;

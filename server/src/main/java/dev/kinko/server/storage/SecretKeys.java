@@ -26,8 +26,10 @@ final class SecretKeys {
         SecretRecord prev = previous != null ? previous : SecretRecord.getDefaultInstance();
         boolean fresh = previous == null;
 
-        byte[] header = header(record).toByteArray();
-        if (fresh || !Arrays.equals(header, header(prev).toByteArray())) {
+        long versionsBefore = prev.hasVersionCount() ? prev.getVersionCount() : prev.getVersionsCount();
+        long versionsAfter = versionsBefore + putVersions(id, prev, record);
+        byte[] header = header(record, versionsAfter).toByteArray();
+        if (fresh || !Arrays.equals(header, header(prev, versionsBefore).toByteArray())) {
             batch.put(Family.SECRETS, id, header);
         }
         if (fresh || !prev.getName().equals(record.getName())) {
@@ -60,7 +62,6 @@ final class SecretKeys {
             }
             batch.put(Family.BY_PRIMARY, Keys.regionId(record.getPrimaryRegion(), id), new byte[0]);
         }
-        putVersions(id, prev, record);
         putLabels(id, prev, record);
         putReplicas(id, prev, record);
     }
@@ -107,9 +108,9 @@ final class SecretKeys {
         return null;
     }
 
-    /** What the secret's own key holds: everything but its versions and replicas. */
-    static SecretRecord header(SecretRecord record) {
-        return record.toBuilder().clearVersions().clearReplicas().build();
+    /** What the secret's own key holds: everything but its versions and replicas, and how many versions it holds. */
+    static SecretRecord header(SecretRecord record, long versionCount) {
+        return record.toBuilder().clearVersions().clearReplicas().setVersionCount(versionCount).build();
     }
 
     /** What a version's key holds: its id and time (its labels have keys of their own). */
@@ -118,7 +119,13 @@ final class SecretKeys {
                 .setCreatedMillis(version.getCreatedMillis()).build();
     }
 
-    private void putVersions(byte[] id, SecretRecord prev, SecretRecord record) {
+    /**
+     * Writes the versions added or moved and removes those dropped; returns by how many the
+     * secret's versions grew. Both records may be partial ({@code secretForNewVersion}): a
+     * version in neither is left as it is.
+     */
+    private long putVersions(byte[] id, SecretRecord prev, SecretRecord record) {
+        long added = 0;
         Map<String, VersionRecord> before = new HashMap<>();
         prev.getVersionsList().forEach(v -> before.put(v.getVersionId(), v));
         for (VersionRecord v : record.getVersionsList()) {
@@ -129,10 +136,14 @@ final class SecretKeys {
             if (old != null && old.getOrdinal() != v.getOrdinal()) {
                 removeVersion(id, old);
             }
+            if (old == null) {
+                added++;
+            }
             batch.put(Family.VERSIONS, Keys.ordinalKey(id, v.getOrdinal()), stored(v).toByteArray());
             batch.put(Family.VERSION_IDS, Keys.underId(id, Keys.utf8(v.getVersionId())), Keys.ordinal(v.getOrdinal()));
         }
         before.values().forEach(v -> removeVersion(id, v)); // pruned, or gone from a replica
+        return added - before.size();
     }
 
     private void removeVersion(byte[] id, VersionRecord v) {

@@ -1,5 +1,6 @@
 package dev.kinko.server.storage;
 
+import dev.kinko.proto.raft.v1.SecretRecord;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -7,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -60,6 +62,31 @@ public final class ScratchStorage implements AutoCloseable {
         int[] n = {0};
         batch.scan(RocksStorage.Family.valueOf(family), new byte[0], (k, v) -> ++n[0] > 0);
         return n[0];
+    }
+
+    /**
+     * Rewrites every secret's stored metadata without {@code version_count}, as metadata written
+     * before it existed: a new version then reads the whole secret.
+     */
+    public void forgetVersionCounts() {
+        for (String id : secretIds()) {
+            byte[] key = Keys.id(id);
+            SecretRecord header = RecordReader.parse(batch.get(RocksStorage.Family.SECRETS, key), SecretRecord.parser());
+            batch.put(RocksStorage.Family.SECRETS, key, header.toBuilder().clearVersionCount().build().toByteArray());
+        }
+    }
+
+    /** Each secret's {@code version_count} as stored, and the number of its version keys. */
+    public Map<String, List<Long>> versionCounts() {
+        Map<String, List<Long>> out = new TreeMap<>();
+        for (String id : secretIds()) {
+            byte[] key = Keys.id(id);
+            SecretRecord header = RecordReader.parse(batch.get(RocksStorage.Family.SECRETS, key), SecretRecord.parser());
+            long[] keys = {0};
+            batch.scanPrefix(RocksStorage.Family.VERSIONS, key, (k, v) -> ++keys[0] > 0);
+            out.put(id, List.of(header.getVersionCount(), keys[0]));
+        }
+        return out;
     }
 
     public int valueCount() {

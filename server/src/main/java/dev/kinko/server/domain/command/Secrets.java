@@ -6,14 +6,19 @@ import dev.kinko.proto.raft.v1.SecretRecordOrBuilder;
 import dev.kinko.server.domain.KinkoException;
 import dev.kinko.server.domain.Reason;
 import dev.kinko.server.domain.StateReader;
+import java.util.Optional;
 
 /** The lookups that decide whether a command may touch a secret, and the result that names it. */
 public final class Secrets {
     private Secrets() {}
 
     public static SecretRecord existing(StateReader state, String secretId) {
-        return state.secretById(secretId).orElseThrow(() ->
-                new KinkoException(Reason.SECRET_NOT_FOUND, "the secret no longer exists"));
+        return found(state.secretById(secretId));
+    }
+
+    /** The secret read, or SECRET_NOT_FOUND. */
+    public static SecretRecord found(Optional<SecretRecord> record) {
+        return record.orElseThrow(() -> new KinkoException(Reason.SECRET_NOT_FOUND, "the secret no longer exists"));
     }
 
     /** The secret's writes belong to {@code region} (it is not a replica there). */
@@ -32,7 +37,12 @@ public final class Secrets {
 
     /** The secret exists, is not a replica here and is not scheduled for deletion. */
     public static SecretRecord writable(String region, StateReader state, String secretId) {
-        SecretRecord record = primaryHere(region, state, secretId);
+        return writable(region, existing(state, secretId));
+    }
+
+    /** {@code record} is not a replica here and is not scheduled for deletion. */
+    public static SecretRecord writable(String region, SecretRecord record) {
+        primaryHere(region, record);
         if (record.getDeletionDateMillis() != 0) {
             throw new KinkoException(Reason.SCHEDULED_FOR_DELETION, "secret " + record.getName()
                     + " is scheduled for deletion; it can only be described or restored");

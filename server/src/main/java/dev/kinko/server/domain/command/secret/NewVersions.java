@@ -32,9 +32,9 @@ final class NewVersions {
                 .setCreatedMillis(now)
                 .setOrdinal(record.getNextOrdinal());
         record.setNextOrdinal(record.getNextOrdinal() + 1);
+        boolean first = labels.count() == 0;
         labels.add(added);
         List<String> stages = version.getStagesCount() == 0 ? List.of(Stages.CURRENT) : version.getStagesList();
-        boolean first = record.getVersionsCount() == 0;
         stages.forEach(label -> labels.attach(label, added));
         if (first) {
             labels.attach(Stages.CURRENT, added); // a secret's first version is always CURRENT, as in AWS

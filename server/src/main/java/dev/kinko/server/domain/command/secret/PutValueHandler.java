@@ -4,6 +4,7 @@ import dev.kinko.proto.raft.v1.CommandResult;
 import dev.kinko.proto.raft.v1.PutValueCommand;
 import dev.kinko.proto.raft.v1.RotationRecord;
 import dev.kinko.proto.raft.v1.SecretRecord;
+import dev.kinko.server.domain.Limits;
 import dev.kinko.server.domain.Stages;
 import dev.kinko.server.domain.StateReader;
 import dev.kinko.server.domain.StateWriter;
@@ -24,9 +25,9 @@ public final class PutValueHandler implements CommandHandler<PutValueCommand, Pu
 
     @Override
     public Checked check(PutValueCommand cmd, long now, StateReader state) {
-        SecretRecord current = Secrets.writable(region, state, cmd.getSecretId());
+        SecretRecord current = Secrets.writable(region, forNewVersion(state, cmd.getSecretId()));
         String versionId = cmd.getVersion().getVersionId();
-        if (NewVersions.held(current, versionId)) {
+        if (state.versionById(current.getId(), versionId).isPresent()) {
             return new Checked(null, NewVersions.existed(current, versionId));
         }
         SecretRecord.Builder record = current.toBuilder().setLastChangedMillis(now);
@@ -37,6 +38,16 @@ public final class PutValueHandler implements CommandHandler<PutValueCommand, Pu
         NewVersions.add(record, cmd.getVersion(), now, result);
         countAsRotation(cmd, record, result, now);
         return new Checked(new SecretChange(current, record.build()), result.build());
+    }
+
+    /**
+     * The secret with only the versions a new one can touch, so a write costs the same with 1
+     * version or 100; the whole secret when it holds more than the limit (a lowered limit), as
+     * then more than one version may go.
+     */
+    private static SecretRecord forNewVersion(StateReader state, String secretId) {
+        SecretRecord partial = Secrets.found(state.secretForNewVersion(secretId));
+        return partial.getVersionCount() > Limits.MAX_VERSIONS ? Secrets.existing(state, secretId) : partial;
     }
 
     /** A value that becomes CURRENT counts as a rotation when the next one is computed, as in AWS. */

@@ -20,8 +20,11 @@ final class VersionLabels {
     private final List<VersionRecord.Builder> versions = new ArrayList<>();
     /** Versions left as they were are written back as the original messages: no re-encoding. */
     private final Map<VersionRecord.Builder, VersionRecord> unchanged = new IdentityHashMap<>();
+    /** Versions the secret holds: more than {@link #versions} when the record is partial (it says how many). */
+    private long count;
 
     VersionLabels(SecretRecord record) {
+        count = record.hasVersionCount() ? record.getVersionCount() : record.getVersionsCount();
         record.getVersionsList().forEach(v -> {
             VersionRecord.Builder b = v.toBuilder();
             versions.add(b);
@@ -39,6 +42,12 @@ final class VersionLabels {
 
     void add(VersionRecord.Builder version) {
         versions.add(version);
+        count++;
+    }
+
+    /** How many versions the secret holds (with those added here). */
+    long count() {
+        return count;
     }
 
     /** Puts {@code label} on {@code target}, taking it from whichever version held it. */
@@ -72,22 +81,27 @@ final class VersionLabels {
 
     /**
      * Removes the oldest deprecated versions until at most MAX_VERSIONS remain.
-     * Returns the ids removed, or empty if the limit cannot be met.
+     * Returns the ids removed, or empty if the limit cannot be met. A partial record holds the
+     * oldest deprecated version, so it prunes as the whole record would while one is enough.
      */
     Optional<List<String>> prune() {
         List<String> removed = new ArrayList<>();
-        while (versions.size() > Limits.MAX_VERSIONS) {
+        while (count > Limits.MAX_VERSIONS) {
             Optional<VersionRecord.Builder> oldest = versions.stream().filter(v -> v.getStagesCount() == 0).findFirst();
             if (oldest.isEmpty()) {
                 return Optional.empty();
             }
             versions.remove(oldest.get());
+            count--;
             removed.add(oldest.get().getVersionId());
         }
         return Optional.of(removed);
     }
 
     void writeTo(SecretRecord.Builder record) {
+        if (record.hasVersionCount()) {
+            record.setVersionCount(count);
+        }
         record.clearVersions();
         versions.forEach(v -> {
             VersionRecord original = unchanged.get(v);
