@@ -21,13 +21,14 @@ public interface StateReader {
     Optional<SecretRecord> secretById(String id);
 
     /**
-     * The secret as a new version sees it, in a few keys however many versions it holds: its
-     * metadata with {@code version_count} set, its replicas, and only the versions a new version
-     * can touch (oldest first): those that carry a label and the oldest one that carries none,
-     * the next to be pruned. Metadata stored before {@code version_count} existed gives the whole
-     * secret, without {@code version_count}, as {@link #secretById} does.
+     * The secret as a new version sees it, from its metadata key alone however many versions it
+     * holds: the metadata with {@code version_count} set, its replicas, and only the versions a
+     * new version can touch (oldest first): those that carry a label and, once it holds
+     * {@code pruneAt} versions, the oldest one that carries none (the next to be pruned).
+     * Metadata stored before {@code version_count} existed gives the whole secret, without
+     * {@code version_count}, as {@link #secretById} does.
      */
-    Optional<SecretRecord> secretForNewVersion(String id);
+    Optional<SecretRecord> secretForNewVersion(String id, long pruneAt);
 
     /** The secret's metadata alone (no versions, no replicas): one key, for the paths that need no more. */
     Optional<SecretRecord> header(String id);

@@ -19,6 +19,9 @@ final class Keys {
     /** Region names are short (a config name); the length byte in front bounds them. */
     static final int MAX_REGION_BYTES = 255;
 
+    /** Strings in the order of their UTF-8 keys (RocksDB's bytewise order). */
+    static final java.util.Comparator<String> UTF8_ORDER = (a, b) -> Arrays.compareUnsigned(utf8(a), utf8(b));
+
     static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }

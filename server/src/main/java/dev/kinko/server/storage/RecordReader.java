@@ -26,7 +26,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
 
 /**
  * {@link StateReader} decoded from whatever {@link #get} and {@link #scan} read: the committed
@@ -66,7 +65,7 @@ abstract class RecordReader implements StateQueries {
         if (header.isEmpty()) {
             return header;
         }
-        SecretRecord.Builder secret = header.get().toBuilder().clearVersionCount(); // it lists them all
+        SecretRecord.Builder secret = SecretKeys.withoutSummary(header.get()); // it lists versions and replicas
         Map<Long, List<String>> labels = labelsByOrdinal(idKey);
         scanPrefix(Family.VERSIONS, idKey, (k, v) -> {
             long ordinal = Keys.ordinalOf(k);
@@ -81,40 +80,51 @@ abstract class RecordReader implements StateQueries {
     }
 
     @Override
-    public Optional<SecretRecord> secretForNewVersion(String id) {
+    public Optional<SecretRecord> secretForNewVersion(String id, long pruneAt) {
         Optional<byte[]> key = Keys.idBytes(id);
         Optional<SecretRecord> header = key.flatMap(k -> record(Family.SECRETS, k, SecretRecord.parser()));
         if (header.isEmpty() || !header.get().hasVersionCount()) {
             return header.isEmpty() ? header : secretById(id);
         }
         byte[] idKey = key.get();
-        SecretRecord.Builder secret = header.get().toBuilder();
-        Map<Long, List<String>> labels = labelsByOrdinal(idKey);
-        // the oldest version without a label: the first such version key (ordinal order)
-        long[] oldestUnlabelled = {-1};
-        scanPrefix(Family.VERSIONS, idKey, (k, v) -> {
+        SecretRecord stored = header.get();
+        SecretRecord.Builder secret = stored.toBuilder().clearLabelledVersions().clearReplicaRegions();
+        List<VersionRecord> versions = new ArrayList<>(stored.getLabelledVersionsList());
+        if (stored.getVersionCount() >= pruneAt) {
+            VersionRecord oldest = oldestUnlabelled(idKey, stored);
+            if (oldest != null) {
+                versions.add(oldest);
+                versions.sort(java.util.Comparator.comparingLong(VersionRecord::getOrdinal));
+            }
+            // every version below the one found (or below the next ordinal) carries a label
+            secret.setPruneFrom(oldest != null ? oldest.getOrdinal() : stored.getNextOrdinal());
+        }
+        secret.addAllVersions(versions);
+        for (String region : stored.getReplicaRegionsList()) {
+            secret.addReplicas(record(Family.REPLICAS, Keys.underId(idKey, Keys.utf8(region)), ReplicaRecord.parser())
+                    .orElseThrow(() -> new StorageException("secret " + id + " lists a replica in " + region
+                            + " that has no key", null)));
+        }
+        return Optional.of(secret.build());
+    }
+
+    /** The oldest version without a label, searched from the stored {@code prune_from}; null when all carry one. */
+    private VersionRecord oldestUnlabelled(byte[] idKey, SecretRecord stored) {
+        java.util.Set<Long> labelled = new java.util.HashSet<>();
+        stored.getLabelledVersionsList().forEach(v -> labelled.add(v.getOrdinal()));
+        VersionRecord[] found = {null};
+        scan(Family.VERSIONS, Keys.ordinalKey(idKey, stored.getPruneFrom()), (k, v) -> {
+            if (!Keys.startsWith(k, idKey)) {
+                return false;
+            }
             long ordinal = Keys.ordinalOf(k);
-            if (labels.containsKey(ordinal)) {
+            if (labelled.contains(ordinal)) {
                 return true;
             }
-            oldestUnlabelled[0] = ordinal;
+            found[0] = parse(v, VersionRecord.parser()).toBuilder().setOrdinal(ordinal).build();
             return false;
         });
-        TreeSet<Long> ordinals = new TreeSet<>(labels.keySet());
-        if (oldestUnlabelled[0] >= 0) {
-            ordinals.add(oldestUnlabelled[0]);
-        }
-        for (long ordinal : ordinals) {
-            VersionRecord stored = record(Family.VERSIONS, Keys.ordinalKey(idKey, ordinal), VersionRecord.parser())
-                    .orElseThrow(() -> new StorageException("secret " + id + ": a label names version ordinal "
-                            + ordinal + ", which has no key", null));
-            secret.addVersions(withLabels(stored, ordinal, labels));
-        }
-        scanPrefix(Family.REPLICAS, idKey, (k, v) -> {
-            secret.addReplicas(parse(v, ReplicaRecord.parser()));
-            return true;
-        });
-        return Optional.of(secret.build());
+        return found[0];
     }
 
     /** The secret's labels, grouped by the ordinal of the version that carries them, in label order. */

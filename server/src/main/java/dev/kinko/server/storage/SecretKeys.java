@@ -5,6 +5,7 @@ import dev.kinko.proto.raft.v1.SecretRecord;
 import dev.kinko.proto.raft.v1.VersionRecord;
 import dev.kinko.server.storage.RocksStorage.Family;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -28,8 +29,11 @@ final class SecretKeys {
 
         long versionsBefore = prev.hasVersionCount() ? prev.getVersionCount() : prev.getVersionsCount();
         long versionsAfter = versionsBefore + putVersions(id, prev, record);
-        byte[] header = header(record, versionsAfter).toByteArray();
-        if (fresh || !Arrays.equals(header, header(prev, versionsBefore).toByteArray())) {
+        // a partial record carries the bound it was read with; a whole one leaves the stored bound
+        long pruneFrom = prev.hasVersionCount() ? prev.getPruneFrom()
+                : fresh ? 0 : batch.header(record.getId()).map(SecretRecord::getPruneFrom).orElse(0L);
+        byte[] header = header(prev, record, versionsAfter, pruneFrom).toByteArray();
+        if (fresh || !Arrays.equals(header, header(prev, prev, versionsBefore, pruneFrom).toByteArray())) {
             batch.put(Family.SECRETS, id, header);
         }
         if (fresh || !prev.getName().equals(record.getName())) {
@@ -108,9 +112,42 @@ final class SecretKeys {
         return null;
     }
 
-    /** What the secret's own key holds: everything but its versions and replicas, and how many versions it holds. */
-    static SecretRecord header(SecretRecord record, long versionCount) {
-        return record.toBuilder().clearVersions().clearReplicas().setVersionCount(versionCount).build();
+    /**
+     * What the secret's own key holds: everything but its versions and replicas, and the summary
+     * a new version reads instead of them (see {@code SecretRecord.version_count}). {@code record}
+     * lists every version that carries a label (a partial record does too).
+     */
+    static SecretRecord header(SecretRecord prev, SecretRecord record, long versionCount, long pruneFrom) {
+        SecretRecord.Builder header = withoutSummary(record).clearVersions().clearReplicas()
+                .setVersionCount(versionCount).setPruneFrom(lowered(pruneFrom, prev, record));
+        record.getVersionsList().stream().filter(v -> v.getStagesCount() > 0)
+                .sorted(Comparator.comparingLong(VersionRecord::getOrdinal))
+                .forEach(v -> header.addLabelledVersions(v.toBuilder().clearStages()
+                        .addAllStages(v.getStagesList().stream().sorted(Keys.UTF8_ORDER).toList())));
+        record.getReplicasList().stream().map(ReplicaRecord::getRegion).sorted(Keys.UTF8_ORDER)
+                .forEach(header::addReplicaRegions);
+        return header.build();
+    }
+
+    /** The record without the stored summary: what {@code secretById} gives. */
+    static SecretRecord.Builder withoutSummary(SecretRecord record) {
+        return record.toBuilder().clearVersionCount().clearLabelledVersions().clearReplicaRegions().clearPruneFrom();
+    }
+
+    /**
+     * {@code bound} (every older version carries a label), lowered to any version that now
+     * carries no label but did before, or is new.
+     */
+    private static long lowered(long bound, SecretRecord prev, SecretRecord record) {
+        Map<String, Integer> stagesBefore = new HashMap<>();
+        prev.getVersionsList().forEach(v -> stagesBefore.put(v.getVersionId(), v.getStagesCount()));
+        for (VersionRecord v : record.getVersionsList()) {
+            Integer before = stagesBefore.get(v.getVersionId());
+            if (v.getStagesCount() == 0 && (before == null || before > 0)) {
+                bound = Math.min(bound, v.getOrdinal());
+            }
+        }
+        return bound;
     }
 
     /** What a version's key holds: its id and time (its labels have keys of their own). */

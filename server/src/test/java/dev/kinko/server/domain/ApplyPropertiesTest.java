@@ -43,6 +43,7 @@ import dev.kinko.proto.raft.v1.UpdateVersionStageCommand;
 import dev.kinko.proto.raft.v1.VersionRecord;
 import dev.kinko.server.storage.FileTrees;
 import dev.kinko.server.storage.RocksStorage;
+import dev.kinko.server.storage.ScratchStorage;
 import dev.kinko.server.storage.StorageDump;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -74,7 +75,9 @@ import net.jqwik.api.statistics.Statistics;
  *   <li>a refused command (non-empty {@code error_reason}) leaves every byte of the storage as
  *   it was;</li>
  *   <li>applying a sequence as one Raft entry (group commit) gives the same results and the same
- *   bytes as applying each command as its own entry.</li>
+ *   bytes as applying each command as its own entry;</li>
+ *   <li>after every command, each secret's stored summary (version count, labelled versions,
+ *   replica regions, prune bound) agrees with its keys.</li>
  * </ol>
  * Values are arbitrary bytes in {@link SealedValue}: the applier never decrypts. Every try
  * starts from the same committed prelude (a secret created with a request id two hours before
@@ -111,6 +114,8 @@ class ApplyPropertiesTest {
             for (Command command : scenario.commands()) {
                 SortedMap<String, SortedMap<String, String>> before = StorageDump.of(storage);
                 CommandResult result = commit(storage, index++, List.of(command)).get(0);
+                assertThat(ScratchStorage.summaryErrors(storage, IDS)).as("stored summaries after %s",
+                        shortText(command)).isEmpty();
                 if (result.getErrorReason().isEmpty()) {
                     continue;
                 }

@@ -1,11 +1,15 @@
 package dev.kinko.server.storage;
 
+import dev.kinko.proto.raft.v1.ReplicaRecord;
 import dev.kinko.proto.raft.v1.SecretRecord;
+import dev.kinko.proto.raft.v1.VersionRecord;
+import dev.kinko.server.domain.StateReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -65,28 +69,51 @@ public final class ScratchStorage implements AutoCloseable {
     }
 
     /**
-     * Rewrites every secret's stored metadata without {@code version_count}, as metadata written
-     * before it existed: a new version then reads the whole secret.
+     * Rewrites every secret's stored metadata without the summary a new version reads, as
+     * metadata written before it existed: a new version then reads the whole secret.
      */
-    public void forgetVersionCounts() {
+    public void forgetSummaries() {
         for (String id : secretIds()) {
             byte[] key = Keys.id(id);
             SecretRecord header = RecordReader.parse(batch.get(RocksStorage.Family.SECRETS, key), SecretRecord.parser());
-            batch.put(RocksStorage.Family.SECRETS, key, header.toBuilder().clearVersionCount().build().toByteArray());
+            batch.put(RocksStorage.Family.SECRETS, key, SecretKeys.withoutSummary(header).build().toByteArray());
         }
     }
 
-    /** Each secret's {@code version_count} as stored, and the number of its version keys. */
-    public Map<String, List<Long>> versionCounts() {
-        Map<String, List<Long>> out = new TreeMap<>();
-        for (String id : secretIds()) {
-            byte[] key = Keys.id(id);
-            SecretRecord header = RecordReader.parse(batch.get(RocksStorage.Family.SECRETS, key), SecretRecord.parser());
-            long[] keys = {0};
-            batch.scanPrefix(RocksStorage.Family.VERSIONS, key, (k, v) -> ++keys[0] > 0);
-            out.put(id, List.of(header.getVersionCount(), keys[0]));
+    /**
+     * How each secret's stored summary disagrees with its keys: the version count, the labelled
+     * versions, the replica regions, and the bound below which every version carries a label.
+     * Empty when they all agree.
+     */
+    public List<String> summaryErrors() {
+        return summaryErrors(batch, secretIds());
+    }
+
+    /** {@link #summaryErrors()} of the secrets {@code ids} that exist in {@code state}. */
+    public static List<String> summaryErrors(StateReader state, Collection<String> ids) {
+        List<String> errors = new ArrayList<>();
+        for (String id : ids) {
+            SecretRecord header = state.header(id).orElse(null);
+            if (header == null) {
+                continue;
+            }
+            SecretRecord whole = state.secretById(id).orElseThrow();
+            if (header.getVersionCount() != whole.getVersionsCount()) {
+                errors.add(id + ": version_count " + header.getVersionCount() + ", versions " + whole.getVersionsCount());
+            }
+            List<VersionRecord> labelled = whole.getVersionsList().stream().filter(v -> v.getStagesCount() > 0).toList();
+            if (!header.getLabelledVersionsList().equals(labelled)) {
+                errors.add(id + ": labelled_versions " + header.getLabelledVersionsList() + ", versions " + labelled);
+            }
+            List<String> regions = whole.getReplicasList().stream().map(ReplicaRecord::getRegion).sorted().toList();
+            if (!header.getReplicaRegionsList().equals(regions)) {
+                errors.add(id + ": replica_regions " + header.getReplicaRegionsList() + ", replicas " + regions);
+            }
+            whole.getVersionsList().stream().filter(v -> v.getOrdinal() < header.getPruneFrom() && v.getStagesCount() == 0)
+                    .forEach(v -> errors.add(id + ": version " + v.getOrdinal() + " carries no label, below prune_from "
+                            + header.getPruneFrom()));
         }
-        return out;
+        return errors;
     }
 
     public int valueCount() {

@@ -46,7 +46,7 @@ public final class PutValueHandler implements CommandHandler<PutValueCommand, Pu
      * then more than one version may go.
      */
     private static SecretRecord forNewVersion(StateReader state, String secretId) {
-        SecretRecord partial = Secrets.found(state.secretForNewVersion(secretId));
+        SecretRecord partial = Secrets.found(state.secretForNewVersion(secretId, Limits.MAX_VERSIONS));
         return partial.getVersionCount() > Limits.MAX_VERSIONS ? Secrets.existing(state, secretId) : partial;
     }
 
