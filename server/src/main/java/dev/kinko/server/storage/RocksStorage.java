@@ -12,17 +12,21 @@ import java.util.List;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import java.util.stream.Stream;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.Cache;
 import org.rocksdb.Checkpoint;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
+import org.rocksdb.LRUCache;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.Snapshot;
 import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteBufferManager;
 import org.rocksdb.WriteOptions;
 
 /**
@@ -74,6 +78,22 @@ public final class RocksStorage extends RecordReader implements StateViews, Auto
 
     private static final byte[] APPLIED = Keys.utf8("applied");
 
+    /** A column family's write buffer (memtable): flushed to a table file when it is full. */
+    static final long WRITE_BUFFER_BYTES = 8L << 20;
+    /**
+     * The write buffers of all column families together (22 of them could otherwise hold 2 x 8 MiB
+     * each): past it RocksDB flushes the largest. Charged to the block cache.
+     */
+    static final long MEMTABLE_BUDGET_BYTES = 32L << 20;
+    /** RocksDB's memory for cached table blocks and the write buffers together. */
+    static final long CACHE_BYTES = 64L << 20;
+    /**
+     * RocksDB's own write-ahead log (never the source of truth: the Raft log is). A column family
+     * written once keeps every later WAL file alive until it is flushed; past this size RocksDB
+     * flushes it, so the WAL stays bounded on disk.
+     */
+    static final long MAX_WAL_BYTES = 64L << 20;
+
     /** Term and index of the last Raft entry applied to this state. */
     public record Applied(long term, long index) {
         static final Applied NONE = new Applied(0, -1);
@@ -117,6 +137,11 @@ public final class RocksStorage extends RecordReader implements StateViews, Auto
             ByteBuffer b = ByteBuffer.wrap(v);
             return new Applied(b.getLong(), b.getLong());
         });
+    }
+
+    /** Bytes in the write buffers of all column families: within {@link #MEMTABLE_BUDGET_BYTES} once flushes catch up. */
+    long memtableBytes() {
+        return read(Db::memtableBytes);
     }
 
     /** A batch for one Raft entry; nothing is visible until {@link #commit}. */
@@ -352,6 +377,8 @@ public final class RocksStorage extends RecordReader implements StateViews, Auto
 
     /** One open database with its column family handles. */
     static final class Db {
+        final Cache cache = new LRUCache(CACHE_BYTES);
+        final WriteBufferManager writeBuffers = new WriteBufferManager(MEMTABLE_BUDGET_BYTES, cache);
         final DBOptions options;
         final ColumnFamilyOptions cfOptions;
         final WriteOptions writeOptions;
@@ -363,8 +390,10 @@ public final class RocksStorage extends RecordReader implements StateViews, Auto
 
         Db(Path dir) throws RocksDBException {
             options = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
-                    .setMaxBackgroundJobs(2).setKeepLogFileNum(3);
-            cfOptions = new ColumnFamilyOptions().setWriteBufferSize(8L << 20);
+                    .setMaxBackgroundJobs(2).setKeepLogFileNum(3)
+                    .setWriteBufferManager(writeBuffers).setMaxTotalWalSize(MAX_WAL_BYTES);
+            cfOptions = new ColumnFamilyOptions().setWriteBufferSize(WRITE_BUFFER_BYTES)
+                    .setTableFormatConfig(new BlockBasedTableConfig().setBlockCache(cache));
             // No fsync: the Raft log is durable and the applied index travels in each batch,
             // so entries lost from RocksDB's WAL on a crash are applied again from the log.
             writeOptions = new WriteOptions();
@@ -431,6 +460,21 @@ public final class RocksStorage extends RecordReader implements StateViews, Auto
             writeOptions.close();
             cfOptions.close();
             options.close();
+            writeBuffers.close();
+            cache.close();
+        }
+
+        /** Bytes in all column families' write buffers (active and waiting to be flushed). */
+        long memtableBytes() {
+            long total = 0;
+            try {
+                for (ColumnFamilyHandle h : handles) {
+                    total += rocks.getLongProperty(h, "rocksdb.cur-size-all-mem-tables");
+                }
+            } catch (RocksDBException e) {
+                throw new StorageException("RocksDB property read failed: " + e.getMessage(), e);
+            }
+            return total;
         }
     }
 }
