@@ -89,7 +89,8 @@ public final class SideBySideBench {
             throw new IllegalStateException("etcd is not installed (apt-get install etcd-server etcd-client)");
         }
         Path work = Files.createTempDirectory("kinko-bench-etcd-side-by-side");
-        String only = System.getenv().getOrDefault("BENCH_WORKLOADS", ""); // a part of a name: profile one workload
+        // a part of a name: profile those workloads only; "none": no workload, the other measures only
+        String only = System.getenv().getOrDefault("BENCH_WORKLOADS", "");
         Report report = new Report(rounds, warmup, measure);
         List<AutoCloseable> running = new ArrayList<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> closeAll(running)));
@@ -124,7 +125,7 @@ public final class SideBySideBench {
                     }
                 }
             }
-            if (only.isEmpty()) { // else a profiling run: the workloads only
+            if (only.isEmpty() || only.equals("none")) { // else a profiling run: the workloads only
                 report.memory(kinko.name(), kinko.rss());
                 report.memory(etcd.name(), etcd.rss());
                 report.disk(kinko.name(), kinkoDiskBefore, kinko.diskBytes(), writesAcked[0]);
