@@ -6,6 +6,7 @@ import org.bouncycastle.crypto.InvalidCipherTextException;
 import org.bouncycastle.crypto.engines.AESEngine;
 import org.bouncycastle.crypto.modes.GCMBlockCipher;
 import org.bouncycastle.crypto.modes.GCMModeCipher;
+import org.bouncycastle.crypto.modes.gcm.BasicGCMMultiplier;
 import org.bouncycastle.crypto.params.AEADParameters;
 import org.bouncycastle.crypto.params.KeyParameter;
 
@@ -68,7 +69,10 @@ public final class Aead {
         if (key.length != KEY_BYTES) {
             throw new CryptoException("an AES-256 key must be " + KEY_BYTES + " bytes");
         }
-        GCMModeCipher gcm = GCMBlockCipher.newInstance(AESEngine.newInstance());
+        // Every key here seals once or a few times (a fresh data key per version), so the table
+        // multipliers' per-key tables cost more than they save; the basic one builds none, and
+        // makes no key-dependent table lookups.
+        GCMModeCipher gcm = GCMBlockCipher.newInstance(AESEngine.newInstance(), new BasicGCMMultiplier());
         gcm.init(encrypt, new AEADParameters(new KeyParameter(key), TAG_BITS, nonce, aad));
         return gcm;
     }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -20,6 +22,44 @@ class AeadTest {
 
         assertThat(sealed).hasSize(Aead.NONCE_BYTES + plaintext.length + TAG_BYTES);
         assertThat(Aead.open(key, aad, sealed)).isEqualTo(plaintext);
+    }
+
+    /** GCM's specification, test case 16 (AES-256, 96-bit IV, associated data): values sealed by any build open. */
+    @Test
+    void opensTheGcmSpecificationsTestVector() {
+        HexFormat hex = HexFormat.of();
+        byte[] k = hex.parseHex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308");
+        byte[] sealed = hex.parseHex("cafebabefacedbaddecaf888"
+                + "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa"
+                + "8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662"
+                + "76fc6ece0f4e1768cddf8853bb2d551b");
+        byte[] a = hex.parseHex("feedfacedeadbeeffeedfacedeadbeefabaddad2");
+        assertThat(hex.formatHex(Aead.open(k, a, sealed))).isEqualTo("d9313225f88406e5a55909c5aff5269a"
+                + "86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39");
+    }
+
+    /** The JDK's AES-GCM, an independent implementation, opens what Aead seals and the reverse. */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 15, 16, 17, 540, 4096})
+    void interoperatesWithTheJdksAesGcm(int length) throws Exception {
+        byte[] value = new byte[length];
+        new java.util.Random(length).nextBytes(value);
+        byte[] sealed = Aead.seal(key, aad, value);
+        javax.crypto.Cipher jdk = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+        jdk.init(javax.crypto.Cipher.DECRYPT_MODE, new javax.crypto.spec.SecretKeySpec(key, "AES"),
+                new javax.crypto.spec.GCMParameterSpec(TAG_BYTES * 8, sealed, 0, Aead.NONCE_BYTES));
+        jdk.updateAAD(aad);
+        assertThat(jdk.doFinal(sealed, Aead.NONCE_BYTES, sealed.length - Aead.NONCE_BYTES)).isEqualTo(value);
+
+        byte[] nonce = Arrays.copyOf(Aead.randomKey(), Aead.NONCE_BYTES);
+        jdk.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(key, "AES"),
+                new javax.crypto.spec.GCMParameterSpec(TAG_BYTES * 8, nonce));
+        jdk.updateAAD(aad);
+        byte[] fromJdk = jdk.doFinal(value);
+        byte[] framed = new byte[Aead.NONCE_BYTES + fromJdk.length];
+        System.arraycopy(nonce, 0, framed, 0, Aead.NONCE_BYTES);
+        System.arraycopy(fromJdk, 0, framed, Aead.NONCE_BYTES, fromJdk.length);
+        assertThat(Aead.open(key, aad, framed)).isEqualTo(value);
     }
 
     @Test
