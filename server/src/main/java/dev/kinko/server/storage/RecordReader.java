@@ -22,10 +22,13 @@ import dev.kinko.server.domain.StateReader;
 import dev.kinko.server.storage.RocksStorage.Family;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * {@link StateReader} decoded from whatever {@link #get} and {@link #scan} read: the committed
@@ -94,7 +97,7 @@ abstract class RecordReader implements StateQueries {
             VersionRecord oldest = oldestUnlabelled(idKey, stored);
             if (oldest != null) {
                 versions.add(oldest);
-                versions.sort(java.util.Comparator.comparingLong(VersionRecord::getOrdinal));
+                versions.sort(Comparator.comparingLong(VersionRecord::getOrdinal));
             }
             // every version below the one found (or below the next ordinal) carries a label
             secret.setPruneFrom(oldest != null ? oldest.getOrdinal() : stored.getNextOrdinal());
@@ -110,7 +113,7 @@ abstract class RecordReader implements StateQueries {
 
     /** The oldest version without a label, searched from the stored {@code prune_from}; null when all carry one. */
     private VersionRecord oldestUnlabelled(byte[] idKey, SecretRecord stored) {
-        java.util.Set<Long> labelled = new java.util.HashSet<>();
+        Set<Long> labelled = new HashSet<>();
         stored.getLabelledVersionsList().forEach(v -> labelled.add(v.getOrdinal()));
         VersionRecord[] found = {null};
         scan(Family.VERSIONS, Keys.ordinalKey(idKey, stored.getPruneFrom()), (k, v) -> {
