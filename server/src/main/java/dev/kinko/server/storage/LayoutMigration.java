@@ -17,14 +17,20 @@ import org.slf4j.LoggerFactory;
  * Brings a database to the current layout when it is opened (a data directory, a snapshot or
  * a backup of an older Kinko). Layout v1 kept a whole secret, every version's labels included,
  * in one record keyed by its id string, and values under "id\0version id"; v2 splits a secret
- * into the keys {@link SecretKeys} writes. The migration copies secret by secret in bounded
+ * into the keys {@link SecretKeys} writes, and v3 only adds a summary that writes fill in. The migration copies secret by secret in bounded
  * batches, and marks the layout and drops the old column families only at the end: a crash
  * half-way leaves the v1 data in place, and the copy runs again (its writes are idempotent).
  */
 final class LayoutMigration {
     private static final Logger LOG = LoggerFactory.getLogger(LayoutMigration.class);
 
-    static final int CURRENT = 2;
+    /**
+     * v3 adds the summary in each secret's metadata (see {@code SecretRecord.version_count}). It is
+     * written lazily, by the next write of each secret. The version goes up anyway: an older Kinko
+     * would keep a summary it does not know through its own writes, which would make it stale, so
+     * it must refuse the database.
+     */
+    static final int CURRENT = 3;
     static final byte[] SCHEMA_VERSION = Keys.utf8("schema_version");
     /** Secrets copied per write batch, so a large region migrates in bounded memory. */
     static final int SECRETS_PER_BATCH = 1_000;

@@ -412,7 +412,13 @@ public final class RocksStorage extends RecordReader implements StateViews, Auto
                     }
                 }
             }
-            rocks = RocksDB.open(options, dir.toString(), descriptors, handles);
+            try {
+                rocks = RocksDB.open(options, dir.toString(), descriptors, handles);
+            } catch (RocksDBException | RuntimeException e) {
+                readOptions.close();
+                closeOptions(); // native objects: nothing else would free them
+                throw e;
+            }
             for (int i = 0; i < extra.size(); i++) {
                 legacy.put(extra.get(i), handles.get(Family.values().length + i));
             }
@@ -457,6 +463,10 @@ public final class RocksStorage extends RecordReader implements StateViews, Auto
             handles.forEach(ColumnFamilyHandle::close);
             readOptions.close();
             rocks.close();
+            closeOptions();
+        }
+
+        private void closeOptions() {
             writeOptions.close();
             cfOptions.close();
             options.close();
