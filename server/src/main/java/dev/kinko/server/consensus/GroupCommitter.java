@@ -1,7 +1,5 @@
 package dev.kinko.server.consensus;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import dev.kinko.proto.raft.v1.BatchResult;
 import dev.kinko.proto.raft.v1.Command;
 import dev.kinko.proto.raft.v1.CommandBatch;
 import dev.kinko.proto.raft.v1.CommandResult;
@@ -160,22 +158,17 @@ public final class GroupCommitter implements Closeable {
     private void send(List<Pending> group) {
         CommandBatch.Builder batch = CommandBatch.newBuilder();
         group.forEach(p -> batch.addCommands(p.command()));
-        raft.submit(batch.build().toByteArray()).whenCompleteAsync((reply, error) -> {
+        raft.submit(batch.build().toByteArray()).whenCompleteAsync((results, error) -> {
             inFlight.release();
             if (error != null) {
                 Throwable cause = error.getCause() != null ? error.getCause() : error;
                 group.forEach(p -> p.result().completeExceptionally(cause));
                 return;
             }
-            try {
-                BatchResult results = BatchResult.parseFrom(reply);
-                for (int i = 0; i < group.size(); i++) {
-                    group.get(i).result().complete(i < results.getResultsCount() ? results.getResults(i)
-                            : CommandResult.newBuilder().setErrorReason(Reason.INTERNAL.name())
-                                    .setErrorMessage("the entry was applied before this node's restart; retry").build());
-                }
-            } catch (InvalidProtocolBufferException e) {
-                group.forEach(p -> p.result().completeExceptionally(e));
+            for (int i = 0; i < group.size(); i++) {
+                group.get(i).result().complete(i < results.getResultsCount() ? results.getResults(i)
+                        : CommandResult.newBuilder().setErrorReason(Reason.INTERNAL.name())
+                                .setErrorMessage("the entry was applied before this node's restart; retry").build());
             }
         }, replies);
     }

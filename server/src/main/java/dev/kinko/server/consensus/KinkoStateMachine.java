@@ -210,7 +210,7 @@ public final class KinkoStateMachine extends BaseStateMachine {
         }
         updateLastAppliedTermIndex(termIndex);
         onApplied.run();
-        return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(result.toByteArray())));
+        return CompletableFuture.completedFuture(new AppliedResults(result));
     }
 
     private BatchResult apply(ByteString data, TermIndex termIndex) {

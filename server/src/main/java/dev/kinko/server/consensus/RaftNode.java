@@ -41,6 +41,9 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.kinko.proto.raft.v1.BatchResult;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 
@@ -280,9 +283,15 @@ public final class RaftNode implements Closeable {
         return out;
     }
 
-    /** Appends one entry; completes with the state machine's reply once applied here (the leader). */
-    public CompletableFuture<byte[]> submit(byte[] entry) {
-        return send(RaftClientRequest.writeRequestType(), entry).thenApply(reply -> reply.getMessage().getContent().toByteArray());
+    /** Appends one entry; completes with its results once applied here (the leader), handed over in memory. */
+    public CompletableFuture<BatchResult> submit(byte[] entry) {
+        return send(RaftClientRequest.writeRequestType(), entry).thenApply(reply -> {
+            try {
+                return AppliedResults.of(reply.getMessage());
+            } catch (InvalidProtocolBufferException e) {
+                throw new IllegalStateException("the applied entry's results do not parse", e);
+            }
+        });
     }
 
     /**
@@ -321,7 +330,7 @@ public final class RaftNode implements Closeable {
                 .setServerId(selfId)
                 .setGroupId(groupId)
                 .setCallId(callIds.incrementAndGet())
-                .setMessage(Message.valueOf(ByteString.copyFrom(payload)))
+                .setMessage(Message.valueOf(UnsafeByteOperations.unsafeWrap(payload))) // the caller's array is not changed after
                 .setType(type)
                 .build();
         CompletableFuture<RaftClientReply> sent;
