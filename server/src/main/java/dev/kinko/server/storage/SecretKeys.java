@@ -32,9 +32,11 @@ final class SecretKeys {
         // a partial record carries the bound it was read with; a whole one leaves the stored bound
         long pruneFrom = prev.hasVersionCount() ? prev.getPruneFrom()
                 : fresh ? 0 : batch.header(record.getId()).map(SecretRecord::getPruneFrom).orElse(0L);
-        byte[] header = header(prev, record, versionsAfter, pruneFrom).toByteArray();
-        if (fresh || !Arrays.equals(header, header(prev, prev, versionsBefore, pruneFrom).toByteArray())) {
-            batch.put(Family.SECRETS, id, header);
+        SecretRecord header = header(prev, record, versionsAfter, pruneFrom);
+        // most writes move the change time or the count: then the old header need not be built to compare
+        if (fresh || prev.getLastChangedMillis() != record.getLastChangedMillis() || versionsAfter != versionsBefore
+                || !header.equals(header(prev, prev, versionsBefore, pruneFrom))) {
+            batch.put(Family.SECRETS, id, header.toByteArray());
         }
         if (fresh || !prev.getName().equals(record.getName())) {
             if (!fresh) {
