@@ -4,11 +4,15 @@ import dev.kinko.server.KinkoNode;
 import dev.kinko.server.config.NodeConfig;
 import dev.kinko.server.storage.FileTrees;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.Writer;
 import java.net.ServerSocket;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -21,14 +25,18 @@ import picocli.CommandLine.Parameters;
  * {@code kinko cds-archive FILE}: makes the class-data sharing archive that node processes start
  * with ({@code -XX:SharedArchiveFile=FILE}; JDK 17 has no {@code -XX:+AutoCreateSharedArchive}).
  * A second JVM, started with {@code -XX:ArchiveClassesAtExit}, runs a one-node region in a
- * temporary directory until it leads and made its root token, stops it and exits; the JVM then
- * writes the classes it loaded. The archive is written beside FILE and renamed onto it, so nodes
+ * temporary directory until it leads and made its root token, runs the common CLI commands
+ * against it, stops it and exits; the JVM then writes the classes it loaded. The CLI starts from
+ * the same archive ({@code ops/kinko} passes it to every command once a node start made it). The archive is written beside FILE and renamed onto it, so nodes
  * that start meanwhile see the old archive or the new one, never half of one. A missing, stale
  * (another kinko.jar) or damaged archive costs nothing but the speed-up: the JVM ignores it.
  */
 @Command(name = "cds-archive", hidden = true, mixinStandardHelpOptions = true,
         description = "Make the class-data sharing archive node processes start with (faster start).")
 final class CdsArchiveCommand implements Callable<Integer> {
+    /** How long the training run may take to lead and run its commands. */
+    static final Duration TRAINING_WITHIN = Duration.ofMinutes(2);
+
     @Parameters(paramLabel = "FILE", description = "The archive to write (node launchers pass it as -XX:SharedArchiveFile).")
     Path file;
 
@@ -103,7 +111,7 @@ final class CdsArchiveCommand implements Callable<Integer> {
         }
     }
 
-    /** A one-node region in {@code dir}: started, led, root token made, stopped. */
+    /** A one-node region in {@code dir}: started, led, the common CLI commands run against it, stopped. */
     private static void train(Path dir) throws Exception {
         LogOptions.configure(LogOptions.Format.text, "ERROR");
         DevPki pki = new DevPki(dir);
@@ -122,16 +130,50 @@ final class CdsArchiveCommand implements Callable<Integer> {
         Files.writeString(config, yaml);
         KinkoNode node = KinkoNode.start(NodeConfig.load(config));
         try {
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-            while (!(node.raft().isLeaderReady() && node.raft().view().appliedIndex() >= 2)) {
+            long deadline = System.nanoTime() + TRAINING_WITHIN.toNanos();
+            while (!node.raft().isLeaderReady()) {
                 if (System.nanoTime() > deadline) {
-                    throw new CliException("the training node did not lead within 2 minutes");
+                    throw new CliException("the training node did not lead within " + TRAINING_WITHIN);
                 }
                 Thread.sleep(50);
             }
-            Thread.sleep(500); // the root token's bootstrap and the first housekeeping
+            trainCli(pki, "127.0.0.1:" + ports[0], deadline);
         } finally {
             node.close();
+        }
+    }
+
+    /**
+     * The commands users type most, run in this JVM against the training node, so the archive
+     * holds the CLI's classes too (picocli, the client's gRPC and TLS) and {@code ops/kinko}'s
+     * short-lived CLI processes start from it as well. The first is retried until the leader
+     * has committed the root token it bootstraps.
+     */
+    private static void trainCli(DevPki pki, String address, long deadline) throws IOException, InterruptedException {
+        String[] target = {"--addr", address, "--cacert", pki.caFile().toString(), "--token", pki.rootToken("cds")};
+        List<List<String>> commands = List.of(
+                List.of("secret", "create", "cds/training", "--value", "training"),
+                List.of("secret", "put", "cds/training", "--value", "training-2"),
+                List.of("secret", "get", "cds/training"),
+                List.of("secret", "describe", "cds/training"),
+                List.of("secret", "versions", "cds/training"),
+                List.of("cluster", "status"));
+        for (int i = 0; i < commands.size(); i++) {
+            List<String> args = new ArrayList<>(commands.get(i));
+            args.addAll(List.of(target));
+            while (true) {
+                StringWriter errors = new StringWriter();
+                int code = KinkoCli.run(args.toArray(String[]::new), new PrintWriter(Writer.nullWriter()),
+                        new PrintWriter(errors));
+                if (code == 0) {
+                    break;
+                }
+                if (i > 0 || System.nanoTime() > deadline) {
+                    throw new CliException("the training command '" + String.join(" ", commands.get(i))
+                            + "' failed (exit " + code + "): " + errors.toString().strip());
+                }
+                Thread.sleep(50);
+            }
         }
     }
 

@@ -109,7 +109,6 @@ final class DevPki {
         return Files.readString(rootTokenFile(region), StandardCharsets.US_ASCII).strip();
     }
 
-    /** A region's env file (0600: it holds the root token). */
     /** Where the region's dev access key (id, then secret) is kept. */
     Path accessKeyFile(String region) {
         return dir.resolve(region + ".aws-key");
