@@ -56,9 +56,14 @@ final class CdsArchiveCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The JVM flags of every node process (ops/kinko, ops/systemd, kinko dev, the benches), given its archive. */
+    /**
+     * The JVM flags of every node process (ops/kinko, ops/systemd, kinko dev, the benches), given its
+     * archive. The serial collector from a 32 MiB heap: on 2 cores G1's own threads and structures
+     * cost memory without a throughput gain (ops/bench/README.md, step 6).
+     */
     static List<String> nodeJvmFlags(String maxHeap, Path archive) {
-        return List.of("-XX:TieredStopAtLevel=1", "-Xmx" + maxHeap, "-XX:+ExitOnOutOfMemoryError",
+        return List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xms32m", "-Xmx" + maxHeap,
+                "-XX:+ExitOnOutOfMemoryError",
                 "-XX:SharedArchiveFile=" + archive, "-Xshare:auto");
     }
 

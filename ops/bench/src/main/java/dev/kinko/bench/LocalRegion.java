@@ -39,7 +39,7 @@ import java.util.stream.Stream;
 
 /**
  * One region of real node processes on loopback, each started as production starts it
- * ({@code java -XX:TieredStopAtLevel=1 -Xmx1g -jar kinko.jar server --config node.yaml}, the
+ * ({@code java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xms32m -Xmx1g -jar kinko.jar server ...}, the
  * ExecStart of ops/systemd/kinko@.service) from a given kinko.jar, so a bench can kill -9 and
  * restart single nodes. The deployment's CA, certificates and key files are made by that jar's
  * own {@code kinko pki} and {@code kinko keygen}, as an operator makes them (ops/config/README.md);
@@ -50,7 +50,8 @@ public final class LocalRegion implements AutoCloseable {
      * The node JVM's flags: those of ops/systemd/kinko@.service (and ops/kinko's for 'server'), but
      * for the class-data sharing archive, which {@link #start} adds: the one beside the jar.
      */
-    public static final List<String> NODE_JVM_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-Xmx1g", "-XX:+ExitOnOutOfMemoryError");
+    public static final List<String> NODE_JVM_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xms32m",
+            "-Xmx1g", "-XX:+ExitOnOutOfMemoryError");
     public static final String HOST = "127.0.0.1";
 
     /** One node: its address, ports, files and directories. */
