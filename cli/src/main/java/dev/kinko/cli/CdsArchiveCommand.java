@@ -25,10 +25,11 @@ import picocli.CommandLine.Parameters;
  * {@code kinko cds-archive FILE}: makes the class-data sharing archive that node processes start
  * with ({@code -XX:SharedArchiveFile=FILE}; JDK 17 has no {@code -XX:+AutoCreateSharedArchive}).
  * A second JVM, started with {@code -XX:ArchiveClassesAtExit}, runs a one-node region in a
- * temporary directory until it leads and made its root token, runs the common CLI commands
- * against it, stops it and exits; the JVM then writes the classes it loaded. The CLI starts from
- * the same archive ({@code ops/kinko} passes it to every command once a node start made it). The archive is written beside FILE and renamed onto it, so nodes
- * that start meanwhile see the old archive or the new one, never half of one. A missing, stale
+ * temporary directory until it leads, runs the common CLI commands against it, stops it and
+ * exits; the JVM then writes the classes it loaded. CLI processes start from the same archive
+ * ({@code ops/kinko} passes it to every command once a node start made it). The archive is
+ * written beside FILE and renamed onto it, so nodes that start meanwhile see the old archive or
+ * the new one, never half of one. A missing, stale
  * (another kinko.jar) or damaged archive costs nothing but the speed-up: the JVM ignores it.
  */
 @Command(name = "cds-archive", hidden = true, mixinStandardHelpOptions = true,
@@ -150,8 +151,9 @@ final class CdsArchiveCommand implements Callable<Integer> {
 
     /**
      * The commands users type most, run in this JVM against the training node, so the archive
-     * holds the CLI's classes too (picocli, the client's gRPC and TLS) and {@code ops/kinko}'s
-     * short-lived CLI processes start from it as well. The first is retried until the leader
+     * holds the CLI's classes too (its commands, the client, gRPC's client side; not picocli,
+     * whose Java 5 class files the JVM does not archive) and {@code ops/kinko}'s short-lived CLI
+     * processes start from it as well. The first is retried until the leader
      * has committed the root token it bootstraps.
      */
     private static void trainCli(DevPki pki, String address, long deadline) throws IOException, InterruptedException {
