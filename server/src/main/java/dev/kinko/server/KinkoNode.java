@@ -120,7 +120,7 @@ public final class KinkoNode implements Closeable {
         java.util.function.Predicate<String> member = id -> started.get() == null
                 ? config.peers().stream().anyMatch(p -> p.id().equals(id))
                 : started.get().members().stream().anyMatch(m -> m.nodeId().equals(id));
-        RaftTls raftTls = new RaftTls(tls.nodeKey(), tls.nodeCertificate(), tls.trusted(), peer ->
+        RaftTls raftTls = new RaftTls(tls.nodeKeyManager(), tls.trustManager(), peer ->
                 PeerIdentity.of(peer).map(p -> p.kind() == PeerIdentity.Kind.NODE && p.region().equals(config.region())
                         && member.test(p.nodeId())).orElse(false));
         RaftNode raft = RaftNode.start(config.region(), config.nodeId(), config.members(), config.dataDir(),

@@ -156,7 +156,7 @@ public final class RaftNode implements Closeable {
 
     /** Mutual TLS for every Raft channel: server, peers as clients, and the admin client. */
     private static Parameters parameters(RaftTls tls) {
-        GrpcTlsConfig conf = new GrpcTlsConfig(tls.key(), tls.certificate(), tls.trusted(), true);
+        GrpcTlsConfig conf = new GrpcTlsConfig(tls.keyManager(), tls.trustManager(), true);
         Parameters p = new Parameters();
         GrpcConfigKeys.Server.setTlsConf(p, conf);
         GrpcConfigKeys.Admin.setTlsConf(p, conf);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kinko.proto.v1.SecretsServiceGrpc;
 import dev.kinko.server.api.security.Authenticator;
 import dev.kinko.server.api.security.Caller;
+import dev.kinko.server.crypto.pki.TlsManagers;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
@@ -16,7 +17,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.LinkedHashMap;
@@ -104,7 +104,7 @@ public final class AwsEndpoint implements Closeable {
         threads.setDaemon(true);
         Server server = new Server(threads);
         SslContextFactory.Server tls = new SslContextFactory.Server();
-        tls.setKeyStore(keyStore(key, certificate));
+        tls.setKeyStore(TlsManagers.keyStore(key, List.of(certificate)));
         tls.setKeyStorePassword("");
         HttpConfiguration http = new HttpConfiguration();
         SecureRequestCustomizer secure = new SecureRequestCustomizer();
@@ -126,17 +126,6 @@ public final class AwsEndpoint implements Closeable {
             throw new IOException("the AWS endpoint could not start on " + host + ":" + port + ": " + e.getMessage(), e);
         }
         return endpoint;
-    }
-
-    private static KeyStore keyStore(PrivateKey key, X509Certificate certificate) throws IOException {
-        try {
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(null, null);
-            ks.setKeyEntry("node", key, new char[0], new X509Certificate[] {certificate});
-            return ks;
-        } catch (Exception e) {
-            throw new IOException("the node's key and certificate cannot serve the AWS endpoint: " + e.getMessage(), e);
-        }
     }
 
     public int port() {

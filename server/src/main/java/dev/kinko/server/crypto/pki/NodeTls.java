@@ -11,6 +11,8 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import javax.net.ssl.X509KeyManager;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * One node's TLS material, loaded once at start: the deployment CA it trusts, its node
@@ -22,28 +24,23 @@ public final class NodeTls {
     /** Whether the client port asks callers for a certificate (an identity besides tokens). */
     public enum ClientAuth { OPTIONAL, REQUIRE }
 
-    private final Path caFile;
-    private final Path certFile;
-    private final Path keyFile;
-    private final Path regionCertFile;
-    private final Path regionKeyFile;
     private final ClientAuth clientAuth;
     private final List<X509Certificate> trusted;
     private final X509Certificate nodeCertificate;
     private final PrivateKey nodeKey;
+    private final X509KeyManager nodeKeys;
+    private final X509KeyManager regionKeys;
+    private final X509TrustManager trust;
 
-    private NodeTls(Path caFile, Path certFile, Path keyFile, Path regionCertFile, Path regionKeyFile,
-                    ClientAuth clientAuth, List<X509Certificate> trusted, X509Certificate nodeCertificate,
-                    PrivateKey nodeKey) {
-        this.caFile = caFile;
-        this.certFile = certFile;
-        this.keyFile = keyFile;
-        this.regionCertFile = regionCertFile;
-        this.regionKeyFile = regionKeyFile;
+    private NodeTls(ClientAuth clientAuth, List<X509Certificate> trusted, X509Certificate nodeCertificate,
+                    PrivateKey nodeKey, X509KeyManager nodeKeys, X509KeyManager regionKeys, X509TrustManager trust) {
         this.clientAuth = clientAuth;
         this.trusted = trusted;
         this.nodeCertificate = nodeCertificate;
         this.nodeKey = nodeKey;
+        this.nodeKeys = nodeKeys;
+        this.regionKeys = regionKeys;
+        this.trust = trust;
     }
 
     /**
@@ -69,9 +66,11 @@ public final class NodeTls {
             throw new IOException("tls.region_cert_file " + regionCertFile + " does not name region " + region);
         }
         PrivateKey key = PemFiles.readPrivateKey(keyFile);
-        PemFiles.readPrivateKey(regionKeyFile); // fail at start, not at the first shipment
-        return new NodeTls(caFile, certFile, keyFile, regionCertFile, regionKeyFile,
-                ClientAuth.valueOf(clientAuth.toUpperCase(Locale.ROOT)), trusted, node, key);
+        PrivateKey regionKey = PemFiles.readPrivateKey(regionKeyFile); // fail at start, not at the first shipment
+        return new NodeTls(ClientAuth.valueOf(clientAuth.toUpperCase(Locale.ROOT)), trusted, node, key,
+                TlsManagers.keyManager(key, PemFiles.readCertificates(certFile)),
+                TlsManagers.keyManager(regionKey, PemFiles.readCertificates(regionCertFile)),
+                TlsManagers.trustManager(trusted));
     }
 
     private static X509Certificate leaf(Path file, List<X509Certificate> trusted) throws IOException {
@@ -95,10 +94,8 @@ public final class NodeTls {
     }
 
     /** The client port: TLS always; a client certificate as the config's client_auth says. */
-    public ServerCredentials clientPort() throws IOException {
-        TlsServerCredentials.Builder b = TlsServerCredentials.newBuilder()
-                .keyManager(certFile.toFile(), keyFile.toFile())
-                .trustManager(caFile.toFile());
+    public ServerCredentials clientPort() {
+        TlsServerCredentials.Builder b = TlsServerCredentials.newBuilder().keyManager(nodeKeys).trustManager(trust);
         b.clientAuth(switch (clientAuth) {
             case OPTIONAL -> TlsServerCredentials.ClientAuth.OPTIONAL;
             case REQUIRE -> TlsServerCredentials.ClientAuth.REQUIRE;
@@ -107,15 +104,23 @@ public final class NodeTls {
     }
 
     /** Channels to the region's other nodes (forwarding, status), presenting the node certificate. */
-    public ChannelCredentials asNode() throws IOException {
-        return TlsChannelCredentials.newBuilder().keyManager(certFile.toFile(), keyFile.toFile())
-                .trustManager(caFile.toFile()).build();
+    public ChannelCredentials asNode() {
+        return TlsChannelCredentials.newBuilder().keyManager(nodeKeys).trustManager(trust).build();
     }
 
     /** Channels to replica regions, presenting the region certificate: the receiver binds the batch to it. */
-    public ChannelCredentials asRegion() throws IOException {
-        return TlsChannelCredentials.newBuilder().keyManager(regionCertFile.toFile(), regionKeyFile.toFile())
-                .trustManager(caFile.toFile()).build();
+    public ChannelCredentials asRegion() {
+        return TlsChannelCredentials.newBuilder().keyManager(regionKeys).trustManager(trust).build();
+    }
+
+    /** The node certificate's key manager, for Ratis' server and clients. */
+    public X509KeyManager nodeKeyManager() {
+        return nodeKeys;
+    }
+
+    /** Trusts the deployment CA only. */
+    public X509TrustManager trustManager() {
+        return trust;
     }
 
     public List<X509Certificate> trusted() {

@@ -10,7 +10,6 @@ import io.grpc.ServerCredentials;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
-import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
@@ -18,6 +17,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -27,7 +27,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The issued files work as they are for mutual TLS with grpc-java's Netty transport (what a node uses). */
+/**
+ * The issued files work for mutual TLS with grpc-java's Netty transport: as files (what clients
+ * use) and through {@link NodeTls}'s key and trust managers (what a node uses).
+ */
 class PkiTlsTest {
     private static final long DEADLINE_SECONDS = 20;
 
@@ -41,12 +44,8 @@ class PkiTlsTest {
     static void startNode() throws IOException {
         ca = CertificateAuthority.init(tmp.resolve("pki"));
         otherCa = CertificateAuthority.init(tmp.resolve("other-pki"));
-        IssuedCertificate node = ca.issueNode("tokyo", "n1", List.of(), CertificateAuthority.DEFAULT_VALIDITY);
-        ServerCredentials credentials = TlsServerCredentials.newBuilder()
-                .keyManager(node.certificate().toFile(), node.privateKey().toFile())
-                .trustManager(ca.certificateFile().toFile())
-                .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
-                .build();
+        // the node's own server credentials, from the key and trust managers NodeTls builds once
+        ServerCredentials credentials = nodeTls(ca, "n1", "require").clientPort();
         server = NettyServerBuilder.forPort(0, credentials)
                 .addService(new HealthStatusManager().getHealthService())
                 .build()
@@ -60,11 +59,26 @@ class PkiTlsTest {
         }
     }
 
+    /** A node of region tokyo with the files {@code authority} issued, loaded as a node loads them. */
+    private static NodeTls nodeTls(CertificateAuthority authority, String nodeId, String clientAuth) throws IOException {
+        IssuedCertificate node = authority.issueNode("tokyo", nodeId, List.of(), CertificateAuthority.DEFAULT_VALIDITY);
+        Path regions = authority.directory().resolve(CertificateAuthority.REGIONS_DIR);
+        Path regionCert = regions.resolve("tokyo" + CertificateAuthority.CERTIFICATE_SUFFIX);
+        if (!Files.exists(regionCert)) {
+            authority.issueRegion("tokyo", CertificateAuthority.DEFAULT_VALIDITY);
+        }
+        return NodeTls.load("tokyo", nodeId, authority.certificateFile(), node.certificate(), node.privateKey(),
+                regionCert, regions.resolve("tokyo" + CertificateAuthority.KEY_SUFFIX), clientAuth);
+    }
+
     private static HealthCheckResponse.ServingStatus check(IssuedCertificate client, Path trusted) throws Exception {
-        ChannelCredentials credentials = TlsChannelCredentials.newBuilder()
+        return check(TlsChannelCredentials.newBuilder()
                 .keyManager(client.certificate().toFile(), client.privateKey().toFile())
                 .trustManager(trusted.toFile())
-                .build();
+                .build());
+    }
+
+    private static HealthCheckResponse.ServingStatus check(ChannelCredentials credentials) throws Exception {
         ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", server.getPort(), credentials).build();
         try {
             return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
@@ -86,6 +100,23 @@ class PkiTlsTest {
         IssuedCertificate region = ca.issueRegion("osaka", Duration.ofDays(1));
 
         assertThat(check(region, ca.certificateFile())).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    }
+
+    @Test
+    void anotherNodesChannelsAsNodeAndAsRegionAreServed() throws Exception {
+        NodeTls n2 = nodeTls(ca, "n2", "optional");
+
+        assertThat(check(n2.asNode())).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+        assertThat(check(n2.asRegion())).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    }
+
+    @Test
+    void aNodeOfAnotherCaIsTurnedAwayAndRefusesTheNode() throws Exception {
+        NodeTls stranger = nodeTls(otherCa, "n9", "optional");
+
+        assertThatThrownBy(() -> check(stranger.asNode()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
     }
 
     @Test
