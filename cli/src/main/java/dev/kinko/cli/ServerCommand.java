@@ -1,6 +1,7 @@
 package dev.kinko.cli;
 
 import dev.kinko.server.KinkoNode;
+import dev.kinko.server.NodeJvmDefaults;
 import dev.kinko.server.StartupWarmup;
 import dev.kinko.server.config.NodeConfig;
 import java.nio.file.Path;
@@ -25,6 +26,7 @@ final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        NodeJvmDefaults.apply(); // before the warm-up loads Netty or anything starts a common pool
         // RocksDB's native library and the API's classes load on a second core meanwhile
         StartupWarmup.begin();
         logs.apply();
