@@ -1,5 +1,6 @@
 package dev.kinko.server.storage;
 
+import dev.kinko.proto.raft.v1.RegionKeyRecord;
 import dev.kinko.server.domain.StateViews;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -106,6 +107,16 @@ public final class RocksStorage extends RecordReader implements StateViews, Auto
     private volatile Applied applied;
     /** Orders a checkpoint with commits, so the index it reports is the one it holds. */
     private final Object commitOrder = new Object();
+    /**
+     * The region keys as last read, and the generation they were read at. Every seal and every
+     * shipped value asks for the newest key, and they change only by a key rotation or a new
+     * database, so they are read again only after one of those (a scan and a parse each time before).
+     */
+    private volatile CachedKeys regionKeys;
+    /** Raised after each commit that wrote a region key and after each database replacement. */
+    private volatile long regionKeysGeneration;
+
+    private record CachedKeys(long generation, List<RegionKeyRecord> keys) {}
 
     private RocksStorage(Path dir) throws RocksDBException {
         this.dir = dir;
@@ -158,6 +169,9 @@ public final class RocksStorage extends RecordReader implements StateViews, Auto
                 synchronized (commitOrder) {
                     d.rocks.write(d.writeOptions, wb);
                     applied = new Applied(term, index);
+                    if (batch.wroteRegionKeys()) {
+                        regionKeysGeneration++; // after the write: a reader then either sees it or reads again
+                    }
                 }
                 return null;
             } catch (RocksDBException e) {
@@ -174,6 +188,9 @@ public final class RocksStorage extends RecordReader implements StateViews, Auto
         read(d -> {
             try {
                 d.rocks.write(d.writeOptions, wb);
+                if (batch.wroteRegionKeys()) {
+                    regionKeysGeneration++;
+                }
                 return null;
             } catch (RocksDBException e) {
                 throw new StorageException("RocksDB write failed: " + e.getMessage(), e);
@@ -236,6 +253,7 @@ public final class RocksStorage extends RecordReader implements StateViews, Auto
             db = new Db(dir);
             LayoutMigration.run(this); // a snapshot or backup of an older layout
             applied = readApplied();
+            regionKeysGeneration++;
             FileTrees.delete(old);
         } catch (RocksDBException e) {
             throw new IOException("cannot reopen RocksDB at " + dir + ": " + e.getMessage(), e);
@@ -281,6 +299,19 @@ public final class RocksStorage extends RecordReader implements StateViews, Auto
     }
 
     // --- reads -------------------------------------------------------------------------
+
+    @Override
+    public List<RegionKeyRecord> regionKeys() {
+        long generation = regionKeysGeneration;
+        CachedKeys cached = regionKeys;
+        if (cached != null && cached.generation() == generation) {
+            return cached.keys();
+        }
+        // read after the generation: a commit in between leaves this copy a generation behind
+        List<RegionKeyRecord> keys = List.copyOf(super.regionKeys());
+        regionKeys = new CachedKeys(generation, keys);
+        return keys;
+    }
 
     /**
      * A point-in-time view (a RocksDB snapshot). It holds the storage's read lock until closed,

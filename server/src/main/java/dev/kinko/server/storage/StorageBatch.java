@@ -61,6 +61,7 @@ public final class StorageBatch extends RecordReader implements StateWriter {
     private final NavigableMap<Key, Optional<byte[]>> overlay = new TreeMap<>();
     private final Deque<List<Undo>> savepoints = new ArrayDeque<>();
     private final SecretKeys secrets = new SecretKeys(this);
+    private boolean wroteRegionKeys;
 
     StorageBatch(RocksStorage storage) {
         this.storage = storage;
@@ -68,6 +69,11 @@ public final class StorageBatch extends RecordReader implements StateWriter {
 
     WriteBatch writeBatch() {
         return batch;
+    }
+
+    /** Whether this batch wrote a region key, so the storage's copy of them is stale once it commits. */
+    boolean wroteRegionKeys() {
+        return wroteRegionKeys;
     }
 
     @Override
@@ -263,6 +269,7 @@ public final class StorageBatch extends RecordReader implements StateWriter {
     @Override
     public void putRegionKey(RegionKeyRecord key) {
         put(Family.REGION_KEYS, Keys.regionKey(key.getVersion()), key.toByteArray());
+        wroteRegionKeys = true; // even if rolled back to a savepoint: reading the keys again is harmless
     }
 
     @Override

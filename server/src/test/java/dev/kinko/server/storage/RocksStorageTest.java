@@ -7,6 +7,7 @@ import static dev.kinko.server.storage.StorageFixtures.sealed;
 import static dev.kinko.server.storage.StorageFixtures.secret;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kinko.proto.raft.v1.RegionKeyRecord;
 import dev.kinko.proto.raft.v1.SecretRecord;
 import dev.kinko.server.domain.StateQueries.ValueRef;
 import dev.kinko.server.storage.RocksStorage.Applied;
@@ -226,6 +227,28 @@ class RocksStorageTest {
         assertThat(storage.value(id("s1"), "v1")).contains(sealed(1, "v1"));
         assertThat(storage.value(id("s1"), "v10")).contains(sealed(1, "v10"));
         assertThat(storage.valuesWrappedBefore(2, ref("s1", 0, "v1"), 10)).containsExactly(ref("s1", 1, "v10"));
+    }
+
+    @Test
+    void regionKeysAreReadAgainOnlyAfterACommitThatWroteOneOrANewDatabase() throws IOException {
+        StorageBatch first = storage.newBatch();
+        first.putRegionKey(regionKey(1));
+        storage.commit(first, 1, 1);
+        List<RegionKeyRecord> one = storage.regionKeys();
+        assertThat(one).containsExactly(regionKey(1));
+        Path checkpoint = dir.resolve("checkpoint");
+        storage.checkpoint(checkpoint);
+
+        commitSecrets(2, secret(id("id-1"), "prod/a", 0, "v1"));
+        assertThat(storage.regionKeys()).isSameAs(one); // no key written: the copy in memory stands
+
+        StorageBatch second = storage.newBatch();
+        second.putRegionKey(regionKey(2));
+        storage.commit(second, 1, 3);
+        assertThat(storage.regionKeys()).containsExactly(regionKey(1), regionKey(2));
+
+        storage.replaceWith(checkpoint);
+        assertThat(storage.regionKeys()).containsExactly(regionKey(1));
     }
 
     @Test
