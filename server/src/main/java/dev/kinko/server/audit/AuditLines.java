@@ -57,7 +57,7 @@ final class AuditLines {
         try (JsonGenerator g = JSON.createGenerator(body)) {
             g.writeStartObject();
             g.writeNumberField("seq", seq);
-            g.writeStringField("time", e.time().toString());
+            g.writeStringField("time", InstantText.of(e.time()));
             g.writeStringField("node", node);
             g.writeStringField("principal", e.principal());
             g.writeStringField("accessor", e.accessor());
