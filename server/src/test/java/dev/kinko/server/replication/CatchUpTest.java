@@ -82,7 +82,7 @@ class CatchUpTest {
         return watermark;
     }
 
-    private static void awaitInSync(TestRegion tokyo) {
+    static void awaitInSync(TestRegion tokyo) {
         await().atMost(TestRegion.SETTLE).ignoreExceptions().untilAsserted(() -> {
             RegionLinkStatus link = link(tokyo);
             assertThat(link.getWatermark()).isEqualTo(link.getJournalHead());

@@ -3,7 +3,6 @@ package dev.kinko.server.replication;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.kinko.proto.v1.CreateSecretRequest;
 import dev.kinko.proto.v1.GetRegionStatusRequest;
 import dev.kinko.proto.v1.PutSecretValueRequest;
 import dev.kinko.proto.v1.RegionLinkStatus;
@@ -35,11 +34,7 @@ class ReplicationUnderLeaderChangesTest {
     void osakaEndsWithExactlyTokyosState() throws Exception {
         try (TestRegion osaka = TestRegion.start("osaka", dir);
              TestRegion tokyo = TestRegion.builder("tokyo", dir).link(osaka).start()) {
-            for (int i = 0; i < SECRETS; i++) {
-                String name = "stream/s" + i;
-                tokyo.withRetry(s -> s.createSecret(CreateSecretRequest.newBuilder().setName(name)
-                        .setSecretString("v0").addAddReplicaRegions("osaka").build()));
-            }
+            RestoredRegionReplicationTest.createReplicated(tokyo, "stream/s", SECRETS);
             AtomicBoolean running = new AtomicBoolean(true);
             AtomicInteger acks = new AtomicInteger();
             ExecutorService pool = Executors.newFixedThreadPool(WRITERS);

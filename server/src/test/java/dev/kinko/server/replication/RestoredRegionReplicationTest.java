@@ -86,7 +86,8 @@ class RestoredRegionReplicationTest {
         }
     }
 
-    private static void createReplicated(TestRegion tokyo, String prefix, int count) {
+    /** Creates secrets {@code prefix}0 .. {@code prefix}(count-1) in tokyo, each replicated to osaka, value "v0". */
+    static void createReplicated(TestRegion tokyo, String prefix, int count) {
         for (int i = 0; i < count; i++) {
             String name = prefix + i;
             tokyo.withRetry(s -> s.createSecret(CreateSecretRequest.newBuilder().setName(name)
