@@ -4,10 +4,12 @@ import dev.kinko.bench.LocalRegion;
 import dev.kinko.bench.LocalRegion.Node;
 import dev.kinko.bench.LocalRegion.Placement;
 import dev.kinko.proto.v1.PutRegionLinkRequest;
+import dev.kinko.server.consensus.RaftSettings;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -32,6 +34,16 @@ final class Cluster implements AutoCloseable {
     static final int NODES_PER_REGION = 3;
     /** The node whose wall clock the clock-jump fault moves. */
     static final String CLOCK_NODE = "tokyo-3";
+    /**
+     * Snapshots by Raft log bytes at the smallest size a config may set, in small log segments, so
+     * that the faults meet snapshots taken (RocksDB checkpoints), logs purged behind them and
+     * snapshots installed, not only a log replayed from its start: the default triggers (10,000
+     * entries or 64 MiB) never fire in a run of minutes.
+     */
+    static final String RAFT_CONFIG = "raft:\n"
+            + "  snapshot_log_bytes: " + RaftSettings.MIN_SNAPSHOT_LOG_BYTES + "\n"
+            + "  segment_size_bytes: " + (1 << 20) + "\n";
+
     /** Size of each tokyo node's data directory (a tmpfs); the disk-full fault fills it. */
     static final String TMPFS_SIZE = "512m";
 
@@ -116,6 +128,11 @@ final class Cluster implements AutoCloseable {
         LocalRegion.initPki(jar, pki);
         osaka = LocalRegion.create("osaka", NODES_PER_REGION, jar, pki, work.resolve("osaka"), logs, pids, this::placement);
         tokyo = LocalRegion.create("tokyo", NODES_PER_REGION, jar, pki, work.resolve("tokyo"), logs, pids, this::placement);
+        for (LocalRegion r : regions()) {
+            for (Node n : r.nodes()) {
+                Files.writeString(n.config(), RAFT_CONFIG, StandardOpenOption.APPEND);
+            }
+        }
         for (Node n : tokyo.nodes()) {
             mountTmpfs(n.dataDir());
         }
@@ -157,6 +174,19 @@ final class Cluster implements AutoCloseable {
 
     LocalRegion region(String name) {
         return name.equals("tokyo") ? tokyo : osaka;
+    }
+
+    /** Snapshots the nodes took so far, from their logs (each logs "snapshot taken at"). */
+    int snapshotsTaken() throws IOException {
+        int n = 0;
+        try (var files = Files.list(work.resolve("logs"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".log")).toList()) {
+                try (var lines = Files.lines(f)) {
+                    n += (int) lines.filter(l -> l.contains("snapshot taken at")).count();
+                }
+            }
+        }
+        return n;
     }
 
     List<LocalRegion> regions() {

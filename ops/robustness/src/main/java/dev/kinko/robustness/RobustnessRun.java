@@ -53,7 +53,7 @@ public final class RobustnessRun {
     public record Result(int acked, int unknown, int failed, int reads, int replicaReads, int lost, int staleReads,
                          int notLinearizable, int budgetExceeded, Map<String, Integer> errors, Map<String, Integer> undocumented,
                          boolean converged, double convergenceSeconds, List<String> skipped, List<String> unexpectedExits,
-                         List<String> faultLines, String checks, String summary) {
+                         List<String> faultLines, int snapshotsTaken, String checks, String summary) {
         public boolean passed() {
             return lost == 0 && notLinearizable == 0 && budgetExceeded == 0 && undocumented.isEmpty() && converged;
         }
@@ -347,6 +347,7 @@ public final class RobustnessRun {
         }
         List<String> exits = new ArrayList<>();
         cluster.regions().forEach(r -> exits.addAll(r.unexpectedExits()));
+        int snapshots = cluster.snapshotsTaken();
         StringBuilder s = new StringBuilder();
         s.append("Kinko robustness run, ").append(LocalDateTime.now().withNano(0)).append(", faults for ")
                 .append(faultTime.toSeconds()).append(" s\n");
@@ -355,6 +356,7 @@ public final class RobustnessRun {
         s.append(String.format("linearizability: %d keys not linearizable, %d over budget%n", lin.notLinearizable().size(),
                 lin.budgetExceeded().size()));
         s.append("errors (reason -> count): ").append(errors.counts()).append('\n');
+        s.append("snapshots taken by the nodes (by Raft log bytes): ").append(snapshots).append('\n');
         s.append("undocumented: ").append(errors.undocumented()).append('\n');
         s.append(converged ? String.format("convergence: osaka equal to tokyo %.1f s after the final heal%n", convergence)
                 : "convergence: NOT converged within " + CONVERGENCE_LIMIT.toSeconds() + " s\n");
@@ -374,7 +376,7 @@ public final class RobustnessRun {
         log("summary:\n" + summary);
         return new Result(acked, unknown, failed, reads, replica.size(), lost.lost().size(), stale.count(),
                 lin.notLinearizable().size(), lin.budgetExceeded().size(), errors.counts(), errors.undocumented(), converged,
-                convergence, skipped, exits, faultLines, checks, summary);
+                convergence, skipped, exits, faultLines, snapshots, checks, summary);
     }
 
     private static long firstAckInvokedAfter(List<long[]> spansByComplete, long t) {

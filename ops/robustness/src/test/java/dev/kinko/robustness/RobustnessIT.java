@@ -33,6 +33,7 @@ class RobustnessIT {
         assertThat(r.undocumented()).as("errors outside DocumentedErrors.REASONS\n%s", r.checks()).isEmpty();
         assertThat(r.converged()).as("osaka equal to tokyo after healing\n%s", r.checks()).isTrue();
         assertThat(r.skipped()).as("faults skipped (no root? no gcc?)").isEmpty();
+        assertThat(r.snapshotsTaken()).as("snapshots taken during the faults (Cluster.RAFT_CONFIG)").isPositive();
         assertThat(r.faultLines()).as("a fault that could not be injected or healed").noneMatch(l -> l.contains(" ERROR "));
         assertThat(r.faultLines()).as("each of the %d fault kinds ran once (a header line first)", FAULT_KINDS)
                 .hasSizeGreaterThanOrEqualTo(FAULT_KINDS + 1);
