@@ -44,7 +44,12 @@ public final class ReplicationLagBench {
         int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 5;
         int valueBytes = args.length > 3 ? Integer.parseInt(args[3]) : 512;
         secrets = args.length > 4 ? Integer.parseInt(args[4]) : 1_000;
-        Path dir = Files.createTempDirectory("kinko-bench");
+        try (WorkDir work = WorkDir.create("kinko-bench")) {
+            measure(rate, seconds, warmup, valueBytes, work.path());
+        }
+    }
+
+    private static void measure(int rate, int seconds, int warmup, int valueBytes, Path dir) throws Exception {
         System.out.printf("replication lag bench: %d writes/s for %d s after %d s warm-up, %d-byte values, %d secrets%n",
                 rate, seconds, warmup, valueBytes, secrets);
         System.out.println("JVM: " + Runtime.version() + " " + ManagementFactory.getRuntimeMXBean().getInputArguments()
@@ -78,7 +83,7 @@ public final class ReplicationLagBench {
             System.out.println("peer: etcd not installed (apt-get install etcd-server etcd-client); skipped");
             return;
         }
-        try (EtcdMirrorPeer etcd = EtcdMirrorPeer.start(Files.createTempDirectory("kinko-bench-etcd"))) {
+        try (WorkDir work = WorkDir.create("kinko-bench-etcd"); EtcdMirrorPeer etcd = EtcdMirrorPeer.start(work.path())) {
             EtcdMirrorPeer.Result r = etcd.run(rate, seconds, warmup, valueBytes, secrets);
             System.out.printf("peer etcd 3.4 (two 3-member clusters, etcdctl make-mirror): %d acknowledged, %d mirrored%n",
                     r.acked(), r.mirrored());

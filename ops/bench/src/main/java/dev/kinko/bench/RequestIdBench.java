@@ -35,8 +35,7 @@ public final class RequestIdBench {
                 writers, rounds, seconds, secrets);
         System.out.println("JVM: " + Runtime.version() + " " + ManagementFactory.getRuntimeMXBean().getInputArguments()
                 + ", cores " + Runtime.getRuntime().availableProcessors());
-        Path dir = Files.createTempDirectory("kinko-bench-ids");
-        try (TestRegion tokyo = TestRegion.start("tokyo", dir)) {
+        try (WorkDir dir = WorkDir.create("kinko-bench-ids"); TestRegion tokyo = TestRegion.start("tokyo", dir.path())) {
             for (int i = 0; i < secrets; i++) {
                 String name = "bench/t" + i;
                 tokyo.withRetry(s -> s.createSecret(CreateSecretRequest.newBuilder().setName(name).setSecretString("v").build()));

@@ -57,7 +57,8 @@ public final class SecurityBench {
                 clients, rounds, seconds, VALUE_BYTES, SECRETS);
         System.out.println("driver JVM: " + Runtime.version() + " " + ManagementFactory.getRuntimeMXBean().getInputArguments()
                 + ", cores " + Runtime.getRuntime().availableProcessors());
-        Path dir = Files.createTempDirectory("kinko-bench-security");
+        WorkDir work = WorkDir.create("kinko-bench-security");
+        Path dir = work.path();
         List<Deployment> deployments = new java.util.concurrent.CopyOnWriteArrayList<>();
         // a bench stopped by Ctrl-C stops its node processes too
         Runtime.getRuntime().addShutdownHook(new Thread(() -> deployments.forEach(d -> d.dev().destroy())));
@@ -119,6 +120,7 @@ public final class SecurityBench {
                     d.dev().destroyForcibly();
                 }
             }
+            work.close();
         }
     }
 

@@ -88,7 +88,12 @@ public final class SideBySideBench {
         if (!EtcdCluster.available()) {
             throw new IllegalStateException("etcd is not installed (apt-get install etcd-server etcd-client)");
         }
-        Path work = Files.createTempDirectory("kinko-bench-etcd-side-by-side");
+        try (WorkDir dir = WorkDir.create("kinko-bench-etcd-side-by-side")) {
+            benchmark(jar, results, rounds, warmup, measure, dir.path());
+        }
+    }
+
+    private static void benchmark(Path jar, Path results, int rounds, Duration warmup, Duration measure, Path work) throws Exception {
         // a part of a name: profile those workloads only; "none": no workload, the other measures only
         String only = System.getenv().getOrDefault("BENCH_WORKLOADS", "");
         Report report = new Report(rounds, warmup, measure);
