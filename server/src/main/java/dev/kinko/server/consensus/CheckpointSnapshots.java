@@ -94,6 +94,10 @@ final class CheckpointSnapshots implements StateMachineStorage {
         try {
             storage.checkpoint(staging);
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+            // the rename must be on disk before Ratis purges its log up to this snapshot: after a
+            // power loss without it, the node would start from an older snapshot and need entries
+            // that are gone
+            FileTrees.fsync(dir);
         } finally {
             FileTrees.delete(staging);
         }
