@@ -177,16 +177,14 @@ final class Cluster implements AutoCloseable {
     }
 
     /** Snapshots the nodes took so far, from their logs (each logs "snapshot taken at"). */
-    int snapshotsTaken() throws IOException {
-        int n = 0;
-        try (var files = Files.list(work.resolve("logs"))) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".log")).toList()) {
-                try (var lines = Files.lines(f)) {
-                    n += (int) lines.filter(l -> l.contains("snapshot taken at")).count();
-                }
+    int snapshotsTaken() {
+        long n = 0;
+        for (LocalRegion r : regions()) {
+            for (Node node : r.nodes()) {
+                n += r.countInLog(node, "snapshot taken at");
             }
         }
-        return n;
+        return Math.toIntExact(n);
     }
 
     List<LocalRegion> regions() {
