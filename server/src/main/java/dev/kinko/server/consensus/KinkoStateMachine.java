@@ -41,7 +41,7 @@ public final class KinkoStateMachine extends BaseStateMachine {
     private final CheckpointSnapshots snapshots;
     private volatile RocksStorage storage;
     private final AtomicLong replaysSkipped = new AtomicLong();
-    private final AtomicLong entriesApplied = new AtomicLong();
+    private final AtomicLong firstIndexApplied = new AtomicLong(-1);
     private volatile Runnable onApplied = () -> { };
     private volatile java.util.function.Consumer<java.time.Duration> onSnapshot = d -> { };
     private volatile java.util.function.Consumer<java.time.Duration> onEntryApplied = d -> { };
@@ -143,9 +143,12 @@ public final class KinkoStateMachine extends BaseStateMachine {
                 StartupLog.sinceJvmStart());
     }
 
-    /** Entries applied to RocksDB by this process (replays skipped are not counted). */
-    public long entriesApplied() {
-        return entriesApplied.get();
+    /**
+     * The Raft index of the first entry this process applied to RocksDB, or -1 before any: every
+     * entry below it that Ratis replayed was skipped as already held.
+     */
+    public long firstIndexApplied() {
+        return firstIndexApplied.get();
     }
 
     @Override
@@ -222,7 +225,7 @@ public final class KinkoStateMachine extends BaseStateMachine {
             LOG.error("entry {} is not a command batch; recorded as applied with no change", termIndex);
             StorageBatch empty = storage.newBatch();
             storage.commit(empty, termIndex.getTerm(), termIndex.getIndex());
-            entriesApplied.incrementAndGet();
+            firstIndexApplied.compareAndSet(-1, termIndex.getIndex());
             return BatchResult.getDefaultInstance();
         }
         StorageBatch writes = storage.newBatch();
@@ -231,7 +234,7 @@ public final class KinkoStateMachine extends BaseStateMachine {
             results.addResults(applyOne(command, writes));
         }
         storage.commit(writes, termIndex.getTerm(), termIndex.getIndex());
-        entriesApplied.incrementAndGet();
+        firstIndexApplied.compareAndSet(-1, termIndex.getIndex());
         return results.build();
     }
 
