@@ -54,6 +54,9 @@ public final class SideBySideBench {
 
     enum Kind { WRITE, READ_LINEARIZABLE, READ_LOCAL, MIXED_90_READS }
 
+    /** BENCH_ETCD=secured: etcd with TLS and authentication on, as Kinko runs (the default is etcd's defaults). */
+    static final boolean ETCD_SECURED = "secured".equals(System.getenv("BENCH_ETCD"));
+
     record Workload(String name, Kind kind, int inFlight) {}
 
     static final List<Workload> WORKLOADS = List.of(
@@ -100,7 +103,7 @@ public final class SideBySideBench {
         List<AutoCloseable> running = new ArrayList<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> closeAll(running)));
         try {
-            EtcdSide etcd = EtcdSide.start(work.resolve("etcd"), report);
+            EtcdSide etcd = EtcdSide.start(jar, work.resolve("etcd"), ETCD_SECURED, report);
             running.add(etcd.cluster);
             KinkoSide kinko = KinkoSide.start(jar, work, report);
             running.add(kinko.region);
@@ -404,16 +407,33 @@ public final class SideBySideBench {
     /** etcd: one 3-member cluster, spoken to with the generated KV stubs of jetcd-grpc. */
     static final class EtcdSide implements Side {
         final EtcdCluster cluster;
+        private final String password = java.util.UUID.randomUUID().toString();
         private int leader;
 
         private EtcdSide(EtcdCluster cluster) {
             this.cluster = cluster;
         }
 
-        static EtcdSide start(Path dir, Report report) throws Exception {
+        /**
+         * Starts etcd with its defaults, or {@code secured} as Kinko runs: TLS on every port (its
+         * certificates made by the jar's {@code kinko pki}), authentication on, root's token on every call.
+         */
+        static EtcdSide start(Path jar, Path dir, boolean secured, Report report) throws Exception {
+            EtcdCluster.Tls tls = null;
+            if (secured) {
+                Path pki = dir.resolveSibling("etcd-pki");
+                LocalRegion.initPki(jar, pki);
+                for (int i = 0; i < 3; i++) {
+                    LocalRegion.kinko(jar, "pki", "issue", "node", "etcd" + i, "--region", "etcd", "--dir", pki.toString());
+                }
+                tls = new EtcdCluster.Tls(pki.resolve("ca.crt"), pki.resolve("nodes"));
+            }
             long t0 = System.nanoTime();
-            EtcdSide side = new EtcdSide(EtcdCluster.start("etcd", dir, 3));
+            EtcdSide side = new EtcdSide(EtcdCluster.start("etcd", dir, 3, tls));
             side.leader = side.awaitLeader(Deadline.after(Duration.ofMinutes(1), "an etcd leader"));
+            if (secured) {
+                side.cluster.enableAuthentication(side.leader, side.password);
+            }
             Deadline d = Deadline.after(Duration.ofMinutes(1), "etcd's first write");
             while (true) {
                 try {
@@ -503,6 +523,9 @@ public final class SideBySideBench {
             double seconds = (System.nanoTime() - t0) / 1e9;
             cluster.start(old);
             leader = awaitLeader(Deadline.after(Duration.ofMinutes(1), "an etcd leader"));
+            if (cluster.secured()) {
+                cluster.logIn(leader, password);
+            }
             return seconds;
         }
     }
@@ -674,7 +697,11 @@ public final class SideBySideBench {
             out.append("- Kinko: 3 node processes `java " + String.join(" ", kinkoFlags)
                     + " -jar kinko.jar server` (as ops/systemd starts them), TLS on every port (Raft mutual TLS), "
                     + "a bearer token, the policy check and the audit log on every call.\n");
-            out.append("- etcd: Debian's etcd 3.4, 3 member processes with their defaults (plaintext, no authentication).\n");
+            out.append(ETCD_SECURED
+                    ? "- etcd: Debian's etcd 3.4, 3 member processes secured as Kinko is (`BENCH_ETCD=secured`): TLS on the "
+                            + "client ports, mutual TLS between members, authentication on, root's simple token on every call. "
+                            + "The replication-lag peer (make-mirror) runs plaintext.\n"
+                    : "- etcd: Debian's etcd 3.4, 3 member processes with their defaults (plaintext, no authentication).\n");
             out.append("- Load: one driver JVM, generated async gRPC stubs on both sides (`KVGrpc` of jetcd-grpc for "
                     + "etcd), closed loop; writes to the leader, reads round-robin over the three members.\n\n");
             out.append("| workload | kinko | etcd | kinko/etcd |\n|---|---|---|---|\n");
