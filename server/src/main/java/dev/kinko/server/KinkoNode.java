@@ -170,7 +170,7 @@ public final class KinkoNode implements Closeable {
         AccessControl accessControl = new AccessControl(config.region(), state);
         Authenticator authenticator = new Authenticator(config.region(), state, cipher, clock, () -> catchUp(raft), member);
         SecurityInterceptor security = new SecurityInterceptor(config.nodeId(), authenticator, accessControl, audit,
-                new RateLimiter(config.ratePerSecond(), config.rateBurst()), clock);
+                new RateLimiter(config.ratePerSecond(), config.rateBurst()), clock, raft::isCaughtUp);
         metrics.watchAudit(audit::failures, security::auditRefusals);
         metrics.watchRotation(rotations::attemptFailures, rotations::rotationsFailed, rotations::rotationsCompleted);
         ApiServer api = null;

@@ -59,8 +59,13 @@ public final class ApiServer implements Closeable {
                 .addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), services.security()))
                 .build();
         server.start();
-        health.setStatus("", ServingStatus.SERVING);
-        health.setStatus("kinko.v1.SecretsService", ServingStatus.SERVING);
+        // serving once the node has caught up with its region (until then every call is refused)
+        health.setStatus("", ServingStatus.NOT_SERVING);
+        health.setStatus("kinko.v1.SecretsService", ServingStatus.NOT_SERVING);
+        raft.whenCaughtUp().thenRun(() -> {
+            health.setStatus("", ServingStatus.SERVING);
+            health.setStatus("kinko.v1.SecretsService", ServingStatus.SERVING);
+        });
         return new ApiServer(server, health, forwarder, readers);
     }
 

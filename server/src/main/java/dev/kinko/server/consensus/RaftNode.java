@@ -10,6 +10,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -71,6 +72,11 @@ public final class RaftNode implements Closeable {
     private final ReadIndexBatcher reads = new ReadIndexBatcher(
             () -> send(RaftClientRequest.readRequestType(), new byte[0]).thenApply(reply -> null),
             this::namedLeader, readRounds);
+
+    /** Completes once one read barrier has passed since this node started: see {@link #isCaughtUp}. */
+    private final CompletableFuture<Void> caughtUp = new CompletableFuture<>();
+    /** The pause between two attempts to catch up after a start, while the region has no leader. */
+    static final Duration CATCH_UP_RETRY = Duration.ofMillis(100);
 
     private final DataLayout layout;
     private final long snapshotLogBytes;
@@ -135,8 +141,44 @@ public final class RaftNode implements Closeable {
             server.close();
             throw e;
         }
-        return new RaftNode(region, groupId, RaftPeerId.valueOf(selfId), server, sm, props, parameters, layout,
-                settings.snapshotLogBytes());
+        RaftNode node = new RaftNode(region, groupId, RaftPeerId.valueOf(selfId), server, sm, props, parameters,
+                layout, settings.snapshotLogBytes());
+        node.catchUpAfterStart();
+        return node;
+    }
+
+    /**
+     * Whether this node has applied everything its region had committed when it started. Until
+     * then its state may be older than what it served before it stopped (after a power loss, RocksDB
+     * opens without its last writes; Ratis applies them again only once a leader names the commit
+     * index), so it must not judge a token, a policy or a LOCAL read by it: the API refuses every
+     * call with NOT_READY until one read barrier has passed.
+     */
+    public boolean isCaughtUp() {
+        return caughtUp.isDone();
+    }
+
+    /** Completes when {@link #isCaughtUp} turns true. */
+    public CompletableFuture<Void> whenCaughtUp() {
+        return caughtUp.copy();
+    }
+
+    /** Asks for read barriers, one at a time, until one passes (the region may have no leader for a while). */
+    private void catchUpAfterStart() {
+        readBarrier().whenComplete((v, error) -> {
+            if (error == null) {
+                caughtUp.complete(null);
+                LoggerFactory.getLogger(RaftNode.class).info("{} caught up with region {} at applied index {}, {} ms since "
+                        + "JVM start: serving", nodeId(), region, stateMachine.storage().applied().index(),
+                        StartupLog.sinceJvmStart());
+                return;
+            }
+            try {
+                readRounds.schedule(this::catchUpAfterStart, CATCH_UP_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException closing) {
+                // the node is closing: it never serves
+            }
+        });
     }
 
     /**

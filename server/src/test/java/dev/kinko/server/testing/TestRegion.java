@@ -246,6 +246,7 @@ public final class TestRegion implements AutoCloseable {
                 r.startNode(i);
             }
             r.awaitLeader();
+            r.awaitCaughtUp();
             r.awaitRootToken();
             // the new leader seeds the configured links into the replicated state
             await().atMost(SETTLE).until(() -> links.stream().allMatch(l ->
@@ -491,6 +492,18 @@ public final class TestRegion implements AutoCloseable {
             return false;
         });
         return found[0];
+    }
+
+    /** Waits until every running node has caught up with the region since its start, and serves. */
+    public void awaitCaughtUp() {
+        await().atMost(SETTLE).pollInterval(Duration.ofMillis(20)).until(() -> {
+            for (KinkoNode n : nodes) {
+                if (n != null && !n.raft().isCaughtUp()) {
+                    return false;
+                }
+            }
+            return true;
+        });
     }
 
     /** One channel per node, also when many threads ask at once. */

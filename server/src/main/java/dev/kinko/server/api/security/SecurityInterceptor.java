@@ -19,6 +19,7 @@ import io.grpc.StatusRuntimeException;
 import java.net.SocketAddress;
 import java.time.Clock;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import javax.net.ssl.SSLSession;
 
 /**
@@ -35,10 +36,17 @@ public final class SecurityInterceptor implements ServerInterceptor {
     private final AuditLog audit;
     private final RateLimiter limiter;
     private final Clock clock;
+    private final BooleanSupplier caughtUp;
     private final AtomicLong auditRefusals = new AtomicLong();
 
+    /**
+     * @param caughtUp whether this node's state is at least what the region had committed when
+     *                 the node started; until then every call is refused (NOT_READY), audited,
+     *                 because a token or a policy read from older state may since have been revoked
+     */
     public SecurityInterceptor(String nodeId, Authenticator authenticator, AccessControl access, AuditLog audit,
-                               RateLimiter limiter, Clock clock) {
+                               RateLimiter limiter, Clock clock, BooleanSupplier caughtUp) {
+        this.caughtUp = caughtUp;
         this.nodeId = nodeId;
         this.authenticator = authenticator;
         this.access = access;
@@ -66,6 +74,13 @@ public final class SecurityInterceptor implements ServerInterceptor {
                 return new ServerCall.Listener<>() { };
             }
             return refuse(call, Reason.ACCESS_DENIED, "method " + method + " is not served");
+        }
+        if (!caughtUp.getAsBoolean()) {
+            if (!write(call, event("", "", source, action, "", "", AuditEvent.DENIED, Reason.NOT_READY.name(), requestId))) {
+                return new ServerCall.Listener<>() { };
+            }
+            return refuse(call, Reason.NOT_READY, "node " + nodeId + " has not caught up with its region since it "
+                    + "started (its region has no leader yet, or it is still applying); retry, or try another node");
         }
         Caller caller;
         try {

@@ -1,0 +1,79 @@
+package dev.kinko.server.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.kinko.proto.v1.CreateSecretRequest;
+import dev.kinko.proto.v1.GetSecretValueRequest;
+import dev.kinko.proto.v1.ReadConsistency;
+import dev.kinko.server.rpc.Statuses;
+import dev.kinko.server.testing.TestRegion;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A node that starts serves nothing but health until it has caught up with its region (one read
+ * barrier): what it holds may be older than what it served before it stopped, and a token revoked
+ * meanwhile must not pass on it.
+ */
+class CatchUpGateTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aNodeStartedWithoutALeaderRefusesEveryCallUntilItCatchesUp() throws Exception {
+        try (TestRegion region = TestRegion.start("tokyo", dir)) {
+            region.withRetry(s -> s.createSecret(CreateSecretRequest.newBuilder().setName("gate/s")
+                    .setSecretString("v").build()));
+            for (int i = 0; i < 3; i++) {
+                region.stopNode(i);
+            }
+            region.startNode(0); // alone: its region has no leader, so it cannot catch up
+            assertThat(region.node(0).raft().isCaughtUp()).isFalse();
+
+            GetSecretValueRequest local = GetSecretValueRequest.newBuilder().setSecretId("gate/s")
+                    .setConsistency(ReadConsistency.READ_CONSISTENCY_LOCAL).build();
+            assertThatThrownBy(() -> region.secrets(0).getSecretValue(local))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                        assertThat(Statuses.reasonOf(e)).isEqualTo("NOT_READY");
+                        assertThat(e.getStatus().getDescription()).contains("has not caught up with its region");
+                    });
+            assertThat(health(region, 0)).isEqualTo(HealthCheckResponse.ServingStatus.NOT_SERVING);
+            assertThat(auditLines(region, 0)).anyMatch(l -> l.contains("secretsmanager:GetSecretValue") && l.contains("NOT_READY"));
+
+            region.startNode(1); // a majority: a leader, and node 0 catches up
+            await().atMost(TestRegion.SETTLE).until(() -> region.node(0).raft().isCaughtUp());
+            assertThat(region.secrets(0).getSecretValue(local).getSecretString()).isEqualTo("v");
+            await().atMost(TestRegion.SETTLE).until(() -> health(region, 0) == HealthCheckResponse.ServingStatus.SERVING);
+            region.startNode(2);
+        }
+    }
+
+    private static HealthCheckResponse.ServingStatus health(TestRegion region, int i) {
+        return HealthGrpc.newBlockingStub(region.channel(i)).withDeadlineAfter(5, TimeUnit.SECONDS)
+                .check(HealthCheckRequest.getDefaultInstance()).getStatus();
+    }
+
+    private static List<String> auditLines(TestRegion region, int i) throws java.io.IOException {
+        List<String> lines = new ArrayList<>();
+        try (Stream<Path> files = Files.list(region.config(i).effectiveAuditDir())) {
+            for (Path f : files.toList()) {
+                lines.addAll(Files.readAllLines(f));
+            }
+        }
+        return lines;
+    }
+}
