@@ -12,9 +12,11 @@ import dev.kinko.proto.raft.v1.SecretRecord;
 import dev.kinko.server.domain.StateQueries.ValueRef;
 import dev.kinko.server.storage.RocksStorage.Applied;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -315,5 +317,49 @@ class RocksStorageTest {
         assertThat(storage.applied()).isEqualTo(new Applied(2, 5));
         assertThat(dump(storage)).isEqualTo(before);
         assertThat(storage.deletionsDue(Long.MAX_VALUE, 10)).containsExactly(id("id-1"));
+    }
+
+    /**
+     * Applied entries skip RocksDB's WAL: a crash (here, the files on disk copied while the
+     * database is open, as kill -9 leaves them) opens at the last flush, with every column family
+     * and the applied index from the same entry, for Ratis to apply the rest again from its log.
+     */
+    @Test
+    void aCrashLeavesTheLastFlushedStateWhole() throws IOException {
+        commitSecrets(1, secret(id("id-1"), "prod/a", 0, "v1"));
+        try (RocksStorage crashed = RocksStorage.open(crashImage("before-any-flush"))) {
+            assertThat(crashed.applied()).isEqualTo(Applied.NONE);
+            assertThat(crashed.secretById(id("id-1"))).isEmpty();
+        }
+
+        storage.checkpoint(dir.resolve("snapshot")); // a snapshot flushes first
+        Map<String, Object> flushed = dump(storage);
+        commitSecrets(2, secret(id("id-2"), "prod/b", 0, "w1"));
+        try (RocksStorage crashed = RocksStorage.open(crashImage("after-a-snapshot"))) {
+            assertThat(crashed.applied()).isEqualTo(new Applied(1, 1));
+            assertThat(dump(crashed)).isEqualTo(flushed);
+        }
+    }
+
+    @Test
+    void aWriteThatIsNoRaftEntrySurvivesACrash() throws IOException {
+        StorageBatch migration = storage.newBatch();
+        migration.putRegionKey(regionKey(7));
+        storage.write(migration);
+        try (RocksStorage crashed = RocksStorage.open(crashImage("after-a-migration"))) {
+            assertThat(crashed.regionKeys()).containsExactly(regionKey(7));
+        }
+    }
+
+    /** The database's files as they are on disk now, copied while it is open. */
+    private Path crashImage(String name) throws IOException {
+        Path image = dir.resolve(name);
+        Files.createDirectories(image);
+        try (Stream<Path> files = Files.list(dbDir)) {
+            for (Path f : files.filter(f -> !f.getFileName().toString().equals("LOCK")).toList()) {
+                Files.copy(f, image.resolve(f.getFileName()));
+            }
+        }
+        return image;
     }
 }
