@@ -97,7 +97,7 @@ public final class BackupRestore {
             for (LinkRecord link : storage.links()) {
                 batch.putLink(link.toBuilder().setReseedRequired(true).build());
             }
-            storage.commit(batch, RESTORED_TERM, manifest.index());
+            storage.commitDurably(batch, RESTORED_TERM, manifest.index());
         }
         try (Stream<Path> files = Files.list(checkpoint)) {
             for (Path f : (Iterable<Path>) files::iterator) {

@@ -164,14 +164,29 @@ public final class RocksStorage extends RecordReader implements StateViews, Auto
         return new StorageBatch(this);
     }
 
-    /** Writes the batch together with the entry's term and index, atomically. */
+    /**
+     * Writes the batch together with the entry's term and index, atomically, without RocksDB's
+     * WAL: a crash loses what is not flushed yet, and the Raft log applies it again.
+     */
     public void commit(StorageBatch batch, long term, long index) {
+        commit(batch, term, index, false);
+    }
+
+    /**
+     * As {@link #commit}, through RocksDB's WAL, synced: for a state that no Raft log would bring
+     * back (a restored backup's, whose index the log does not hold).
+     */
+    public void commitDurably(StorageBatch batch, long term, long index) {
+        commit(batch, term, index, true);
+    }
+
+    private void commit(StorageBatch batch, long term, long index, boolean durable) {
         WriteBatch wb = batch.writeBatch();
         read(d -> {
             try {
                 wb.put(d.handle(Family.META), APPLIED, ByteBuffer.allocate(16).putLong(term).putLong(index).array());
                 synchronized (commitOrder) {
-                    d.rocks.write(d.writeOptions, wb);
+                    d.rocks.write(durable ? d.durableWriteOptions : d.writeOptions, wb);
                     applied = new Applied(term, index);
                     if (batch.wroteRegionKeys()) {
                         regionKeysGeneration++; // after the write: a reader then either sees it or reads again

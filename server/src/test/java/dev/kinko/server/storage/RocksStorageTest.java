@@ -351,6 +351,17 @@ class RocksStorageTest {
         }
     }
 
+    @Test
+    void aDurableCommitSurvivesACrash() throws IOException {
+        StorageBatch restored = storage.newBatch();
+        restored.putRegionKey(regionKey(8));
+        storage.commitDurably(restored, 1, 5);
+        try (RocksStorage crashed = RocksStorage.open(crashImage("after-a-durable-commit"))) {
+            assertThat(crashed.applied()).isEqualTo(new Applied(1, 5));
+            assertThat(crashed.regionKeys()).containsExactly(regionKey(8));
+        }
+    }
+
     /** The database's files as they are on disk now, copied while it is open. */
     private Path crashImage(String name) throws IOException {
         Path image = dir.resolve(name);
