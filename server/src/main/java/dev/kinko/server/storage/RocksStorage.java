@@ -1,6 +1,7 @@
 package dev.kinko.server.storage;
 
 import dev.kinko.proto.raft.v1.RegionKeyRecord;
+import dev.kinko.proto.raft.v1.TokenRecord;
 import dev.kinko.server.domain.StateViews;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -10,6 +11,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -122,6 +125,19 @@ public final class RocksStorage extends RecordReader implements StateViews, Auto
 
     private record CachedKeys(long generation, List<RegionKeyRecord> keys) {}
 
+    /** Tokens kept in memory at most; past this, tokens are read from RocksDB on each call. */
+    static final int MAX_CACHED_TOKENS = 10_000;
+    /**
+     * Tokens as read, by accessor, for one generation: every call authenticates by its token, and
+     * tokens change only by a commit that puts or removes one (or a new database). Expiry is the
+     * caller's check on each use, so a cached token expires on time.
+     */
+    private volatile CachedTokens tokens = new CachedTokens(0, new ConcurrentHashMap<>());
+    /** Raised after each commit that wrote a token and after each database replacement. */
+    private volatile long tokensGeneration;
+
+    private record CachedTokens(long generation, ConcurrentHashMap<String, TokenRecord> byAccessor) {}
+
     private RocksStorage(Path dir) throws RocksDBException {
         this.dir = dir;
         this.db = new Db(dir);
@@ -191,6 +207,9 @@ public final class RocksStorage extends RecordReader implements StateViews, Auto
                     if (batch.wroteRegionKeys()) {
                         regionKeysGeneration++; // after the write: a reader then either sees it or reads again
                     }
+                    if (batch.wroteTokens()) {
+                        tokensGeneration++;
+                    }
                 }
                 return null;
             } catch (RocksDBException e) {
@@ -212,6 +231,9 @@ public final class RocksStorage extends RecordReader implements StateViews, Auto
                 d.rocks.write(d.durableWriteOptions, wb);
                 if (batch.wroteRegionKeys()) {
                     regionKeysGeneration++;
+                }
+                if (batch.wroteTokens()) {
+                    tokensGeneration++;
                 }
                 return null;
             } catch (RocksDBException e) {
@@ -276,6 +298,7 @@ public final class RocksStorage extends RecordReader implements StateViews, Auto
             LayoutMigration.run(this); // a snapshot or backup of an older layout
             applied = readApplied();
             regionKeysGeneration++;
+            tokensGeneration++;
             FileTrees.delete(old);
         } catch (RocksDBException e) {
             throw new IOException("cannot reopen RocksDB at " + dir + ": " + e.getMessage(), e);
@@ -333,6 +356,26 @@ public final class RocksStorage extends RecordReader implements StateViews, Auto
         List<RegionKeyRecord> keys = List.copyOf(super.regionKeys());
         regionKeys = new CachedKeys(generation, keys);
         return keys;
+    }
+
+    @Override
+    public Optional<TokenRecord> token(String accessor) {
+        long generation = tokensGeneration;
+        CachedTokens cached = tokens;
+        if (cached.generation() != generation) {
+            cached = new CachedTokens(generation, new ConcurrentHashMap<>());
+            tokens = cached;
+        }
+        TokenRecord known = cached.byAccessor().get(accessor);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        // read after the generation: a commit in between leaves this copy in a map a generation behind
+        Optional<TokenRecord> read = super.token(accessor);
+        if (read.isPresent() && cached.byAccessor().size() < MAX_CACHED_TOKENS) {
+            cached.byAccessor().put(accessor, read.get());
+        }
+        return read;
     }
 
     /**

@@ -62,6 +62,7 @@ public final class StorageBatch extends RecordReader implements StateWriter {
     private final Deque<List<Undo>> savepoints = new ArrayDeque<>();
     private final SecretKeys secrets = new SecretKeys(this);
     private boolean wroteRegionKeys;
+    private boolean wroteTokens;
 
     StorageBatch(RocksStorage storage) {
         this.storage = storage;
@@ -74,6 +75,11 @@ public final class StorageBatch extends RecordReader implements StateWriter {
     /** Whether this batch wrote a region key, so the storage's copy of them is stale once it commits. */
     boolean wroteRegionKeys() {
         return wroteRegionKeys;
+    }
+
+    /** Whether this batch put or removed a token (the storage then drops the tokens it keeps in memory). */
+    boolean wroteTokens() {
+        return wroteTokens;
     }
 
     @Override
@@ -249,11 +255,13 @@ public final class StorageBatch extends RecordReader implements StateWriter {
     @Override
     public void putToken(TokenRecord token) {
         put(Family.TOKENS, Keys.utf8(token.getAccessor()), token.toByteArray());
+        wroteTokens = true; // even if rolled back to a savepoint: reading the tokens again is harmless
     }
 
     @Override
     public void removeToken(String accessor) {
         delete(Family.TOKENS, Keys.utf8(accessor));
+        wroteTokens = true;
     }
 
     @Override

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kinko.proto.raft.v1.RegionKeyRecord;
 import dev.kinko.proto.raft.v1.SecretRecord;
+import dev.kinko.proto.raft.v1.TokenRecord;
 import dev.kinko.server.domain.StateQueries.ValueRef;
 import dev.kinko.server.storage.RocksStorage.Applied;
 import java.io.IOException;
@@ -251,6 +252,35 @@ class RocksStorageTest {
 
         storage.replaceWith(checkpoint);
         assertThat(storage.regionKeys()).containsExactly(regionKey(1));
+    }
+
+    @Test
+    void tokensAreReadAgainOnlyAfterACommitThatWroteOneOrANewDatabase() throws IOException {
+        TokenRecord t1 = TokenRecord.newBuilder().setAccessor("acc-1").addPolicies("read").build();
+        StorageBatch first = storage.newBatch();
+        first.putToken(t1);
+        storage.commit(first, 1, 1);
+        TokenRecord cached = storage.token("acc-1").orElseThrow();
+        assertThat(cached).isEqualTo(t1);
+        assertThat(storage.token("acc-unknown")).isEmpty();
+        Path checkpoint = dir.resolve("checkpoint");
+        storage.checkpoint(checkpoint);
+
+        commitSecrets(2, secret(id("id-1"), "prod/a", 0, "v1"));
+        assertThat(storage.token("acc-1").orElseThrow()).isSameAs(cached); // no token written: the copy stands
+
+        StorageBatch changed = storage.newBatch();
+        changed.putToken(t1.toBuilder().addPolicies("write").build());
+        storage.commit(changed, 1, 3);
+        assertThat(storage.token("acc-1").orElseThrow().getPoliciesList()).containsExactly("read", "write");
+
+        StorageBatch revoked = storage.newBatch();
+        revoked.removeToken("acc-1");
+        storage.commit(revoked, 1, 4);
+        assertThat(storage.token("acc-1")).isEmpty();
+
+        storage.replaceWith(checkpoint);
+        assertThat(storage.token("acc-1")).contains(t1);
     }
 
     @Test
