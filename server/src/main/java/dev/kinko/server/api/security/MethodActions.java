@@ -5,6 +5,8 @@ import com.google.protobuf.Message;
 import dev.kinko.proto.replication.v1.ReplicationServiceGrpc;
 import dev.kinko.proto.v1.AccessServiceGrpc;
 import dev.kinko.proto.v1.AdminServiceGrpc;
+import dev.kinko.proto.v1.GetSecretValueRequest;
+import dev.kinko.proto.v1.PutSecretValueRequest;
 import dev.kinko.proto.v1.RotatorServiceGrpc;
 import dev.kinko.proto.v1.SecretsServiceGrpc;
 import dev.kinko.proto.v1.Tag;
@@ -121,6 +123,22 @@ public final class MethodActions {
                 || action.equals(Actions.BATCH_GET_SECRET_VALUE)) {
             return new Access(action, Scope.REGION, "*", "", Map.of());
         }
+        if (m instanceof GetSecretValueRequest r) { // the call made most: generated getters, not reflection
+            return new Access(action, Scope.SECRET, r.getSecretId(),
+                    r.getVersionId().isEmpty() ? r.getVersionStage() : r.getVersionId(), Map.of());
+        }
+        if (m instanceof PutSecretValueRequest r) {
+            return new Access(action, Scope.SECRET, r.getSecretId(), "", Map.of());
+        }
+        return byReflection(action, m);
+    }
+
+    /**
+     * What a secret action's request acts on, read by protobuf reflection (field names). Under C1
+     * reflection costs about 2 % of a node serving reads, so the hottest requests take the
+     * generated getters above ({@code MethodActionsTest} holds the two to the same answers).
+     */
+    static Access byReflection(String action, Message m) {
         String version = string(m, "version_id");
         if (version.isEmpty()) {
             version = string(m, "version_stage");
