@@ -284,6 +284,23 @@ class RocksStorageTest {
     }
 
     @Test
+    void atMostMaxCachedTokensAreKeptInMemoryAndTheRestAreReadEachTime() {
+        StorageBatch many = storage.newBatch();
+        for (int i = 0; i <= RocksStorage.MAX_CACHED_TOKENS; i++) {
+            many.putToken(TokenRecord.newBuilder().setAccessor("acc-" + i).build());
+        }
+        storage.commit(many, 1, 1);
+        for (int i = 0; i <= RocksStorage.MAX_CACHED_TOKENS; i++) {
+            storage.token("acc-" + i).orElseThrow();
+        }
+        String atTheLimit = "acc-" + (RocksStorage.MAX_CACHED_TOKENS - 1);
+        assertThat(storage.token(atTheLimit).orElseThrow()).isSameAs(storage.token(atTheLimit).orElseThrow());
+        String onePast = "acc-" + RocksStorage.MAX_CACHED_TOKENS;
+        TokenRecord read = storage.token(onePast).orElseThrow();
+        assertThat(storage.token(onePast).orElseThrow()).isEqualTo(read).isNotSameAs(read);
+    }
+
+    @Test
     void checkpointThenReplaceWithRestoresTheExactState() throws IOException {
         commitSecrets(5, secret(id("id-1"), "prod/a", 0, "v1", "v2"), secret(id("id-2"), "prod/b", 7_000, "w1"));
         StorageBatch keys = storage.newBatch();
