@@ -24,8 +24,6 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -60,7 +58,7 @@ class CatchUpGateTest {
                         assertThat(e.getStatus().getDescription()).contains("has not caught up with its region");
                     });
             assertThat(health(region, 0)).isEqualTo(HealthCheckResponse.ServingStatus.NOT_SERVING);
-            assertThat(auditLines(region, 0)).anyMatch(l -> l.contains("secretsmanager:GetSecretValue") && l.contains("NOT_READY"));
+            assertThat(region.auditLines(0)).anyMatch(l -> l.contains("secretsmanager:GetSecretValue") && l.contains("NOT_READY"));
 
             region.startNode(1); // a majority: a leader, and node 0 catches up
             await().atMost(TestRegion.SETTLE).until(() -> region.node(0).raft().isCaughtUp());
@@ -150,15 +148,5 @@ class CatchUpGateTest {
     private static HealthCheckResponse.ServingStatus health(TestRegion region, int i) {
         return HealthGrpc.newBlockingStub(region.channel(i)).withDeadlineAfter(5, TimeUnit.SECONDS)
                 .check(HealthCheckRequest.getDefaultInstance()).getStatus();
-    }
-
-    private static List<String> auditLines(TestRegion region, int i) throws java.io.IOException {
-        List<String> lines = new ArrayList<>();
-        try (Stream<Path> files = Files.list(region.config(i).effectiveAuditDir())) {
-            for (Path f : files.toList()) {
-                lines.addAll(Files.readAllLines(f));
-            }
-        }
-        return lines;
     }
 }

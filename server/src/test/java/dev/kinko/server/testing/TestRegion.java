@@ -494,6 +494,17 @@ public final class TestRegion implements AutoCloseable {
         return found[0];
     }
 
+    /** Every line of node {@code i}'s audit log, over all its files. */
+    public List<String> auditLines(int i) throws IOException {
+        List<String> lines = new java.util.ArrayList<>();
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(configs.get(i).effectiveAuditDir())) {
+            for (Path f : files.sorted().toList()) {
+                lines.addAll(java.nio.file.Files.readAllLines(f));
+            }
+        }
+        return lines;
+    }
+
     /** Waits until every running node has caught up with the region since its start, and serves. */
     public void awaitCaughtUp() {
         await().atMost(SETTLE).pollInterval(Duration.ofMillis(20)).until(() -> {
