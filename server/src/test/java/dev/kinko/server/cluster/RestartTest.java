@@ -107,7 +107,6 @@ class RestartTest {
             region.startNode(victim);
             long committed = region.node(region.awaitLeader()).raft().view().commitIndex();
             await().atMost(TestRegion.SETTLE).until(() -> region.node(victim).raft().view().appliedIndex() >= committed);
-            region.awaitCaughtUp();
             for (int i = 0; i < 60; i++) {
                 String name = "lost/s" + i;
                 assertThat(region.secrets(victim).getSecretValue(GetSecretValueRequest.newBuilder().setSecretId(name)

@@ -246,7 +246,6 @@ public final class TestRegion implements AutoCloseable {
                 r.startNode(i);
             }
             r.awaitLeader();
-            r.awaitCaughtUp();
             r.awaitRootToken();
             // the new leader seeds the configured links into the replicated state
             await().atMost(SETTLE).until(() -> links.stream().allMatch(l ->
@@ -479,7 +478,11 @@ public final class TestRegion implements AutoCloseable {
         return nodes[i] != null;
     }
 
-    /** Waits until a running node leads and is ready; returns its index. */
+    /**
+     * Waits until a running node leads and is ready, and every running node has caught up with
+     * the region since its start (until then a node refuses calls with NOT_READY); returns the
+     * leader's index.
+     */
     public int awaitLeader() {
         int[] found = {-1};
         await().atMost(SETTLE).pollInterval(Duration.ofMillis(50)).until(() -> {
@@ -491,6 +494,7 @@ public final class TestRegion implements AutoCloseable {
             }
             return false;
         });
+        awaitCaughtUp();
         return found[0];
     }
 
