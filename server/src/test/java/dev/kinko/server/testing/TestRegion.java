@@ -511,14 +511,19 @@ public final class TestRegion implements AutoCloseable {
 
     /** Waits until every running node has caught up with the region since its start, and serves. */
     public void awaitCaughtUp() {
-        await().atMost(SETTLE).pollInterval(Duration.ofMillis(20)).until(() -> {
-            for (KinkoNode n : nodes) {
-                if (n != null && !n.raft().isCaughtUp()) {
-                    return false;
-                }
+        if (allCaughtUp()) {
+            return; // the usual case, and awaitLeader is called inside other awaits' polls: no poller thread
+        }
+        await().atMost(SETTLE).pollInterval(Duration.ofMillis(20)).until(this::allCaughtUp);
+    }
+
+    private boolean allCaughtUp() {
+        for (KinkoNode n : nodes) {
+            if (n != null && !n.raft().isCaughtUp()) {
+                return false;
             }
-            return true;
-        });
+        }
+        return true;
     }
 
     /** One channel per node, also when many threads ask at once. */
