@@ -14,6 +14,7 @@ import dev.kinko.server.consensus.RaftTls;
 import dev.kinko.server.consensus.StartupLog;
 import dev.kinko.server.crypto.pki.NodeTls;
 import dev.kinko.server.crypto.pki.PeerIdentity;
+import dev.kinko.server.crypto.Aead;
 import dev.kinko.server.crypto.CryptoException;
 import dev.kinko.server.crypto.EnvelopeCipher;
 import dev.kinko.server.crypto.Keyring;
@@ -227,7 +228,8 @@ public final class KinkoNode implements Closeable {
             StartupWarmup.tookMillis().ifPresentOrElse(ms -> LOG.info("startup {}: the warm-up thread took {} ms",
                     config.nodeId(), ms), () -> LOG.info("startup {}: the warm-up thread is still running", config.nodeId()));
         }
-        LOG.info("node {} of region {} serving on {}:{}", config.nodeId(), config.region(), config.host(), api.port());
+        LOG.info("node {} of region {} serving on {}:{}; sealing with AES-GCM from {}", config.nodeId(), config.region(),
+                config.host(), api.port(), Aead.implementation());
         return new KinkoNode(config, raft, committer, api, housekeeping, shipping, metrics, audit, rotationWorkers,
                 authenticator, awsEndpoint);
     }

@@ -6,7 +6,7 @@ import java.util.List;
  * Work a node's start needs later, begun at once on a second thread so it overlaps the main
  * thread's TLS loading and Raft start: RocksDB's native library (extracted from the jar to a
  * temporary file and loaded: about 0.7 s on a loaded 2-core machine) and the classes of the
- * client API (gRPC's Netty and OpenSSL, BouncyCastle, which gRPC's TLS context loads, the API's
+ * client API (gRPC's Netty and OpenSSL, Conscrypt's native AES-GCM, BouncyCastle, which gRPC's TLS context loads, the API's
  * protobuf descriptors, metrics). Without it the main thread loads all of these one after the
  * other. Nothing here has an effect beyond loading: a class that is missing or fails is skipped,
  * and the main thread then loads it as before (class initialisation is safe across threads).
@@ -19,6 +19,7 @@ public final class StartupWarmup {
     /** Initialised in this order: those the main thread reaches first come first. */
     private static final List<String> CLASSES = List.of(
             "org.rocksdb.RocksDB",
+            "dev.kinko.server.crypto.Aead", // loads Conscrypt's native library
             "org.apache.ratis.proto.RaftProtos",
             "org.apache.ratis.server.impl.RaftServerProxy",
             "org.apache.ratis.server.impl.RaftServerImpl",
