@@ -3,15 +3,15 @@ package dev.kinko.server.audit;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kinko.server.crypto.Sha256;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -33,11 +33,15 @@ final class AuditLines {
             "resource", "version", "outcome", "reason", "request_id", "prev", "hash");
     /** The {@code prev} of the first line of a node's chain. */
     static final String GENESIS = "0".repeat(64);
+    private static final byte[] SEQ_MEMBER = "{\"seq\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PREV_MEMBER = ",\"prev\":\"".getBytes(StandardCharsets.US_ASCII);
     private static final String HASH_MEMBER = ",\"hash\":\"";
     /** {@code ,"hash":"} + 64 hex digits + {@code "}}: the fixed-length end of every line. */
     private static final int HASH_TAIL_BYTES = HASH_MEMBER.length() + 64 + 2;
     private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
-    private static final JsonFactory JSON = new JsonFactory();
+    /** UTF-8 out, a character beyond the BMP as its four bytes (as the text's UTF-8 is), not as two escapes. */
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8).build();
     private static final ObjectMapper READER = new ObjectMapper(JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -51,34 +55,74 @@ final class AuditLines {
     private AuditLines() {}
 
     static Line format(long seq, String node, AuditEvent e, String prev) {
-        StringWriter body = new StringWriter();
-        // a String writer, not a UTF-8 stream: Jackson's byte generator throws on a lone surrogate, which
-        // a caller-supplied name could hold; getBytes turns it into '?' and the hash covers what is written
-        try (JsonGenerator g = JSON.createGenerator(body)) {
+        return format(seq, body(node, e), prev);
+    }
+
+    /**
+     * The members between {@code seq} and {@code prev} as UTF-8 JSON (without braces): everything
+     * of a line that does not depend on the chain, so the log renders it outside its lock.
+     */
+    static byte[] body(String node, AuditEvent e) {
+        ByteArrayBuilder out = new ByteArrayBuilder(320);
+        try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
-            g.writeNumberField("seq", seq);
             g.writeStringField("time", InstantText.of(e.time()));
-            g.writeStringField("node", node);
-            g.writeStringField("principal", e.principal());
-            g.writeStringField("accessor", e.accessor());
-            g.writeStringField("source", e.source());
-            g.writeStringField("action", e.action());
-            g.writeStringField("resource", e.resource());
-            g.writeStringField("version", e.version());
-            g.writeStringField("outcome", e.outcome());
-            g.writeStringField("reason", e.reason());
-            g.writeStringField("request_id", e.requestId());
-            g.writeStringField("prev", prev);
+            g.writeStringField("node", wellFormed(node));
+            g.writeStringField("principal", wellFormed(e.principal()));
+            g.writeStringField("accessor", wellFormed(e.accessor()));
+            g.writeStringField("source", wellFormed(e.source()));
+            g.writeStringField("action", wellFormed(e.action()));
+            g.writeStringField("resource", wellFormed(e.resource()));
+            g.writeStringField("version", wellFormed(e.version()));
+            g.writeStringField("outcome", wellFormed(e.outcome()));
+            g.writeStringField("reason", wellFormed(e.reason()));
+            g.writeStringField("request_id", wellFormed(e.requestId()));
             g.writeEndObject();
         } catch (IOException ex) {
-            throw new UncheckedIOException(ex); // a StringWriter does not fail
+            throw new UncheckedIOException(ex); // a byte array does not fail
         }
-        byte[] hashed = body.toString().getBytes(StandardCharsets.UTF_8);
-        String hash = sha256(hashed);
-        String tail = HASH_MEMBER + hash + "\"}\n";
-        byte[] line = Arrays.copyOf(hashed, hashed.length - 1 + tail.length());
-        System.arraycopy(tail.getBytes(StandardCharsets.US_ASCII), 0, line, hashed.length - 1, tail.length());
+        byte[] object = out.toByteArray();
+        return Arrays.copyOfRange(object, 1, object.length - 1);
+    }
+
+    /**
+     * The line {@code {"seq":<seq>,<body>,"prev":"<prev>"}} with its hash member appended, built in
+     * one array: the hashed object is written, digested, then its closing brace is overwritten by
+     * the hash member.
+     */
+    static Line format(long seq, byte[] body, String prev) {
+        byte[] seqText = Long.toString(seq).getBytes(StandardCharsets.US_ASCII);
+        int hashedLength = SEQ_MEMBER.length + seqText.length + 1 + body.length + PREV_MEMBER.length + prev.length() + 2;
+        byte[] line = new byte[hashedLength - 1 + HASH_TAIL_BYTES + 1];
+        int at = put(line, 0, SEQ_MEMBER);
+        at = put(line, at, seqText);
+        line[at++] = ',';
+        at = put(line, at, body);
+        at = put(line, at, PREV_MEMBER);
+        at = put(line, at, prev.getBytes(StandardCharsets.US_ASCII));
+        line[at++] = '"';
+        line[at] = '}';
+        String hash = HexFormat.of().formatHex(Sha256.of(line, 0, hashedLength));
+        at = put(line, at, (HASH_MEMBER + hash + "\"}\n").getBytes(StandardCharsets.US_ASCII));
         return new Line(line, hash);
+    }
+
+    private static int put(byte[] into, int at, byte[] bytes) {
+        System.arraycopy(bytes, 0, into, at, bytes.length);
+        return at + bytes.length;
+    }
+
+    /**
+     * The text with each lone surrogate replaced by '?', as {@code String.getBytes} would: Jackson's
+     * UTF-8 generator refuses one, and a caller-supplied name could hold one. The hash covers what is written.
+     */
+    static String wellFormed(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.isSurrogate(s.charAt(i))) {
+                return new String(s.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8); // the encoder writes '?' for each
+            }
+        }
+        return s;
     }
 
     /** Parses one line (without its '\n'); throws IllegalArgumentException saying what is wrong. */
@@ -128,16 +172,7 @@ final class AuditLines {
         return new Parsed(seq.asLong(), prev, hash, sha256(hashed).equals(hash));
     }
 
-    /** One digest per thread: looking the algorithm up for every line showed in the node's profile. */
-    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
-        }
-    });
-
     private static String sha256(byte[] bytes) {
-        return HexFormat.of().formatHex(SHA256.get().digest(bytes));
+        return HexFormat.of().formatHex(Sha256.of(bytes));
     }
 }

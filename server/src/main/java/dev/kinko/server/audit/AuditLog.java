@@ -83,10 +83,17 @@ public final class AuditLog implements Closeable {
     }
 
     /** Writes one line for the event; it is with the OS when this returns. The event's node must be this log's. */
-    public synchronized void append(AuditEvent e) throws AuditUnavailableException {
+    public void append(AuditEvent e) throws AuditUnavailableException {
         if (!e.node().equals(node)) {
             throw new IllegalArgumentException("an event of node " + e.node() + " in the audit log of " + node);
         }
+        byte[] body = AuditLines.body(node, e); // outside the lock: only the chain's part waits for it
+        synchronized (this) {
+            append(e, body);
+        }
+    }
+
+    private void append(AuditEvent e, byte[] body) throws AuditUnavailableException {
         try {
             if (closed) {
                 throw new IOException("the audit log is closed");
@@ -101,7 +108,7 @@ public final class AuditLog implements Closeable {
             if (channel == null) {
                 startFile();
             }
-            AuditLines.Line line = AuditLines.format(nextSeq, node, e, head.hash());
+            AuditLines.Line line = AuditLines.format(nextSeq, body, head.hash());
             ByteBuffer buf = ByteBuffer.wrap(line.bytes());
             while (buf.hasRemaining()) {
                 channel.write(buf);

@@ -2,7 +2,6 @@ package dev.kinko.server.crypto;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -94,17 +93,8 @@ public final class AccessTokens {
         return text != null && ACCESS_KEY_ID.matcher(text).matches();
     }
 
-    /** One digest per thread: every request hashes the token it presents. */
-    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
-    });
-
     public static byte[] hash(String token) {
-        return SHA256.get().digest(token.getBytes(StandardCharsets.US_ASCII));
+        return Sha256.of(token.getBytes(StandardCharsets.US_ASCII));
     }
 
     /** Whether {@code token} hashes to {@code stored}, in time independent of where they differ. */

@@ -7,14 +7,10 @@ import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
-import org.conscrypt.Conscrypt;
 
 /**
- * AES-GCM in native code: BoringSSL through Conscrypt, with AES-NI and carry-less multiply where
- * the CPU has them. Under the launcher's C1 compiler, Java's AES runs without the JIT's AES
- * intrinsics (those are C2's), so a 600-byte value took about ten times as long in Bouncy
- * Castle (ops/bench/README.md, step 13). The provider is used by reference, not registered, so
- * nothing else in the JVM picks it up.
+ * AES-GCM in native code ({@link NativeCrypto}): under the launcher's C1 compiler a 600-byte value
+ * took about ten times as long in Bouncy Castle (ops/bench/README.md, step 13).
  */
 final class NativeGcm implements AesGcm {
     private static final String TRANSFORMATION = "AES/GCM/NoPadding";
@@ -30,11 +26,7 @@ final class NativeGcm implements AesGcm {
 
     /** The native implementation, or empty where Conscrypt has no library for this platform. */
     static Optional<AesGcm> ifAvailable() {
-        try {
-            return Conscrypt.isAvailable() ? Optional.of(new NativeGcm(Conscrypt.newProvider())) : Optional.empty();
-        } catch (LinkageError | RuntimeException e) {
-            return Optional.empty();
-        }
+        return NativeCrypto.PROVIDER.map(NativeGcm::new);
     }
 
     @Override
