@@ -93,6 +93,11 @@ final class EtcdCluster implements AutoCloseable {
         return tls != null;
     }
 
+    /** The URL scheme of the client and peer ports. */
+    private String scheme() {
+        return secured() ? "https" : "http";
+    }
+
     /**
      * Turns authentication on (root user and role, through member {@code i}) and logs root in: from
      * then on every channel sends root's simple token, which etcd checks on each call.
@@ -131,7 +136,7 @@ final class EtcdCluster implements AutoCloseable {
 
     /** Starts member {@code i} (again, after a kill: its data dir makes it rejoin). */
     void start(int i) throws IOException {
-        String scheme = secured() ? "https" : "http";
+        String scheme = scheme();
         StringBuilder initial = new StringBuilder();
         for (int m = 0; m < size(); m++) {
             initial.append(m == 0 ? "" : ",").append(name).append(m).append("=").append(scheme).append("://127.0.0.1:")
@@ -162,7 +167,7 @@ final class EtcdCluster implements AutoCloseable {
     }
 
     String endpoint(int i) {
-        return (secured() ? "https" : "http") + "://127.0.0.1:" + clientPorts[i];
+        return scheme() + "://127.0.0.1:" + clientPorts[i];
     }
 
     /** The client endpoints, comma-separated, as etcdctl takes them. */
