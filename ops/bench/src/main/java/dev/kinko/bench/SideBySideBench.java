@@ -238,15 +238,21 @@ public final class SideBySideBench {
             LocalRegion region = LocalRegion.create("tokyo", 3, jar, pki, work.resolve("kinko"), work.resolve("logs"),
                     work.resolve("node.pids"));
             region.nodeJvmFlags(nodeFlags(region.nodeJvmFlags(), work.resolve("logs")));
-            long t0 = System.nanoTime();
-            region.startAll();
-            region.awaitReady(Duration.ofMinutes(3));
-            KinkoSide side = new KinkoSide(region, jar, pki);
-            side.firstWrite(Duration.ofMinutes(1));
-            report.startup("kinko", (System.nanoTime() - t0) / 1e9);
-            report.kinkoFlags(region.nodeJvmFlags().stream().filter(f -> !f.startsWith("-XX:SharedArchiveFile")
-                    && !f.startsWith("-Xshare")).toList());
-            return side;
+            // not yet in the caller's list of what to stop: a start that fails stops its nodes here
+            try {
+                long t0 = System.nanoTime();
+                region.startAll();
+                region.awaitReady(Duration.ofMinutes(3));
+                KinkoSide side = new KinkoSide(region, jar, pki);
+                side.firstWrite(Duration.ofMinutes(1));
+                report.startup("kinko", (System.nanoTime() - t0) / 1e9);
+                report.kinkoFlags(region.nodeJvmFlags().stream().filter(f -> !f.startsWith("-XX:SharedArchiveFile")
+                        && !f.startsWith("-Xshare")).toList());
+                return side;
+            } catch (Exception | Error e) {
+                region.close();
+                throw e;
+            }
         }
 
         /**
@@ -430,23 +436,28 @@ public final class SideBySideBench {
             }
             long t0 = System.nanoTime();
             EtcdSide side = new EtcdSide(EtcdCluster.start("etcd", dir, 3, tls));
-            side.leader = side.awaitLeader(Deadline.after(Duration.ofMinutes(1), "an etcd leader"));
-            if (secured) {
-                side.cluster.enableAuthentication(side.leader, side.password);
-            }
-            Deadline d = Deadline.after(Duration.ofMinutes(1), "etcd's first write");
-            while (true) {
-                try {
-                    KVGrpc.newBlockingStub(side.cluster.channel(side.leader)).withDeadlineAfter(5, TimeUnit.SECONDS)
-                            .put(put("bench/first", ByteString.copyFromUtf8("1")));
-                    break;
-                } catch (StatusRuntimeException e) {
-                    d.check("etcd's first write: " + e.getStatus());
-                    Thread.sleep(20);
+            try { // a start that fails stops its members here, as KinkoSide's does
+                side.leader = side.awaitLeader(Deadline.after(Duration.ofMinutes(1), "an etcd leader"));
+                if (secured) {
+                    side.cluster.enableAuthentication(side.leader, side.password);
                 }
+                Deadline d = Deadline.after(Duration.ofMinutes(1), "etcd's first write");
+                while (true) {
+                    try {
+                        KVGrpc.newBlockingStub(side.cluster.channel(side.leader)).withDeadlineAfter(5, TimeUnit.SECONDS)
+                                .put(put("bench/first", ByteString.copyFromUtf8("1")));
+                        break;
+                    } catch (StatusRuntimeException e) {
+                        d.check("etcd's first write: " + e.getStatus());
+                        Thread.sleep(20);
+                    }
+                }
+                report.startup("etcd", (System.nanoTime() - t0) / 1e9);
+                return side;
+            } catch (Exception | Error e) {
+                side.cluster.close();
+                throw e;
             }
-            report.startup("etcd", (System.nanoTime() - t0) / 1e9);
-            return side;
         }
 
         private int awaitLeader(Deadline d) throws InterruptedException {
