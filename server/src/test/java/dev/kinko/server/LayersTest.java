@@ -51,8 +51,8 @@ class LayersTest {
             Map.entry("crypto", Set.of("domain")),
             // pure rules and the interfaces it declares
             Map.entry("domain", Set.of()),
-            // the hash-chained audit log (written by api/security)
-            Map.entry("audit", Set.of("domain")),
+            // the hash-chained audit log (written by api/security); its chain hashes with crypto's SHA-256
+            Map.entry("audit", Set.of("domain", "crypto")),
             // making backups (for api) and restoring them (offline, before a node starts)
             Map.entry("backup", Set.of("domain", "storage", "crypto", "config")),
             // the node's configuration file; holds the settings records of consensus and replication
