@@ -14,6 +14,7 @@ public final class Aead {
     /** Bytes sealing adds to a plaintext: the nonce and the tag. */
     public static final int OVERHEAD_BYTES = NONCE_BYTES + TAG_BYTES;
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** After RANDOM: choosing the native implementation seals once to probe it. */
     private static final AesGcm GCM = NativeGcm.ifAvailable().orElseGet(BouncyCastleGcm::new);
 
     private Aead() {}

@@ -9,8 +9,10 @@ import org.junit.jupiter.api.Test;
 
 class Sha256Test {
     @Test
-    void isNativeHereAndGivesTheJdksDigestForWholeArraysAndSlices() throws Exception {
-        assertThat(Sha256.newDigest().getProvider().getName()).isEqualTo("Conscrypt");
+    void isNativeOnLinuxX86AndGivesTheJdksDigestForWholeArraysAndSlices() throws Exception {
+        if (System.getProperty("os.name").equals("Linux") && System.getProperty("os.arch").equals("amd64")) {
+            assertThat(Sha256.newDigest().getProvider().getName()).isEqualTo("Conscrypt");
+        }
         MessageDigest jdk = MessageDigest.getInstance("SHA-256", "SUN");
         Random random = new Random(256);
         for (int length = 0; length <= 300; length++) {
