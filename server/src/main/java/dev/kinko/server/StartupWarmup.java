@@ -5,10 +5,10 @@ import java.util.List;
 /**
  * Work a node's start needs later, begun at once on a second thread so it overlaps the main
  * thread's TLS loading and Raft start: RocksDB's native library (extracted from the jar to a
- * temporary file and loaded: about 0.7 s on a loaded 2-core machine) and the classes of the
- * client API (gRPC's Netty and OpenSSL, Conscrypt's native AES-GCM, BouncyCastle, which gRPC's TLS context loads, the API's
- * protobuf descriptors, metrics). Without it the main thread loads all of these one after the
- * other. Nothing here has an effect beyond loading: a class that is missing or fails is skipped,
+ * temporary file and loaded: about 0.7 s on a loaded 2-core machine), Conscrypt's native AES-GCM
+ * and the classes of the client API (gRPC's Netty and OpenSSL, BouncyCastle, which gRPC's TLS
+ * context loads, the API's protobuf descriptors, metrics). Without it the main thread loads all of
+ * these one after the other. Nothing here has an effect beyond loading: a class that is missing or fails is skipped,
  * and the main thread then loads it as before (class initialisation is safe across threads).
  */
 public final class StartupWarmup {
