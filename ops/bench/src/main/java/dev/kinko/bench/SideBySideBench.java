@@ -2,9 +2,12 @@ package dev.kinko.bench;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.ByteString;
+import dev.kinko.proto.v1.AccessServiceGrpc;
 import dev.kinko.proto.v1.CreateSecretRequest;
+import dev.kinko.proto.v1.CreateTokenRequest;
 import dev.kinko.proto.v1.GetRegionStatusRequest;
 import dev.kinko.proto.v1.GetSecretValueRequest;
+import dev.kinko.proto.v1.PutPolicyRequest;
 import dev.kinko.proto.v1.PutRegionLinkRequest;
 import dev.kinko.proto.v1.PutSecretValueRequest;
 import dev.kinko.proto.v1.ReadConsistency;
@@ -13,6 +16,7 @@ import dev.kinko.proto.v1.SecretsServiceGrpc;
 import io.etcd.jetcd.api.KVGrpc;
 import io.etcd.jetcd.api.PutRequest;
 import io.etcd.jetcd.api.RangeRequest;
+import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -56,6 +60,16 @@ public final class SideBySideBench {
 
     /** BENCH_ETCD=secured: etcd with TLS and authentication on, as Kinko runs (the default is etcd's defaults). */
     static final boolean ETCD_SECURED = "secured".equals(System.getenv("BENCH_ETCD"));
+    /**
+     * BENCH_CALLER=service: Kinko's workloads call with a service's token, whose policy the check
+     * evaluates on every call, as services call; the default is the root token, which the check
+     * allows without reading a policy.
+     */
+    static final boolean SERVICE_CALLER = "service".equals(System.getenv("BENCH_CALLER"));
+    /** The service's policy: the bench's secrets and calls, nothing else. */
+    static final String SERVICE_POLICY = "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", "
+            + "\"Action\": [\"secretsmanager:CreateSecret\", \"secretsmanager:GetSecretValue\", "
+            + "\"secretsmanager:PutSecretValue\"], \"Resource\": \"bench/*\"}]}";
 
     record Workload(String name, Kind kind, int inFlight) {}
 
@@ -218,18 +232,31 @@ public final class SideBySideBench {
         private final List<SecretsServiceGrpc.SecretsServiceFutureStub> toEach = new ArrayList<>();
         private final Path jar;
         private final Path pki;
+        /** The headers the workloads call with: root's token, or a service's (BENCH_CALLER=service). */
+        private final Metadata caller;
 
-        private KinkoSide(LocalRegion region, Path jar, Path pki) throws InterruptedException {
+        private KinkoSide(LocalRegion region, Path jar, Path pki, Metadata caller) throws InterruptedException {
             this.region = region;
             this.jar = jar;
             this.pki = pki;
+            this.caller = caller;
             this.leader = region.awaitLeader(Deadline.after(Duration.ofMinutes(1), "a leader in tokyo"));
             this.toLeader = stub(leader);
             region.nodes().forEach(n -> toEach.add(stub(n)));
         }
 
         private SecretsServiceGrpc.SecretsServiceFutureStub stub(LocalRegion.Node n) {
-            return BenchChannels.with(SecretsServiceGrpc.newFutureStub(region.channel(n)), region.headers());
+            return BenchChannels.with(SecretsServiceGrpc.newFutureStub(region.channel(n)), caller);
+        }
+
+        /** Root puts {@link #SERVICE_POLICY} and creates a token that carries it: a service's headers. */
+        private Metadata serviceCaller() {
+            AccessServiceGrpc.AccessServiceBlockingStub access = BenchChannels.with(
+                    AccessServiceGrpc.newBlockingStub(region.channel(leader)), region.headers())
+                    .withDeadlineAfter(30, TimeUnit.SECONDS);
+            access.putPolicy(PutPolicyRequest.newBuilder().setName("bench-service").setDocument(SERVICE_POLICY).build());
+            return BenchChannels.bearer(access.createToken(CreateTokenRequest.newBuilder().addPolicies("bench-service")
+                    .setName("bench-service").build()).getToken());
         }
 
         static KinkoSide start(Path jar, Path work, Report report) throws Exception {
@@ -243,8 +270,11 @@ public final class SideBySideBench {
                 long t0 = System.nanoTime();
                 region.startAll();
                 region.awaitReady(Duration.ofMinutes(3));
-                KinkoSide side = new KinkoSide(region, jar, pki);
+                KinkoSide side = new KinkoSide(region, jar, pki, region.headers());
                 side.firstWrite(Duration.ofMinutes(1));
+                if (SERVICE_CALLER) {
+                    side = new KinkoSide(region, jar, pki, side.serviceCaller());
+                }
                 report.startup("kinko", (System.nanoTime() - t0) / 1e9);
                 report.kinkoFlags(region.nodeJvmFlags().stream().filter(f -> !f.startsWith("-XX:SharedArchiveFile")
                         && !f.startsWith("-Xshare")).toList());
@@ -707,7 +737,10 @@ public final class SideBySideBench {
                     Runtime.version(), rounds, warmup.toSeconds(), measure.toSeconds(), KEYS, VALUE_BYTES));
             out.append("- Kinko: 3 node processes `java " + String.join(" ", kinkoFlags)
                     + " -jar kinko.jar server` (as ops/systemd starts them), TLS on every port (Raft mutual TLS), "
-                    + "a bearer token, the policy check and the audit log on every call.\n");
+                    + "a bearer token, the policy check and the audit log on every call; the workloads call with "
+                    + (SERVICE_CALLER ? "a service's token, whose policy allows the bench's calls on `bench/*` "
+                            + "(`BENCH_CALLER=service`).\n"
+                            : "the root token (the check allows root without evaluating a policy).\n"));
             out.append(ETCD_SECURED
                     ? "- etcd: Debian's etcd 3.4, 3 member processes secured as Kinko is (`BENCH_ETCD=secured`): TLS on the "
                             + "client ports, mutual TLS between members, authentication on, root's simple token on every call. "
