@@ -1,9 +1,8 @@
 package dev.kinko.server.api.aws;
 
+import dev.kinko.server.crypto.Sha256;
 import dev.kinko.server.domain.StateReader;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,16 +34,12 @@ public final class AwsArns {
     }
 
     public static String suffix(String secretId) {
-        try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(secretId.getBytes(StandardCharsets.UTF_8));
-            StringBuilder s = new StringBuilder();
-            for (int i = 0; i < SUFFIX_LENGTH; i++) {
-                s.append(ALPHABET.charAt((h[i] & 0xff) % ALPHABET.length()));
-            }
-            return s.toString();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+        byte[] h = Sha256.of(secretId.getBytes(StandardCharsets.UTF_8));
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < SUFFIX_LENGTH; i++) {
+            s.append(ALPHABET.charAt((h[i] & 0xff) % ALPHABET.length()));
         }
+        return s.toString();
     }
 
     /** What the gRPC API takes as secret_id for an AWS SecretId: a name (or id), from an ARN too. */

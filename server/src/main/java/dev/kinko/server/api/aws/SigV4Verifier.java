@@ -1,6 +1,7 @@
 package dev.kinko.server.api.aws;
 
 import dev.kinko.server.api.aws.SigV4Exception.Type;
+import dev.kinko.server.crypto.Sha256;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -118,7 +119,7 @@ public final class SigV4Verifier {
         if (!request.header("x-amz-security-token").isEmpty()) {
             throw new SigV4Exception(Type.UNRECOGNIZED_CLIENT, UNRECOGNIZED); // Kinko issues no session tokens
         }
-        String payloadHash = HEX.formatHex(sha256(request.body()));
+        String payloadHash = HEX.formatHex(Sha256.of(request.body()));
         List<String> claimed = request.header("x-amz-content-sha256");
         if (!claimed.isEmpty() && (claimed.size() > 1 || !claimed.get(0).strip().equals(payloadHash))) {
             throw invalid("The provided 'x-amz-content-sha256' header does not match what was computed.");
@@ -127,7 +128,7 @@ public final class SigV4Verifier {
                 + canonicalQuery(request.rawQuery()) + "\n" + canonicalHeaders(request, auth.signedHeaders()) + "\n"
                 + auth.signedHeadersText() + "\n" + payloadHash;
         String stringToSign = ALGORITHM + "\n" + amzDate + "\n" + auth.scope() + "\n"
-                + HEX.formatHex(sha256(canonicalRequest.getBytes(StandardCharsets.UTF_8)));
+                + HEX.formatHex(Sha256.of(canonicalRequest.getBytes(StandardCharsets.UTF_8)));
 
         K key = lookup.apply(auth.accessKeyId()).orElseThrow(() -> new SigV4Exception(Type.UNRECOGNIZED_CLIENT,
                 UNRECOGNIZED));
@@ -432,14 +433,6 @@ public final class SigV4Verifier {
             return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is missing from this JVM", e);
-        }
-    }
-
-    private static byte[] sha256(byte[] data) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(data);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
     }
 
