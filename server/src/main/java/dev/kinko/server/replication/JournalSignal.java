@@ -39,7 +39,13 @@ public final class JournalSignal {
         firstApplied.headMap(seq).clear();
     }
 
-    /** Waits until something is applied after {@code seen}, or the timeout; returns the new count. */
+    /** Wakes the waiting shippers though nothing was applied: one of them has an answer to handle. */
+    synchronized void wake() {
+        applied++;
+        notifyAll();
+    }
+
+    /** Waits until something is applied (or {@link #wake}) after {@code seen}, or the timeout; returns the new count. */
     synchronized long await(long seen, long timeoutMillis) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMillis;
         while (applied == seen) {

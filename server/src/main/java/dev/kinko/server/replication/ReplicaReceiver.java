@@ -29,7 +29,7 @@ import java.util.concurrent.CompletableFuture;
  * The replica region's leader side of shipping: refuses a batch that breaks
  * {@link IncomingBatchRules} and one from a fenced source, opens each data key
  * with the transport key, wraps it under this region's own key, and proposes
- * the batch through this region's Raft.
+ * the batch through this region's Raft in journal order ({@link IncomingBatchOrder}).
  */
 public final class ReplicaReceiver {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ReplicaReceiver.class);
@@ -39,6 +39,7 @@ public final class ReplicaReceiver {
     private final TransportKeys transportKeys;
     private final ReplicationWriter writer;
     private final SecretWriter secrets;
+    private final IncomingBatchOrder order;
 
     public ReplicaReceiver(String region, StateQueries state, EnvelopeCipher cipher, TransportKeys transportKeys,
                            ReplicationWriter writer, SecretWriter secrets) {
@@ -48,6 +49,7 @@ public final class ReplicaReceiver {
         this.transportKeys = transportKeys;
         this.writer = writer;
         this.secrets = secrets;
+        this.order = new IncomingBatchOrder(region, source -> SourceRules.sourceOf(state, source));
     }
 
     public CompletableFuture<GetRegionInfoResponse> regionInfo() {
@@ -65,7 +67,6 @@ public final class ReplicaReceiver {
                 .orElse(SourceRecord.newBuilder().setRegion(r.getSourceRegion()).build());
         // checked again in the apply, where it counts; here it saves opening keys and a Raft entry
         SourceRules.checkNotFenced(region, source, r.getEpoch());
-        SourceRules.checkNoGap(region, source, r.getFirstSeq(), r.getReseed());
         return secrets.ensureRegionKey().thenCompose(v -> {
             ApplyReplicationCommand.Builder cmd = ApplyReplicationCommand.newBuilder()
                     .setSourceRegion(r.getSourceRegion()).setEpoch(r.getEpoch()).setLastSeq(r.getLastSeq())
@@ -77,7 +78,8 @@ public final class ReplicaReceiver {
             for (ReplicatedChange c : r.getChangesList()) {
                 cmd.addChanges(adopt(opening, c));
             }
-            return writer.applyShipped(cmd.build());
+            ApplyReplicationCommand command = cmd.build();
+            return order.propose(r, () -> writer.applyShipped(command));
         }).thenApply(res -> ApplyReplicationBatchResponse.newBuilder().setAppliedSeq(res.getAppliedSeq())
                 .addAllOutcomes(res.getOutcomesList()).build());
     }

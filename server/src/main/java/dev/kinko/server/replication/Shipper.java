@@ -31,14 +31,20 @@ import io.grpc.Grpc;
 import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -47,7 +53,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Ships the journal to one replica region while this node leads: reads from
  * the link's watermark, seals each value's data key for the destination's
- * transport key, sends a batch, and records the acknowledgement through Raft.
+ * transport key, sends batches (up to {@link ShippingSettings#MAX_BATCHES_IN_FLIGHT}
+ * unanswered), and records their acknowledgements, in order, through Raft.
  * A replica region behind the journal's start is re-seeded from a full copy.
  */
 final class Shipper implements Runnable {
@@ -79,6 +86,16 @@ final class Shipper implements Runnable {
     private final Map<String, Long> reportedDetached = new HashMap<>();
     private final AtomicBoolean watermarkInFlight = new AtomicBoolean();
     private volatile long wantedWatermark;
+
+    /** The next journal sequence to send; -1 until read from the link's watermark. */
+    private long cursor = -1;
+    /** The last journal sequence the replica region acknowledged to this shipper. */
+    private long ackedThrough = -1;
+    private long lastContact;
+    /** Batches sent and not yet answered, oldest first. */
+    private final Deque<InFlight> inFlight = new ArrayDeque<>();
+
+    private record InFlight(List<JournalRecord> mine, long lastSeq, ListenableFuture<ApplyReplicationBatchResponse> reply) {}
 
     private List<String> addresses = List.of();
     private List<ManagedChannel> channels = List.of();
@@ -117,9 +134,7 @@ final class Shipper implements Runnable {
 
     @Override
     public void run() {
-        long cursor = -1;
         long backoff = MIN_BACKOFF_MS;
-        long lastContact = 0;
         try {
             while (running && raft.isLeaderReady()) {
                 Optional<LinkRecord> link = state.link(destination);
@@ -127,48 +142,60 @@ final class Shipper implements Runnable {
                     return;
                 }
                 if (link.get().getFenced()) {
+                    restartFrom(-1);
                     signal.await(signal.current(), settings.heartbeat().toMillis());
                     continue;
                 }
-                connect(link.get().getAddressesList());
+                if (connect(link.get().getAddressesList())) {
+                    restartFrom(-1);
+                }
                 if (cursor < 0) {
-                    cursor = link.get().getWatermark() + 1;
+                    restartFrom(link.get().getWatermark() + 1);
                 }
                 long seen = signal.current();
                 try {
                     if (destinationInfo == null) {
                         destinationInfo = stub().getRegionInfo(GetRegionInfoRequest.getDefaultInstance());
                     }
-                    if (link.get().getReseedRequired()
-                            || (cursor < state.journalStart() && cursor <= state.journalHead())) {
-                        cursor = reseed(link.get()) + 1;
+                    if (handleAnswers()) {
+                        backoff = MIN_BACKOFF_MS;
+                        lastError = "";
                         continue;
                     }
-                    if (state.accessVersion() > link.get().getAccessShipped()) {
-                        syncAccess(link.get());
+                    boolean reseed = link.get().getReseedRequired()
+                            || (cursor < state.journalStart() && cursor <= state.journalHead());
+                    if (reseed || state.accessVersion() > link.get().getAccessShipped()) {
+                        if (!inFlight.isEmpty()) { // whole copies go alone, after what is in flight
+                            awaitHead();
+                        } else if (reseed) {
+                            restartFrom(reseed(link.get()) + 1);
+                        } else {
+                            syncAccess(link.get());
+                        }
+                        continue;
+                    }
+                    if (inFlight.size() >= ShippingSettings.MAX_BATCHES_IN_FLIGHT) {
+                        awaitHead();
                         continue;
                     }
                     ChangeContents contents = new ChangeContents(state);
                     List<JournalRecord> scanned = withinBytes(state.journal(cursor, settings.batchRecords()), contents);
                     boolean idle = scanned.isEmpty();
-                    if (idle && System.currentTimeMillis() - lastContact < settings.heartbeat().toMillis()) {
-                        signal.await(seen, settings.heartbeat().toMillis());
+                    if (idle && (!inFlight.isEmpty()
+                            || System.currentTimeMillis() - lastContact < settings.heartbeat().toMillis())) {
+                        signal.await(seen, settings.heartbeat().toMillis()); // a new record, or an answer
                         continue;
                     }
                     long lastSeq = idle ? cursor - 1 : scanned.get(scanned.size() - 1).getSeq();
                     List<JournalRecord> mine = scanned.stream().filter(r -> r.getRegionsList().contains(destination)).toList();
-                    ApplyReplicationBatchResponse ack = send(link.get(), mine, contents, batch(cursor, lastSeq));
-                    long acked = System.currentTimeMillis();
-                    lastContact = acked;
-                    for (JournalRecord r : mine) {
-                        long durable = signal.appliedMillis(r.getSeq());
-                        lag.record(acked - (durable > 0 ? durable : r.getTimestampMillis()));
-                    }
-                    acknowledge(lastSeq, ack);
+                    Batch batch = batch(cursor, lastSeq).afterUnanswered(!inFlight.isEmpty());
+                    ListenableFuture<ApplyReplicationBatchResponse> reply =
+                            asyncStub().applyReplicationBatch(request(link.get(), mine, contents, batch));
+                    reply.addListener(signal::wake, MoreExecutors.directExecutor());
+                    inFlight.add(new InFlight(mine, lastSeq, reply));
                     cursor = lastSeq + 1;
-                    backoff = MIN_BACKOFF_MS;
-                    lastError = "";
                 } catch (StatusRuntimeException e) {
+                    restartFrom(ackedThrough + 1); // what was in flight behind it is sent again
                     ErrorInfo info = Statuses.errorInfo(e);
                     if (info.getReason().equals(Reason.REGION_PROMOTED.name())) {
                         fenced(info);
@@ -181,7 +208,7 @@ final class Shipper implements Runnable {
                                 destination, applied);
                         writer.updateLink(UpdateLinkCommand.newBuilder().setRegion(destination).setWatermark(applied)
                                 .setRewound(true).build()).join();
-                        cursor = applied + 1;
+                        restartFrom(applied + 1);
                         continue;
                     }
                     lastError = e.getStatus().getCode() + ": " + e.getStatus().getDescription();
@@ -190,6 +217,7 @@ final class Shipper implements Runnable {
                     Thread.sleep(backoff);
                     backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
                 } catch (RuntimeException e) {
+                    restartFrom(ackedThrough + 1);
                     lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
                     LOG.warn("shipping to {} failed: {}", destination, lastError);
                     Thread.sleep(backoff);
@@ -199,8 +227,61 @@ final class Shipper implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            restartFrom(-1);
             channels.forEach(ManagedChannel::shutdownNow);
         }
+    }
+
+    /**
+     * Handles the answers that came, oldest first, while they come in order: records the lag of
+     * each change in them and acknowledges them. Throws the first failure. Returns whether any came.
+     */
+    private boolean handleAnswers() {
+        boolean any = false;
+        while (!inFlight.isEmpty() && inFlight.peek().reply().isDone()) {
+            InFlight sent = inFlight.poll();
+            ApplyReplicationBatchResponse ack = answer(sent.reply());
+            long acked = System.currentTimeMillis();
+            lastContact = acked;
+            for (JournalRecord r : sent.mine()) {
+                long durable = signal.appliedMillis(r.getSeq());
+                lag.record(acked - (durable > 0 ? durable : r.getTimestampMillis()));
+            }
+            acknowledge(sent.lastSeq(), ack);
+            ackedThrough = sent.lastSeq();
+            any = true;
+        }
+        return any;
+    }
+
+    private static ApplyReplicationBatchResponse answer(ListenableFuture<ApplyReplicationBatchResponse> reply) {
+        try {
+            return Futures.getDone(reply);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (java.util.concurrent.CancellationException e) {
+            throw new IllegalStateException("the batch's call was cancelled", e);
+        }
+    }
+
+    /** Waits for the oldest batch in flight to be answered (or the heartbeat's time). */
+    private void awaitHead() throws InterruptedException {
+        try {
+            inFlight.peek().reply().get(settings.heartbeat().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            // handled with the answers, in order
+        }
+    }
+
+    /** Forgets what is in flight (its calls are cancelled; the replica region applies a batch at most once) and sends from {@code seq}. */
+    private void restartFrom(long seq) {
+        inFlight.forEach(f -> f.reply().cancel(true));
+        inFlight.clear();
+        cursor = seq;
+        ackedThrough = seq - 1;
     }
 
     /**
@@ -371,26 +452,39 @@ final class Shipper implements Runnable {
         writer.updateLink(UpdateLinkCommand.newBuilder().setRegion(destination).setAccessShipped(version).build()).join();
     }
 
-    /** A batch's place in the journal, and for a re-seed the id range it covers. */
-    private record Batch(long firstSeq, long lastSeq, boolean reseed, String reseedAfterId, String reseedThroughId,
-                         boolean reseedComplete) {
+    /**
+     * A batch's place in the journal, whether the one before it is unanswered, and for a re-seed
+     * the id range it covers.
+     */
+    private record Batch(long firstSeq, long lastSeq, boolean afterUnanswered, boolean reseed, String reseedAfterId,
+                         String reseedThroughId, boolean reseedComplete) {
         Batch reseed(String afterId, String throughId, boolean complete) {
-            return new Batch(firstSeq, lastSeq, true, afterId, throughId, complete);
+            return new Batch(firstSeq, lastSeq, false, true, afterId, throughId, complete);
+        }
+
+        Batch afterUnanswered(boolean unanswered) {
+            return new Batch(firstSeq, lastSeq, unanswered, reseed, reseedAfterId, reseedThroughId, reseedComplete);
         }
     }
 
     private static Batch batch(long firstSeq, long lastSeq) {
-        return new Batch(firstSeq, lastSeq, false, "", "", false);
+        return new Batch(firstSeq, lastSeq, false, false, "", "", false);
     }
 
     private ApplyReplicationBatchResponse send(LinkRecord link, List<JournalRecord> records, ChangeContents contents,
                                                Batch batch) {
+        return stub().applyReplicationBatch(request(link, records, contents, batch));
+    }
+
+    private ApplyReplicationBatchRequest request(LinkRecord link, List<JournalRecord> records, ChangeContents contents,
+                                                 Batch batch) {
         TransportKeys.Sealing sealing = new TransportKeys.Sealing(destinationInfo.getTransportPublicKey().toByteArray());
         ApplyReplicationBatchRequest.Builder request = ApplyReplicationBatchRequest.newBuilder()
                 .setSourceRegion(region)
                 .setEpoch(link.getEpoch())
                 .setFirstSeq(batch.firstSeq())
                 .setLastSeq(batch.lastSeq())
+                .setAfterUnanswered(batch.afterUnanswered())
                 .setEphemeralPublicKey(ByteString.copyFrom(sealing.ephemeralPublic()))
                 .setTransportKeyVersion(destinationInfo.getTransportKeyVersion())
                 .setReseed(batch.reseed())
@@ -411,7 +505,7 @@ final class Shipper implements Runnable {
             }
             request.addChanges(change);
         }
-        return stub().applyReplicationBatch(request.build());
+        return request.build();
     }
 
     private ReplicatedValue value(String secretId, String versionId, SealedValue sealed, TransportKeys.Sealing sealing) {
@@ -427,24 +521,34 @@ final class Shipper implements Runnable {
         }
     }
 
-    private void connect(List<String> wanted) {
+    /** Connects to the link's addresses; whether they changed. */
+    private boolean connect(List<String> wanted) {
         if (wanted.equals(addresses)) {
-            return;
+            return false;
         }
         channels.forEach(ManagedChannel::shutdownNow);
         addresses = List.copyOf(wanted);
         channels = addresses.stream()
                 .map(a -> Grpc.newChannelBuilder(a, asRegion).build()).toList();
         destinationInfo = null;
+        return true;
     }
 
     private ReplicationServiceGrpc.ReplicationServiceBlockingStub stub() {
+        return ReplicationServiceGrpc.newBlockingStub(channel())
+                .withDeadlineAfter(settings.rpcDeadline().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private ReplicationServiceGrpc.ReplicationServiceFutureStub asyncStub() {
+        return ReplicationServiceGrpc.newFutureStub(channel())
+                .withDeadlineAfter(settings.rpcDeadline().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private ManagedChannel channel() {
         if (channels.isEmpty()) {
             throw new IllegalStateException("the link to " + destination + " has no address");
         }
-        ManagedChannel channel = channels.get(Math.floorMod(preferred, channels.size()));
-        return ReplicationServiceGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(settings.rpcDeadline().toMillis(), TimeUnit.MILLISECONDS);
+        return channels.get(Math.floorMod(preferred, channels.size()));
     }
 
 }

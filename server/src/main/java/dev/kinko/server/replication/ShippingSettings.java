@@ -8,6 +8,12 @@ public record ShippingSettings(int batchRecords, Duration heartbeat, Duration rp
     public static final int DEFAULT_BATCH_RECORDS = 256;
     /** Changes a batch may carry at most: a receiver refuses more ({@link IncomingBatchRules}). */
     public static final int MAX_BATCH_RECORDS = DEFAULT_BATCH_RECORDS;
+    /**
+     * Batches a shipper keeps sent and unanswered at most: the next one travels while the replica
+     * region proposes the last through its Raft, which puts them back in order
+     * ({@link IncomingBatchOrder}). More would only make smaller batches: each answer frees a place.
+     */
+    public static final int MAX_BATCHES_IN_FLIGHT = 4;
     /** An idle link still calls this often: the replica reports stopped secrets, the link shows connected. */
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(1);
     public static final Duration DEFAULT_RPC_DEADLINE = Duration.ofSeconds(10);

@@ -53,9 +53,13 @@ class ReplicaReceiverTest {
     }
 
     static ReplicatedChange.Builder secret(long seq, String id, String name) {
+        return secret(seq, id, name, "nagoya");
+    }
+
+    static ReplicatedChange.Builder secret(long seq, String id, String name, String primary) {
         // a secret made without a value: no versions, nothing sealed
         return ReplicatedChange.newBuilder().setSeq(seq).setSecretId(id)
-                .setSecret(SecretRecord.newBuilder().setId(id).setName(name).setPrimaryRegion("nagoya"));
+                .setSecret(SecretRecord.newBuilder().setId(id).setName(name).setPrimaryRegion(primary));
     }
 
     @Test
@@ -83,5 +87,51 @@ class ReplicaReceiverTest {
         ApplyReplicationBatchRequest fixed = bad.toBuilder().setLastSeq(1).removeChanges(1).build();
         assertThat(ship.applyReplicationBatch(fixed).getAppliedSeq()).isEqualTo(1);
         assertThat(osaka.secrets(0).describeSecret(describe).getSecret().getPrimaryRegion()).isEqualTo("nagoya");
+    }
+
+    @Test
+    void batchesThatOvertakeEachOtherOnTheWayAreAppliedInJournalOrder() throws Exception {
+        osaka.awaitLeader();
+        IssuedCertificate kyoto = TestPki.region("kyoto");
+        ManagedChannel asKyoto = io.grpc.Grpc.newChannelBuilder(osaka.config(0).peers().get(0).clientAddress(),
+                TlsChannelCredentials.newBuilder().trustManager(TestPki.caFile().toFile())
+                        .keyManager(kyoto.certificate().toFile(), kyoto.privateKey().toFile()).build()).build();
+        try {
+            String first = "abcdef00-0000-4000-8000-00000000a001";
+            String second = "abcdef00-0000-4000-8000-00000000a002";
+            ApplyReplicationBatchRequest one = ApplyReplicationBatchRequest.newBuilder().setSourceRegion("kyoto")
+                    .setFirstSeq(1).setLastSeq(2).addChanges(secret(2, first, "kyoto/first", "kyoto"))
+                    .build();
+            ApplyReplicationBatchRequest two = ApplyReplicationBatchRequest.newBuilder().setSourceRegion("kyoto")
+                    .setFirstSeq(3).setLastSeq(4).setAfterUnanswered(true)
+                    .addChanges(secret(4, second, "kyoto/second", "kyoto"))
+                    .build();
+            // the second batch arrives first, sent while the first is unanswered: it waits for the first
+            var ship = ReplicationServiceGrpc.newFutureStub(asKyoto).withDeadlineAfter(30, TimeUnit.SECONDS);
+            var secondAnswer = ship.applyReplicationBatch(two);
+            ReplicationServiceGrpc.newBlockingStub(asKyoto).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .getRegionInfo(dev.kinko.proto.replication.v1.GetRegionInfoRequest.getDefaultInstance());
+            var firstAnswer = ship.applyReplicationBatch(one);
+            assertThat(secondAnswer.get(30, TimeUnit.SECONDS).getAppliedSeq()).isEqualTo(4);
+            assertThat(firstAnswer.get(30, TimeUnit.SECONDS).getAppliedSeq()).isBetween(2L, 4L);
+            for (String name : java.util.List.of("kyoto/first", "kyoto/second")) {
+                assertThat(osaka.secrets(0).describeSecret(DescribeSecretRequest.newBuilder().setSecretId(name).build())
+                        .getSecret().getPrimaryRegion()).isEqualTo("kyoto");
+            }
+
+            // a batch whose predecessor never comes: refused as a gap once its wait is over, nothing applied
+            var orphan = ship.applyReplicationBatch(ApplyReplicationBatchRequest.newBuilder().setSourceRegion("kyoto")
+                    .setFirstSeq(10).setLastSeq(11).setAfterUnanswered(true).addChanges(
+                    secret(11, "abcdef00-0000-4000-8000-00000000a011", "kyoto/orphan", "kyoto")).build());
+            assertThatThrownBy(() -> orphan.get(30, TimeUnit.SECONDS)).cause().satisfies(e -> {
+                assertThat(((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+                assertThat(Statuses.errorInfo(e).getReason()).isEqualTo("REPLICA_GAP");
+                assertThat(Statuses.errorInfo(e).getMetadataMap()).containsEntry("applied_seq", "4");
+            });
+            Grpcs.assertRefused(() -> osaka.secrets(0).describeSecret(DescribeSecretRequest.newBuilder()
+                    .setSecretId("kyoto/orphan").build()), Status.Code.NOT_FOUND, "SECRET_NOT_FOUND");
+        } finally {
+            asKyoto.shutdownNow();
+        }
     }
 }

@@ -1,0 +1,148 @@
+package dev.kinko.server.replication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kinko.proto.raft.v1.CommandResult;
+import dev.kinko.proto.raft.v1.SourceRecord;
+import dev.kinko.proto.replication.v1.ApplyReplicationBatchRequest;
+import dev.kinko.server.domain.KinkoException;
+import dev.kinko.server.domain.Reason;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The order in which a replica region's leader proposes a source's batches: journal order,
+ * whatever order they arrive in; a batch whose predecessor does not come is refused as a gap.
+ */
+class IncomingBatchOrderTest {
+    private static final long WAIT_MILLIS = 300;
+    private final AtomicLong applied = new AtomicLong();
+    private final List<String> proposed = new CopyOnWriteArrayList<>();
+    private final IncomingBatchOrder order = new IncomingBatchOrder("osaka",
+            source -> SourceRecord.newBuilder().setRegion(source).setAppliedSeq(applied.get()).build(), WAIT_MILLIS);
+
+    /** A proposal that is recorded and then completes as {@code outcome} does. */
+    private Supplier<CompletableFuture<CommandResult>> proposal(String name, CompletableFuture<CommandResult> outcome) {
+        return () -> {
+            proposed.add(name);
+            return outcome;
+        };
+    }
+
+    /** A batch sent while the one before it is unanswered: it may wait for it. */
+    private static ApplyReplicationBatchRequest following(String source, long firstSeq, long lastSeq) {
+        return first(source, firstSeq, lastSeq).toBuilder().setAfterUnanswered(true).build();
+    }
+
+    /** A batch sent with nothing unanswered before it. */
+    private static ApplyReplicationBatchRequest first(String source, long firstSeq, long lastSeq) {
+        return ApplyReplicationBatchRequest.newBuilder().setSourceRegion(source).setFirstSeq(firstSeq)
+                .setLastSeq(lastSeq).build();
+    }
+
+    private static ApplyReplicationBatchRequest reseed(String source, long firstSeq, long lastSeq) {
+        return first(source, firstSeq, lastSeq).toBuilder().setReseed(true).build();
+    }
+
+    private Supplier<CompletableFuture<CommandResult>> proposal(String name) {
+        return proposal(name, CompletableFuture.completedFuture(CommandResult.getDefaultInstance()));
+    }
+
+    @Test
+    void batchesThatArriveOutOfOrderAreProposedInJournalOrder() throws Exception {
+        CompletableFuture<CommandResult> third = order.propose(following("tokyo", 21, 30), proposal("21-30"));
+        CompletableFuture<CommandResult> second = order.propose(following("tokyo", 11, 20), proposal("11-20"));
+        assertThat(proposed).isEmpty();
+        assertThat(third).isNotDone();
+        CompletableFuture<CommandResult> first = order.propose(following("tokyo", 1, 10), proposal("1-10"));
+        assertThat(proposed).containsExactly("1-10", "11-20", "21-30");
+        for (CompletableFuture<CommandResult> f : List.of(first, second, third)) {
+            assertThat(f.get(1, TimeUnit.SECONDS)).isNotNull();
+        }
+        // each source has its own order
+        order.propose(following("nagoya", 1, 5), proposal("nagoya 1-5")).get(1, TimeUnit.SECONDS);
+        assertThat(proposed).last().isEqualTo("nagoya 1-5");
+    }
+
+    @Test
+    void aBatchRightAfterWhatWasAppliedOrProposedGoesAtOnceAndARetryOfAProposedOneToo() throws Exception {
+        applied.set(40);
+        order.propose(first("tokyo", 41, 50), proposal("41-50")).get(1, TimeUnit.SECONDS);
+        // not applied yet (applied is still 40): the next follows what was proposed
+        order.propose(following("tokyo", 51, 60), proposal("51-60")).get(1, TimeUnit.SECONDS);
+        // sent again after a lost answer: proposed again, and the apply skips what it has
+        order.propose(first("tokyo", 41, 50), proposal("41-50 again")).get(1, TimeUnit.SECONDS);
+        assertThat(proposed).containsExactly("41-50", "51-60", "41-50 again");
+    }
+
+    @Test
+    void aBatchWhosePredecessorNeverComesIsRefusedAsAGapAfterTheWait() {
+        applied.set(7);
+        CompletableFuture<CommandResult> orphan = order.propose(following("tokyo", 20, 30), proposal("20-30"));
+        assertThat(orphan).isNotDone();
+        assertThat(orphan).failsWithin(WAIT_MILLIS * 20, TimeUnit.MILLISECONDS).withThrowableThat()
+                .havingRootCause().isInstanceOf(KinkoException.class)
+                .matches(e -> ((KinkoException) e).reason() == Reason.REPLICA_GAP)
+                .withMessageContaining("up to sequence 7, the batch starts at 20");
+        assertThat(proposed).isEmpty();
+    }
+
+    @Test
+    void aBatchThatDoesNotFollowWhatWasAppliedIsAGapAtOnceWhenNothingBeforeItIsUnanswered() {
+        applied.set(7); // e.g. this region was restored from a backup and the shipper does not know yet
+        CompletableFuture<CommandResult> ahead = order.propose(first("tokyo", 20, 30), proposal("20-30"));
+        assertThat(ahead).isCompletedExceptionally();
+        assertThat(ahead).failsWithin(0, TimeUnit.MILLISECONDS).withThrowableThat().havingRootCause()
+                .matches(e -> e instanceof KinkoException k && k.reason() == Reason.REPLICA_GAP);
+        assertThat(proposed).isEmpty();
+    }
+
+    @Test
+    void aWaitingBatchWhosePredecessorWasAppliedElsewhereIsProposedAtTheEndOfItsWait() throws Exception {
+        CompletableFuture<CommandResult> waiting = order.propose(following("tokyo", 11, 20), proposal("11-20"));
+        applied.set(10); // a leader before this one applied 1-10
+        assertThat(waiting.get(WAIT_MILLIS * 20, TimeUnit.MILLISECONDS)).isNotNull();
+        assertThat(proposed).containsExactly("11-20");
+    }
+
+    @Test
+    void afterAFailedProposalTheNextBatchesWaitForItsRetry() throws Exception {
+        CompletableFuture<CommandResult> lost = new CompletableFuture<>();
+        CompletableFuture<CommandResult> first = order.propose(following("tokyo", 1, 10), proposal("1-10", lost));
+        lost.completeExceptionally(new IllegalStateException("leader changed"));
+        assertThat(first).isCompletedExceptionally();
+        CompletableFuture<CommandResult> second = order.propose(following("tokyo", 11, 20), proposal("11-20"));
+        assertThat(second).isNotDone(); // 1-10 is neither applied nor proposed any more
+        order.propose(first("tokyo", 1, 10), proposal("1-10 again")).get(1, TimeUnit.SECONDS);
+        second.get(1, TimeUnit.SECONDS);
+        assertThat(proposed).containsExactly("1-10", "1-10 again", "11-20");
+    }
+
+    @Test
+    void aReseedBatchGoesAtOnceWhateverItsSequence() throws Exception {
+        order.propose(reseed("tokyo", 0, 500), proposal("re-seed")).get(1, TimeUnit.SECONDS);
+        assertThat(proposed).containsExactly("re-seed");
+    }
+
+    @Test
+    void atMostMaxWaitingBatchesOfASourceWaitAndOneMoreIsRefusedAtOnce() {
+        List<CompletableFuture<CommandResult>> waiting = new CopyOnWriteArrayList<>();
+        for (int i = 0; i < IncomingBatchOrder.MAX_WAITING; i++) {
+            waiting.add(order.propose(following("tokyo", 100 + 10L * i, 109 + 10L * i), proposal("waits " + i)));
+        }
+        assertThat(waiting).allMatch(f -> !f.isDone());
+        CompletableFuture<CommandResult> oneMore = order.propose(following("tokyo", 900, 909), proposal("one more"));
+        assertThat(oneMore).isCompletedExceptionally();
+        assertThat(oneMore).failsWithin(0, TimeUnit.MILLISECONDS).withThrowableThat().havingRootCause()
+                .matches(e -> e instanceof KinkoException k && k.reason() == Reason.REPLICA_GAP);
+        assertThat(waiting).allMatch(f -> !f.isDone());
+        // another source still has its own room
+        assertThat(order.propose(following("nagoya", 50, 59), proposal("nagoya waits"))).isNotDone();
+        assertThat(proposed).isEmpty();
+    }
+}
