@@ -6,6 +6,7 @@ import dev.kinko.proto.raft.v1.LinkRecord;
 import dev.kinko.server.consensus.RaftNode;
 import dev.kinko.server.domain.StateQueries;
 import dev.kinko.server.replication.ShippingSupervisor;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -111,6 +112,10 @@ public final class NodeMetrics implements Closeable {
                         .description("time from a change applied here to its acknowledgement by the replica region")
                         .register(registry);
                 shipping.lag(link).observe(ms -> lag.record(Duration.ofMillis(ms)));
+                DistributionSummary window = DistributionSummary.builder("kinko_replication_batches_in_flight")
+                        .tag("link", link).description("batches unanswered when the shipper sent one, that one included")
+                        .register(registry);
+                shipping.window(link).observe(window::record);
             }
         } catch (RuntimeException e) {
             // storage closing or not ready: the next round registers what it can

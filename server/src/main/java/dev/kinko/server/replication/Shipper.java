@@ -83,6 +83,7 @@ final class Shipper implements Runnable {
     private volatile boolean running = true;
     private volatile String lastError = "";
     private final ReplicationLag lag;
+    private final ShippingWindow window;
     private final Map<String, Long> reportedDetached = new HashMap<>();
     private final AtomicBoolean watermarkInFlight = new AtomicBoolean();
     private volatile long wantedWatermark;
@@ -104,7 +105,8 @@ final class Shipper implements Runnable {
 
     Shipper(String destination, String region, RaftNode raft, StateQueries state, EnvelopeCipher cipher,
             ReplicationWriter writer, JournalSignal signal, ShippingSettings settings, ReplicationLag lag,
-            ChannelCredentials asRegion) {
+            ShippingWindow window, ChannelCredentials asRegion) {
+        this.window = window;
         this.asRegion = asRegion;
         this.lag = lag;
         this.destination = destination;
@@ -193,6 +195,7 @@ final class Shipper implements Runnable {
                             asyncStub().applyReplicationBatch(request(link.get(), mine, contents, batch));
                     reply.addListener(signal::wake, MoreExecutors.directExecutor());
                     inFlight.add(new InFlight(mine, lastSeq, reply));
+                    window.sent(inFlight.size());
                     cursor = lastSeq + 1;
                 } catch (StatusRuntimeException e) {
                     restartFrom(ackedThrough + 1); // what was in flight behind it is sent again

@@ -1,6 +1,7 @@
 package dev.kinko.server.replication;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.kinko.proto.v1.PutSecretValueRequest;
 import dev.kinko.proto.v1.UpdateSecretVersionStageRequest;
@@ -11,12 +12,15 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Writers keep going while tokyo ships: batches are built while the journal grows and hot secrets
- * change many times per batch, and osaka still ends with tokyo's state exactly.
+ * change many times per batch, several batches travel at once, and osaka still ends with tokyo's
+ * state exactly.
  */
 class ShippingWhileWritingTest {
     static final int HOT = 3;
@@ -33,6 +37,9 @@ class ShippingWhileWritingTest {
         try (TestRegion osaka = TestRegion.start("osaka", dir);
              TestRegion tokyo = TestRegion.builder("tokyo", dir).link(osaka).start()) {
             RestoredRegionReplicationTest.createReplicated(tokyo, PREFIX, HOT + COLD);
+            String metrics = tokyo.metricsUrl(tokyo.awaitLeader());
+            await().atMost(TestRegion.SETTLE).ignoreExceptions().until(() -> MetricsTest.scrape(metrics)
+                    .contains("kinko_replication_batches_in_flight_count{link=\"osaka\""));
             ExecutorService pool = Executors.newFixedThreadPool(WRITERS);
             try {
                 List<Future<?>> writers = new ArrayList<>();
@@ -48,6 +55,11 @@ class ShippingWhileWritingTest {
             }
             CatchUpTest.awaitInSync(tokyo);
             assertThat(RegionState.of(osaka, "race/")).isEqualTo(RegionState.of(tokyo, "race/")).hasSize(HOT + COLD);
+            // the next batches travelled while osaka proposed the ones before, never more than the window
+            Matcher max = Pattern.compile("kinko_replication_batches_in_flight_max\\{link=\"osaka\"[^}]*} (\\S+)")
+                    .matcher(MetricsTest.scrape(metrics));
+            assertThat(max.find()).isTrue();
+            assertThat(Double.parseDouble(max.group(1))).isBetween(2.0, (double) ShippingSettings.MAX_BATCHES_IN_FLIGHT);
         }
     }
 
