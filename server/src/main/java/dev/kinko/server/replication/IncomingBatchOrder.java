@@ -3,8 +3,12 @@ package dev.kinko.server.replication;
 import dev.kinko.proto.raft.v1.CommandResult;
 import dev.kinko.proto.raft.v1.SourceRecord;
 import dev.kinko.proto.replication.v1.ApplyReplicationBatchRequest;
+import dev.kinko.server.domain.KinkoException;
+import dev.kinko.server.domain.Reason;
 import dev.kinko.server.domain.SourceRules;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -18,12 +22,13 @@ import java.util.function.Supplier;
  * executor threads, a forward from a follower), and the apply refuses a batch whose predecessor
  * is not applied yet. A batch that arrives before its predecessor waits here, at most
  * {@link #MAX_WAIT_MILLIS}, and is proposed right behind it; group commit keeps that order in the
- * Raft log. After the wait it is refused as a gap ({@code REPLICA_GAP}): the shipper goes back
- * to what this region has applied.
+ * Raft log. After the wait it is refused as a gap ({@code REPLICA_GAP} with the applied sequence):
+ * the shipper sends again from its last answer, or from the applied sequence if that is lower (a
+ * region restored from a backup).
  *
  * <p>What was proposed here is only a hint for when to propose: the apply still checks each
  * batch against what was applied (and skips what is there already), so a proposal lost in a
- * leader change costs a retry, never a change.
+ * leader change costs a retry, never a change. Results are completed outside the lock.
  */
 final class IncomingBatchOrder {
     /** How long a batch waits for its predecessor: well inside the shipper's deadline (10 s). */
@@ -48,7 +53,7 @@ final class IncomingBatchOrder {
     }
 
     private static final class Source {
-        /** The last sequence of the batches proposed here that have not failed; -1 for none. */
+        /** The last sequence of the batches proposed here in order and not failed; -1 for none. */
         long proposedThrough = -1;
         final TreeMap<Long, Waiting> waiting = new TreeMap<>();
     }
@@ -56,38 +61,62 @@ final class IncomingBatchOrder {
     private record Waiting(long firstSeq, long lastSeq, Supplier<CompletableFuture<CommandResult>> propose,
                            CompletableFuture<CommandResult> result) {}
 
+    /** A result to complete once the lock is released. */
+    private record Refusal(CompletableFuture<CommandResult> result, RuntimeException error) {}
+
+    /**
+     * Refuses at once, before its keys are opened, a batch that neither follows what was applied
+     * or proposed here nor may wait ({@code after_unanswered}): a gap, as for a region restored
+     * from a backup.
+     */
+    synchronized void admit(ApplyReplicationBatchRequest batch) {
+        if (!batch.getReseed() && !batch.getAfterUnanswered()) {
+            Source s = bySource.get(batch.getSourceRegion());
+            long proposed = s == null ? -1 : s.proposedThrough;
+            if (batch.getFirstSeq() > proposed + 1) {
+                SourceRules.checkNoGap(region, sources.apply(batch.getSourceRegion()), batch.getFirstSeq(), false);
+            }
+        }
+    }
+
     /**
      * Proposes {@code batch} once every batch before it was proposed here or applied. One that
      * does not follow them waits only when its shipper says the one before it is unanswered
-     * ({@code after_unanswered}); otherwise it is a gap at once, as for a region restored from a
-     * backup. A re-seed batch is proposed at once: it is not in journal order, and its shipper
-     * sends one at a time.
+     * ({@code after_unanswered}); otherwise it is a gap at once. A re-seed batch is proposed at
+     * once (it is not in journal order, and its shipper sends one at a time), and the batches
+     * still waiting from before it are refused: they were built before the full copy.
      */
     CompletableFuture<CommandResult> propose(ApplyReplicationBatchRequest batch,
                                              Supplier<CompletableFuture<CommandResult>> propose) {
         String source = batch.getSourceRegion();
         long firstSeq = batch.getFirstSeq();
         Waiting w = new Waiting(firstSeq, batch.getLastSeq(), propose, new CompletableFuture<>());
+        List<Refusal> refused = new ArrayList<>();
+        boolean waits = false;
         synchronized (this) {
             Source s = bySource.computeIfAbsent(source, k -> new Source());
             if (batch.getReseed()) {
                 s.proposedThrough = -1; // a full copy may set the applied sequence back (a restored source)
+                s.waiting.values().forEach(old -> refused.add(gap(source, old)));
+                s.waiting.clear();
                 submit(source, s, w, false);
-                return w.result();
-            }
-            if (firstSeq <= next(source, s)) {
+            } else if (firstSeq <= next(source, s)) {
                 submit(source, s, w, true);
                 release(source, s);
-                return w.result();
+            } else if (!batch.getAfterUnanswered() || s.waiting.size() >= MAX_WAITING && !s.waiting.containsKey(firstSeq)) {
+                refused.add(gap(source, w));
+            } else {
+                Waiting stale = s.waiting.put(firstSeq, w); // a batch sent again replaces its cancelled copy
+                if (stale != null) {
+                    refused.add(gap(source, stale));
+                }
+                waits = true;
             }
-            if (!batch.getAfterUnanswered() || s.waiting.size() >= MAX_WAITING || s.waiting.containsKey(firstSeq)) {
-                refuseAsGap(source, firstSeq, w.result());
-                return w.result();
-            }
-            s.waiting.put(firstSeq, w);
         }
-        CompletableFuture.delayedExecutor(maxWaitMillis, TimeUnit.MILLISECONDS)
-                .execute(() -> expire(source, firstSeq, w.result()));
+        refused.forEach(r -> r.result().completeExceptionally(r.error()));
+        if (waits) {
+            CompletableFuture.delayedExecutor(maxWaitMillis, TimeUnit.MILLISECONDS).execute(() -> expire(source, w));
+        }
         return w.result();
     }
 
@@ -96,7 +125,7 @@ final class IncomingBatchOrder {
         return Math.max(sources.apply(source).getAppliedSeq(), s.proposedThrough) + 1;
     }
 
-    /** Proposes the waiting batches that now follow what was proposed, in order. */
+    /** Proposes the waiting batches that now follow what was proposed or applied, in order. */
     private void release(String source, Source s) {
         Map.Entry<Long, Waiting> first;
         while ((first = s.waiting.firstEntry()) != null && first.getKey() <= next(source, s)) {
@@ -116,8 +145,8 @@ final class IncomingBatchOrder {
             s.proposedThrough = Math.max(s.proposedThrough, w.lastSeq());
         }
         proposed.whenComplete((r, e) -> {
+            settled(source, e == null ? -1 : w.firstSeq());
             if (e != null) {
-                failed(source, w.lastSeq());
                 w.result().completeExceptionally(e);
             } else {
                 w.result().complete(r);
@@ -125,40 +154,51 @@ final class IncomingBatchOrder {
         });
     }
 
-    /** A proposal failed: later batches must wait for a retry of it, or for what the apply says. */
-    private synchronized void failed(String source, long lastSeq) {
+    /**
+     * A proposal finished: what it applied may let a waiting batch go. One that failed
+     * ({@code failedFrom} is its first sequence) was not proposed after all, nor anything after it.
+     */
+    private synchronized void settled(String source, long failedFrom) {
         Source s = bySource.get(source);
-        if (s != null && s.proposedThrough >= lastSeq) {
-            s.proposedThrough = -1;
+        if (s == null) {
+            return;
         }
+        if (failedFrom >= 0) {
+            s.proposedThrough = Math.min(s.proposedThrough, failedFrom - 1);
+        }
+        release(source, s);
     }
 
-    /** The wait is over: proposed if it follows what is applied now (a new leader applied its predecessor), else a gap. */
-    private void expire(String source, long firstSeq, CompletableFuture<CommandResult> result) {
+    /** The wait is over: proposed if it now follows what was applied or proposed, else a gap. */
+    private void expire(String source, Waiting w) {
+        Refusal refusal;
         synchronized (this) {
             Source s = bySource.get(source);
-            Waiting w = s == null ? null : s.waiting.get(firstSeq);
-            if (w == null || w.result() != result) {
-                return; // proposed meanwhile
+            if (s == null || s.waiting.get(w.firstSeq()) != w) {
+                return; // proposed or refused meanwhile
             }
-            s.waiting.remove(firstSeq);
-            if (firstSeq <= next(source, s)) {
+            s.waiting.remove(w.firstSeq());
+            if (w.firstSeq() <= next(source, s)) {
                 submit(source, s, w, true);
                 release(source, s);
                 return;
             }
+            refusal = gap(source, w);
         }
-        refuseAsGap(source, firstSeq, result);
+        refusal.result().completeExceptionally(refusal.error());
     }
 
-    private void refuseAsGap(String source, long firstSeq, CompletableFuture<CommandResult> result) {
+    /** The refusal of a batch that does not follow what was applied or proposed here: a gap, with the applied sequence. */
+    private Refusal gap(String source, Waiting w) {
+        SourceRecord from = sources.apply(source);
         try {
-            SourceRules.checkNoGap(region, sources.apply(source), firstSeq, false);
-            // not reached for a batch that waited: it did not follow what was applied
-            result.completeExceptionally(new IllegalStateException("region " + source + "'s batch from sequence "
-                    + firstSeq + " arrived while one with the same start was waiting"));
-        } catch (RuntimeException gap) {
-            result.completeExceptionally(gap);
+            SourceRules.checkNoGap(region, from, w.firstSeq(), false);
+            return new Refusal(w.result(), new KinkoException(Reason.REPLICA_GAP, "region " + region
+                    + " passed over region " + source + "'s batch from sequence " + w.firstSeq()
+                    + " (sent again, or built before a full copy); send again from what it applied, sequence "
+                    + from.getAppliedSeq(), Map.of(KinkoException.APPLIED_SEQ, Long.toString(from.getAppliedSeq()))));
+        } catch (KinkoException gap) {
+            return new Refusal(w.result(), gap);
         }
     }
 }

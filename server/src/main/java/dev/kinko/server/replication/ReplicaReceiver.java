@@ -65,8 +65,9 @@ public final class ReplicaReceiver {
         IncomingBatchRules.check(r);
         SourceRecord source = state.source(r.getSourceRegion())
                 .orElse(SourceRecord.newBuilder().setRegion(r.getSourceRegion()).build());
-        // checked again in the apply, where it counts; here it saves opening keys and a Raft entry
+        // checked again in the apply, where it counts; here they save opening keys and a Raft entry
         SourceRules.checkNotFenced(region, source, r.getEpoch());
+        order.admit(r);
         return secrets.ensureRegionKey().thenCompose(v -> {
             ApplyReplicationCommand.Builder cmd = ApplyReplicationCommand.newBuilder()
                     .setSourceRegion(r.getSourceRegion()).setEpoch(r.getEpoch()).setLastSeq(r.getLastSeq())

@@ -204,19 +204,25 @@ final class Shipper implements Runnable {
                         fenced(info);
                         continue;
                     }
-                    if (info.getReason().equals(Reason.REPLICA_GAP.name())) {
+                    boolean gap = info.getReason().equals(Reason.REPLICA_GAP.name());
+                    long applied = Long.parseLong(info.getMetadataOrDefault(KinkoException.APPLIED_SEQ,
+                            Long.toString(ackedThrough)));
+                    if (gap && applied < ackedThrough) {
                         // the replica region was restored from a backup: go back to what it has
-                        long applied = Long.parseLong(info.getMetadataOrDefault(KinkoException.APPLIED_SEQ, "0"));
                         LOG.warn("region {} has applied only up to sequence {}; shipping again from there",
                                 destination, applied);
+                        wantedWatermark = applied; // a later acknowledgement must not put the old watermark back
                         writer.updateLink(UpdateLinkCommand.newBuilder().setRegion(destination).setWatermark(applied)
                                 .setRewound(true).build()).join();
                         restartFrom(applied + 1);
                         continue;
                     }
                     lastError = e.getStatus().getCode() + ": " + e.getStatus().getDescription();
-                    destinationInfo = null; // asked again: the destination may have a new leader or key
-                    preferred++;
+                    // a gap at or past what was acknowledged is no restore: a batch waited in vain for the one before
+                    if (!gap) {
+                        destinationInfo = null; // asked again: the destination may have a new leader or key
+                        preferred++;
+                    }
                     Thread.sleep(backoff);
                     backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
                 } catch (RuntimeException e) {

@@ -1,6 +1,7 @@
 package dev.kinko.server.replication;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kinko.proto.raft.v1.CommandResult;
 import dev.kinko.proto.raft.v1.SourceRecord;
@@ -20,11 +21,15 @@ import org.junit.jupiter.api.Test;
  * whatever order they arrive in; a batch whose predecessor does not come is refused as a gap.
  */
 class IncomingBatchOrderTest {
-    private static final long WAIT_MILLIS = 300;
+    /** The wait of {@link #expiring}: short, for the tests that wait it out. */
+    private static final long SHORT_WAIT_MILLIS = 300;
     private final AtomicLong applied = new AtomicLong();
     private final List<String> proposed = new CopyOnWriteArrayList<>();
+    /** With the product's wait (5 s): what waits is still waiting when a test looks, however slow the machine. */
     private final IncomingBatchOrder order = new IncomingBatchOrder("osaka",
-            source -> SourceRecord.newBuilder().setRegion(source).setAppliedSeq(applied.get()).build(), WAIT_MILLIS);
+            source -> SourceRecord.newBuilder().setRegion(source).setAppliedSeq(applied.get()).build());
+    private final IncomingBatchOrder expiring = new IncomingBatchOrder("osaka",
+            source -> SourceRecord.newBuilder().setRegion(source).setAppliedSeq(applied.get()).build(), SHORT_WAIT_MILLIS);
 
     /** A proposal that is recorded and then completes as {@code outcome} does. */
     private Supplier<CompletableFuture<CommandResult>> proposal(String name, CompletableFuture<CommandResult> outcome) {
@@ -83,9 +88,8 @@ class IncomingBatchOrderTest {
     @Test
     void aBatchWhosePredecessorNeverComesIsRefusedAsAGapAfterTheWait() {
         applied.set(7);
-        CompletableFuture<CommandResult> orphan = order.propose(following("tokyo", 20, 30), proposal("20-30"));
-        assertThat(orphan).isNotDone();
-        assertThat(orphan).failsWithin(WAIT_MILLIS * 20, TimeUnit.MILLISECONDS).withThrowableThat()
+        CompletableFuture<CommandResult> orphan = expiring.propose(following("tokyo", 20, 30), proposal("20-30"));
+        assertThat(orphan).failsWithin(SHORT_WAIT_MILLIS * 20, TimeUnit.MILLISECONDS).withThrowableThat()
                 .havingRootCause().isInstanceOf(KinkoException.class)
                 .matches(e -> ((KinkoException) e).reason() == Reason.REPLICA_GAP)
                 .withMessageContaining("up to sequence 7, the batch starts at 20");
@@ -104,9 +108,9 @@ class IncomingBatchOrderTest {
 
     @Test
     void aWaitingBatchWhosePredecessorWasAppliedElsewhereIsProposedAtTheEndOfItsWait() throws Exception {
-        CompletableFuture<CommandResult> waiting = order.propose(following("tokyo", 11, 20), proposal("11-20"));
+        CompletableFuture<CommandResult> waiting = expiring.propose(following("tokyo", 11, 20), proposal("11-20"));
         applied.set(10); // a leader before this one applied 1-10
-        assertThat(waiting.get(WAIT_MILLIS * 20, TimeUnit.MILLISECONDS)).isNotNull();
+        assertThat(waiting.get(SHORT_WAIT_MILLIS * 20, TimeUnit.MILLISECONDS)).isNotNull();
         assertThat(proposed).containsExactly("11-20");
     }
 
@@ -127,6 +131,49 @@ class IncomingBatchOrderTest {
     void aReseedBatchGoesAtOnceWhateverItsSequence() throws Exception {
         order.propose(reseed("tokyo", 0, 500), proposal("re-seed")).get(1, TimeUnit.SECONDS);
         assertThat(proposed).containsExactly("re-seed");
+    }
+
+    @Test
+    void aFailedProposalLetsTheBatchesBeforeItStandAndOnlyThoseAfterItWait() throws Exception {
+        CompletableFuture<CommandResult> lost = new CompletableFuture<>();
+        order.propose(first("tokyo", 1, 10), proposal("1-10", new CompletableFuture<>())); // proposed, not yet applied
+        CompletableFuture<CommandResult> second = order.propose(following("tokyo", 11, 20), proposal("11-20", lost));
+        lost.completeExceptionally(new IllegalStateException("refused"));
+        assertThat(second).isCompletedExceptionally();
+        // 1-10 is still proposed: the retry of 11-20 follows it at once, and 21-30 behind that
+        order.propose(first("tokyo", 11, 20), proposal("11-20 again")).get(1, TimeUnit.SECONDS);
+        order.propose(following("tokyo", 21, 30), proposal("21-30")).get(1, TimeUnit.SECONDS);
+        assertThat(proposed).containsExactly("1-10", "11-20", "11-20 again", "21-30");
+    }
+
+    @Test
+    void aReseedRefusesTheBatchesStillWaitingFromBeforeIt() {
+        CompletableFuture<CommandResult> waiting = order.propose(following("tokyo", 11, 20), proposal("11-20"));
+        order.propose(reseed("tokyo", 0, 500), proposal("re-seed"));
+        assertThat(waiting).failsWithin(0, TimeUnit.MILLISECONDS).withThrowableThat().havingRootCause()
+                .matches(e -> e instanceof KinkoException k && k.reason() == Reason.REPLICA_GAP);
+        assertThat(proposed).containsExactly("re-seed");
+    }
+
+    @Test
+    void aBatchSentAgainReplacesItsWaitingCopy() throws Exception {
+        CompletableFuture<CommandResult> copy = order.propose(following("tokyo", 11, 20), proposal("11-20"));
+        CompletableFuture<CommandResult> again = order.propose(following("tokyo", 11, 20), proposal("11-20 again"));
+        assertThat(copy).failsWithin(0, TimeUnit.MILLISECONDS).withThrowableThat().havingRootCause()
+                .matches(e -> e instanceof KinkoException k && k.reason() == Reason.REPLICA_GAP);
+        order.propose(first("tokyo", 1, 10), proposal("1-10"));
+        again.get(1, TimeUnit.SECONDS);
+        assertThat(proposed).containsExactly("1-10", "11-20 again");
+    }
+
+    @Test
+    void aGapThatMayNotWaitIsRefusedBeforeItsKeysAreOpened() {
+        applied.set(7);
+        assertThatThrownBy(() -> order.admit(first("tokyo", 20, 30))).isInstanceOf(KinkoException.class)
+                .matches(e -> ((KinkoException) e).reason() == Reason.REPLICA_GAP);
+        order.admit(first("tokyo", 8, 30)); // follows what was applied
+        order.admit(following("tokyo", 20, 30)); // may wait for the one before it
+        order.admit(reseed("tokyo", 0, 30));
     }
 
     @Test
