@@ -28,7 +28,7 @@ import java.util.function.Supplier;
  *
  * <p>What was proposed here is only a hint for when to propose: the apply still checks each
  * batch against what was applied (and skips what is there already), so a proposal lost in a
- * leader change costs a retry, never a change. Results are completed outside the lock.
+ * leader change costs a retry, never a change. Refusals are completed outside the lock.
  */
 final class IncomingBatchOrder {
     /** How long a batch waits for its predecessor: well inside the shipper's deadline (10 s). */

@@ -44,9 +44,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,8 +85,9 @@ final class Shipper implements Runnable {
     private final ReplicationLag lag;
     private final ShippingWindow window;
     private final Map<String, Long> reportedDetached = new HashMap<>();
-    private final AtomicBoolean watermarkInFlight = new AtomicBoolean();
-    private volatile long wantedWatermark;
+    private final Object watermarkLock = new Object();
+    private boolean watermarkInFlight;
+    private long wantedWatermark;
 
     /** The next journal sequence to send; -1 until read from the link's watermark. */
     private long cursor = -1;
@@ -96,7 +97,10 @@ final class Shipper implements Runnable {
     /** Batches sent and not yet answered, oldest first. */
     private final Deque<InFlight> inFlight = new ArrayDeque<>();
 
-    private record InFlight(List<JournalRecord> mine, long lastSeq, ListenableFuture<ApplyReplicationBatchResponse> reply) {}
+    private record InFlight(List<JournalRecord> mine, long lastSeq, boolean afterUnanswered,
+                            ListenableFuture<ApplyReplicationBatchResponse> reply) {}
+    /** Whether the batch whose answer is a failure was sent while the one before it was unanswered. */
+    private boolean failedAfterUnanswered;
 
     private List<String> addresses = List.of();
     private List<ManagedChannel> channels = List.of();
@@ -155,6 +159,7 @@ final class Shipper implements Runnable {
                     restartFrom(link.get().getWatermark() + 1);
                 }
                 long seen = signal.current();
+                failedAfterUnanswered = false;
                 try {
                     if (destinationInfo == null) {
                         destinationInfo = stub().getRegionInfo(GetRegionInfoRequest.getDefaultInstance());
@@ -194,7 +199,7 @@ final class Shipper implements Runnable {
                     ListenableFuture<ApplyReplicationBatchResponse> reply =
                             asyncStub().applyReplicationBatch(request(link.get(), mine, contents, batch));
                     reply.addListener(signal::wake, MoreExecutors.directExecutor());
-                    inFlight.add(new InFlight(mine, lastSeq, reply));
+                    inFlight.add(new InFlight(mine, lastSeq, batch.afterUnanswered(), reply));
                     window.sent(inFlight.size());
                     cursor = lastSeq + 1;
                 } catch (StatusRuntimeException e) {
@@ -204,22 +209,20 @@ final class Shipper implements Runnable {
                         fenced(info);
                         continue;
                     }
-                    boolean gap = info.getReason().equals(Reason.REPLICA_GAP.name());
+                    // a batch sent while the one before it was unanswered may have waited in vain: sent again
+                    boolean gap = info.getReason().equals(Reason.REPLICA_GAP.name()) && !failedAfterUnanswered;
                     long applied = Long.parseLong(info.getMetadataOrDefault(KinkoException.APPLIED_SEQ,
                             Long.toString(ackedThrough)));
                     if (gap && applied < ackedThrough) {
                         // the replica region was restored from a backup: go back to what it has
                         LOG.warn("region {} has applied only up to sequence {}; shipping again from there",
                                 destination, applied);
-                        wantedWatermark = applied; // a later acknowledgement must not put the old watermark back
-                        writer.updateLink(UpdateLinkCommand.newBuilder().setRegion(destination).setWatermark(applied)
-                                .setRewound(true).build()).join();
+                        rewindWatermark(applied).join();
                         restartFrom(applied + 1);
                         continue;
                     }
                     lastError = e.getStatus().getCode() + ": " + e.getStatus().getDescription();
-                    // a gap at or past what was acknowledged is no restore: a batch waited in vain for the one before
-                    if (!gap) {
+                    if (!info.getReason().equals(Reason.REPLICA_GAP.name())) {
                         destinationInfo = null; // asked again: the destination may have a new leader or key
                         preferred++;
                     }
@@ -249,7 +252,9 @@ final class Shipper implements Runnable {
         boolean any = false;
         while (!inFlight.isEmpty() && inFlight.peek().reply().isDone()) {
             InFlight sent = inFlight.poll();
+            failedAfterUnanswered = sent.afterUnanswered();
             ApplyReplicationBatchResponse ack = answer(sent.reply());
+            failedAfterUnanswered = false;
             long acked = System.currentTimeMillis();
             lastContact = acked;
             for (JournalRecord r : sent.mine()) {
@@ -298,21 +303,40 @@ final class Shipper implements Runnable {
      * only raise the wanted watermark, so a busy link costs one Raft entry per round trip, not per batch.
      */
     private void persistWatermark(long seq) {
-        wantedWatermark = Math.max(wantedWatermark, seq);
-        if (!watermarkInFlight.compareAndSet(false, true)) {
-            return;
+        synchronized (watermarkLock) {
+            wantedWatermark = Math.max(wantedWatermark, seq);
+            if (watermarkInFlight) {
+                return;
+            }
+            watermarkInFlight = true;
+            long w = wantedWatermark;
+            writer.updateLink(UpdateLinkCommand.newBuilder().setRegion(destination).setWatermark(w)
+                    .setAckedMillis(System.currentTimeMillis()).build()).whenComplete((r, e) -> persisted(w, e));
         }
-        long w = wantedWatermark;
-        writer.updateLink(UpdateLinkCommand.newBuilder().setRegion(destination).setWatermark(w)
-                .setAckedMillis(System.currentTimeMillis()).build()).whenComplete((r, e) -> {
-                    watermarkInFlight.set(false);
-                    if (e == null) {
-                        signal.forgetBelow(w);
-                    }
-                    if (wantedWatermark > w && running) {
-                        persistWatermark(wantedWatermark);
-                    }
-                });
+    }
+
+    private void persisted(long w, Throwable error) {
+        synchronized (watermarkLock) {
+            watermarkInFlight = false;
+            if (error == null) {
+                signal.forgetBelow(w);
+            }
+            if (wantedWatermark > w && running) {
+                persistWatermark(wantedWatermark);
+            }
+        }
+    }
+
+    /**
+     * Sets the watermark back to what a restored replica region applied. Proposed under the lock,
+     * so an update in flight lands before it and none proposed after it carries the old watermark.
+     */
+    private CompletableFuture<?> rewindWatermark(long applied) {
+        synchronized (watermarkLock) {
+            wantedWatermark = applied;
+            return writer.updateLink(UpdateLinkCommand.newBuilder().setRegion(destination).setWatermark(applied)
+                    .setRewound(true).build());
+        }
     }
 
     private void acknowledge(long lastSeq, ApplyReplicationBatchResponse ack) {

@@ -108,9 +108,12 @@ class IncomingBatchOrderTest {
 
     @Test
     void aWaitingBatchWhosePredecessorWasAppliedElsewhereIsProposedAtTheEndOfItsWait() throws Exception {
-        CompletableFuture<CommandResult> waiting = expiring.propose(following("tokyo", 11, 20), proposal("11-20"));
+        // a wait long enough that the test thread always sets `applied` before it ends
+        IncomingBatchOrder twoSeconds = new IncomingBatchOrder("osaka",
+                source -> SourceRecord.newBuilder().setRegion(source).setAppliedSeq(applied.get()).build(), 2_000);
+        CompletableFuture<CommandResult> waiting = twoSeconds.propose(following("tokyo", 11, 20), proposal("11-20"));
         applied.set(10); // a leader before this one applied 1-10
-        assertThat(waiting.get(SHORT_WAIT_MILLIS * 20, TimeUnit.MILLISECONDS)).isNotNull();
+        assertThat(waiting.get(20, TimeUnit.SECONDS)).isNotNull();
         assertThat(proposed).containsExactly("11-20");
     }
 
