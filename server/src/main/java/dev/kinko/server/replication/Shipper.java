@@ -209,11 +209,12 @@ final class Shipper implements Runnable {
                         fenced(info);
                         continue;
                     }
-                    // a batch sent while the one before it was unanswered may have waited in vain: sent again
-                    boolean gap = info.getReason().equals(Reason.REPLICA_GAP.name()) && !failedAfterUnanswered;
+                    boolean gap = info.getReason().equals(Reason.REPLICA_GAP.name());
                     long applied = Long.parseLong(info.getMetadataOrDefault(KinkoException.APPLIED_SEQ,
                             Long.toString(ackedThrough)));
-                    if (gap && applied < ackedThrough) {
+                    // only a batch sent with nothing unanswered before it shows a restored replica region: one
+                    // sent behind an unanswered batch may just have waited for it in vain, and is sent again below
+                    if (gap && !failedAfterUnanswered && applied < ackedThrough) {
                         // the replica region was restored from a backup: go back to what it has
                         LOG.warn("region {} has applied only up to sequence {}; shipping again from there",
                                 destination, applied);
@@ -222,7 +223,7 @@ final class Shipper implements Runnable {
                         continue;
                     }
                     lastError = e.getStatus().getCode() + ": " + e.getStatus().getDescription();
-                    if (!info.getReason().equals(Reason.REPLICA_GAP.name())) {
+                    if (!gap) {
                         destinationInfo = null; // asked again: the destination may have a new leader or key
                         preferred++;
                     }
@@ -290,7 +291,10 @@ final class Shipper implements Runnable {
         }
     }
 
-    /** Forgets what is in flight (its calls are cancelled; the replica region applies a batch at most once) and sends from {@code seq}. */
+    /**
+     * Forgets what is in flight and sends from {@code seq}. The calls are cancelled; one that still
+     * reaches the replica region's Raft applies no change twice there.
+     */
     private void restartFrom(long seq) {
         inFlight.forEach(f -> f.reply().cancel(true));
         inFlight.clear();
