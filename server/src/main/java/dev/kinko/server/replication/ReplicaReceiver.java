@@ -63,8 +63,7 @@ public final class ReplicaReceiver {
         }
         // another region is trusted with its certificate, not with what it sends: a bad batch is refused whole
         IncomingBatchRules.check(r);
-        SourceRecord source = state.source(r.getSourceRegion())
-                .orElse(SourceRecord.newBuilder().setRegion(r.getSourceRegion()).build());
+        SourceRecord source = SourceRules.sourceOf(state, r.getSourceRegion());
         // checked again in the apply, where it counts; here they save opening keys and a Raft entry
         SourceRules.checkNotFenced(region, source, r.getEpoch());
         order.admit(r);
@@ -90,8 +89,7 @@ public final class ReplicaReceiver {
         if (r.getSourceRegion().isEmpty() || r.getSourceRegion().equals(region)) {
             throw new KinkoException(Reason.INVALID_LINK, "source_region must name another region");
         }
-        SourceRecord source = state.source(r.getSourceRegion())
-                .orElse(SourceRecord.newBuilder().setRegion(r.getSourceRegion()).build());
+        SourceRecord source = SourceRules.sourceOf(state, r.getSourceRegion());
         SourceRules.checkNotFenced(region, source, r.getEpoch());
         List<String> conflicts = r.getPoliciesList().stream().map(dev.kinko.proto.raft.v1.PolicyRecord::getName)
                 .filter(n -> state.policy(n).map(p -> !p.getOriginRegion().equals(r.getSourceRegion())).orElse(false))
