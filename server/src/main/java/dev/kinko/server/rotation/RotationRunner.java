@@ -63,9 +63,14 @@ public final class RotationRunner {
     private final AtomicLong rotationsCompleted = new AtomicLong();
 
     /** A step for an external rotator: sent (waiting for its report) or not yet (waiting for a subscriber). */
-    private record Job(String token, RotationStep step, int attempt, long deadlineMillis, boolean sent) {
+    private record Job(String token, RotationStep step, int attempt, long deadlineMillis, boolean sent,
+                       boolean reported) {
         boolean isFor(RotationRecord r) {
             return token.equals(r.getToken()) && step == r.getStep() && attempt == r.getAttempts();
+        }
+
+        Job asReported() {
+            return new Job(token, step, attempt, deadlineMillis, sent, true);
         }
     }
 
@@ -257,6 +262,9 @@ public final class RotationRunner {
     private void sendJob(SecretRecord secret, RotationRecord r, long now) {
         Job job = outstanding.get(secret.getId());
         boolean same = job != null && job.isFor(r);
+        if (same && job.reported()) {
+            return; // read before the report was recorded: the next step is sent from the state after it
+        }
         if (same && now >= job.deadlineMillis()) {
             outstanding.remove(secret.getId());
             String name = Rotators.externalName(r.getRotator());
@@ -275,7 +283,7 @@ public final class RotationRunner {
         long deadline = same ? job.deadlineMillis() : now + settings.externalStepTimeout().toMillis();
         boolean sent = external.send(Rotators.externalName(r.getRotator()), message);
         outstanding.put(secret.getId(), new Job(r.getToken(), r.getStep(), r.getAttempts(), sent
-                ? now + settings.externalStepTimeout().toMillis() : deadline, sent));
+                ? now + settings.externalStepTimeout().toMillis() : deadline, sent, false));
     }
 
     /** An external rotator's report, on the leader: recorded if the rotation is still at that step. */
@@ -290,8 +298,9 @@ public final class RotationRunner {
         RotationStepCommand.Builder outcome = outcome(secret, r).setError(report.getErrorMessage());
         return CompletableFuture.supplyAsync(() -> {
             boolean goOn = record(outcome);
-            // only the reported job: a tick may have sent the next step between the record and here
-            outstanding.computeIfPresent(secret.getId(), (id, job) -> job.isFor(r) ? null : job);
+            // only the reported job: a tick may have sent the next step between the record and here. It
+            // stays, marked, so a tick that read the state before the record does not send it again.
+            outstanding.computeIfPresent(secret.getId(), (id, job) -> job.isFor(r) ? job.asReported() : job);
             if (goOn) {
                 kick(secret.getId());
             }
