@@ -6,6 +6,7 @@ import dev.kinko.proto.raft.v1.LinkRecord;
 import dev.kinko.server.consensus.RaftNode;
 import dev.kinko.server.domain.StateQueries;
 import dev.kinko.server.replication.ShippingSupervisor;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -115,7 +116,15 @@ public final class NodeMetrics implements Closeable {
                 DistributionSummary window = DistributionSummary.builder("kinko_replication_batches_in_flight")
                         .tag("link", link).description("batches unanswered when the shipper sent one, that one included")
                         .register(registry);
-                shipping.window(link).observe(window::record);
+                shipping.events(link).observeSent(window::record);
+                Counter cancelled = Counter.builder("kinko_replication_batches_cancelled").tag("link", link)
+                        .description("batches sent and cancelled unanswered (behind a failed one, or at a stop); sent again")
+                        .register(registry);
+                shipping.events(link).observeCancelled(n -> cancelled.increment(n));
+                Counter rewinds = Counter.builder("kinko_replication_rewinds").tag("link", link)
+                        .description("times shipping went back to what the replica region holds (restored from a backup)")
+                        .register(registry);
+                shipping.events(link).observeRewinds(rewinds::increment);
             }
         } catch (RuntimeException e) {
             // storage closing or not ready: the next round registers what it can

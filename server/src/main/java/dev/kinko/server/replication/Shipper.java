@@ -83,7 +83,7 @@ final class Shipper implements Runnable {
     private volatile boolean running = true;
     private volatile String lastError = "";
     private final ReplicationLag lag;
-    private final ShippingWindow window;
+    private final ShippingEvents events;
     private final Map<String, Long> reportedDetached = new HashMap<>();
     private final Object watermarkLock = new Object();
     private boolean watermarkInFlight;
@@ -109,8 +109,8 @@ final class Shipper implements Runnable {
 
     Shipper(String destination, String region, RaftNode raft, StateQueries state, EnvelopeCipher cipher,
             ReplicationWriter writer, JournalSignal signal, ShippingSettings settings, ReplicationLag lag,
-            ShippingWindow window, ChannelCredentials asRegion) {
-        this.window = window;
+            ShippingEvents events, ChannelCredentials asRegion) {
+        this.events = events;
         this.asRegion = asRegion;
         this.lag = lag;
         this.destination = destination;
@@ -200,7 +200,7 @@ final class Shipper implements Runnable {
                             asyncStub().applyReplicationBatch(request(link.get(), mine, contents, batch));
                     reply.addListener(signal::wake, MoreExecutors.directExecutor());
                     inFlight.add(new InFlight(mine, lastSeq, batch.afterUnanswered(), reply));
-                    window.sent(inFlight.size());
+                    events.sent(inFlight.size());
                     cursor = lastSeq + 1;
                 } catch (StatusRuntimeException e) {
                     restartFrom(ackedThrough + 1); // what was in flight behind it is sent again
@@ -218,6 +218,7 @@ final class Shipper implements Runnable {
                         // the replica region was restored from a backup: go back to what it has
                         LOG.warn("region {} has applied only up to sequence {}; shipping again from there",
                                 destination, applied);
+                        events.rewound();
                         rewindWatermark(applied).join();
                         restartFrom(applied + 1);
                         continue;
@@ -296,8 +297,11 @@ final class Shipper implements Runnable {
      * reaches the replica region's Raft applies no change twice there.
      */
     private void restartFrom(long seq) {
-        inFlight.forEach(f -> f.reply().cancel(true));
-        inFlight.clear();
+        if (!inFlight.isEmpty()) {
+            inFlight.forEach(f -> f.reply().cancel(true));
+            events.cancelled(inFlight.size());
+            inFlight.clear();
+        }
         cursor = seq;
         ackedThrough = seq - 1;
     }

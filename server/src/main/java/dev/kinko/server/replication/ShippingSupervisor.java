@@ -42,7 +42,7 @@ public final class ShippingSupervisor implements Closeable {
     private final Map<String, Shipper> shippers = new ConcurrentHashMap<>();
     private final Map<String, Thread> threads = new HashMap<>();
     private final Map<String, ReplicationLag> lags = new ConcurrentHashMap<>();
-    private final Map<String, ShippingWindow> windows = new ConcurrentHashMap<>();
+    private final Map<String, ShippingEvents> events = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer;
     private boolean linksSeeded;
     private long lastTruncate;
@@ -72,9 +72,9 @@ public final class ShippingSupervisor implements Closeable {
         return lags.computeIfAbsent(destination, d -> new ReplicationLag());
     }
 
-    /** How many batches a link's shipper keeps in flight, recorded while this node leads. */
-    public ShippingWindow window(String destination) {
-        return windows.computeIfAbsent(destination, d -> new ShippingWindow());
+    /** What happens to a link's batches (window, cancels, rewinds), recorded while this node leads. */
+    public ShippingEvents events(String destination) {
+        return events.computeIfAbsent(destination, d -> new ShippingEvents());
     }
 
     /** The last error of the shipper of a link on this node, or empty. */
@@ -147,7 +147,7 @@ public final class ShippingSupervisor implements Closeable {
 
     private void start(String destination) {
         Shipper shipper = new Shipper(destination, region, raft, state, cipher, writer, signal, settings, lag(destination),
-                window(destination), asRegion);
+                events(destination), asRegion);
         Thread t = new Thread(shipper, "kinko-shipper-" + region + "-to-" + destination);
         t.setDaemon(true);
         shippers.put(destination, shipper);

@@ -26,6 +26,24 @@ class MetricsTest {
         return r.body();
     }
 
+    /** The value of a link's metric on the node serving {@code url}, or 0 while the node has none. */
+    static double linkMetric(String url, String name, String link) throws Exception {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                java.util.regex.Pattern.quote(name + "{link=\"" + link + "\"") + "[^}]*} (\\S+)").matcher(scrape(url));
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
+    /** A link's metric summed over the region's running nodes (a count that follows the leader). */
+    static double linkMetricOfRegion(TestRegion region, String name, String link) throws Exception {
+        double sum = 0;
+        for (int i = 0; i < region.size(); i++) {
+            if (region.running(i)) {
+                sum += linkMetric(region.metricsUrl(i), name, link);
+            }
+        }
+        return sum;
+    }
+
     @Test
     void theMetricsEndpointShowsReplicationLagForALinkAfterWrites() throws Exception {
         try (TestRegion osaka = TestRegion.start("osaka", dir);

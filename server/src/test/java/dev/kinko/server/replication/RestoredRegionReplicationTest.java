@@ -81,6 +81,8 @@ class RestoredRegionReplicationTest {
             TestRegion restored = osaka;
             await().atMost(TestRegion.SETTLE).ignoreExceptions().untilAsserted(() ->
                     assertThat(RegionState.of(restored, "restored/r")).isEqualTo(RegionState.of(tokyo, "restored/r")));
+            // the lost changes came back because shipping went back to what the restored region holds
+            assertThat(MetricsTest.linkMetricOfRegion(tokyo, "kinko_replication_rewinds_total", "osaka")).isPositive();
         } finally {
             osaka.close();
         }

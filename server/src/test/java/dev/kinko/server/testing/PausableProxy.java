@@ -54,6 +54,16 @@ public final class PausableProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes every relayed connection, as a network that drops them does: calls in flight fail at
+     * once, whatever of them had already reached the node stays delivered. New connections are relayed.
+     */
+    public void dropConnections() {
+        List<Socket> open = List.copyOf(sockets);
+        sockets.removeAll(open);
+        open.forEach(PausableProxy::closeQuietly);
+    }
+
     private void accept() {
         while (!closed) {
             try {

@@ -172,7 +172,8 @@ public final class TestRegion implements AutoCloseable {
 
         /**
          * Each node's client port behind a {@link PausableProxy} on the address the region advertises,
-         * so a test can make a node's API stop answering ({@link #pauseClientPort}) as a paused process would.
+         * so a test can make a node's API stop answering ({@link #pauseClientPort}) as a paused process would,
+         * or drop its connections ({@link #dropClientConnections}).
          */
         public Builder pausableClientPorts() {
             this.pausable = true;
@@ -467,6 +468,11 @@ public final class TestRegion implements AutoCloseable {
 
     public void resumeClientPort(int i) {
         proxies[i].resume();
+    }
+
+    /** Node {@code i}'s client connections are dropped; needs {@link Builder#pausableClientPorts}. */
+    public void dropClientConnections(int i) {
+        proxies[i].dropConnections();
     }
 
     /** Deletes everything the stopped node {@code i} stored. */
