@@ -16,7 +16,8 @@ import java.util.Set;
  * What a journal record ships: the secret as it is now (a layout-v2 record names the change and
  * copies nothing) with the values it names, plus the values of versions added since it was
  * journaled, so a replica never lists a version whose value has not arrived. Reads are cached
- * for one batch, so sizing a batch and building it read each secret once.
+ * for one batch, so sizing a batch and building it (records coalesced or not) read each secret and
+ * each value once.
  */
 final class ChangeContents {
     /** A change's secret and the sealed values that travel with it (still sealed by this region). */
@@ -28,6 +29,9 @@ final class ChangeContents {
 
     private final StateQueries state;
     private final Map<String, Optional<SecretRecord>> secrets = new HashMap<>();
+    private final Map<ValueKey, Optional<SealedValue>> sealedValues = new HashMap<>();
+
+    private record ValueKey(String secretId, String versionId) {}
 
     ChangeContents(StateQueries state) {
         this.state = state;
@@ -49,7 +53,8 @@ final class ChangeContents {
         for (VersionRecord v : secret.get().getVersionsList()) {
             boolean travels = named.contains(v.getVersionId()) || (!r.hasSecret() && v.getOrdinal() >= r.getNextOrdinal());
             if (travels) {
-                Optional<SealedValue> sealed = state.value(r.getSecretId(), v.getVersionId());
+                Optional<SealedValue> sealed = sealedValues.computeIfAbsent(new ValueKey(r.getSecretId(), v.getVersionId()),
+                        k -> state.value(k.secretId(), k.versionId()));
                 if (sealed.isPresent()) {
                     values.put(v.getVersionId(), sealed.get());
                     bytes += VALUE_OVERHEAD_BYTES + sealed.get().getCiphertext().size();
