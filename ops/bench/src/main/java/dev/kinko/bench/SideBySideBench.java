@@ -73,6 +73,17 @@ public final class SideBySideBench {
 
     record Workload(String name, Kind kind, int inFlight) {}
 
+    /** Issue 13's targets, each against etcd in the same run: throughput at least this share of etcd's. */
+    static final double TARGET_THROUGHPUT_RATIO = 1.0;
+    /** Writes at 1 in flight: at least this share of etcd's. */
+    static final double TARGET_SEQUENTIAL_WRITES_RATIO = 0.8;
+    /** RSS per node: at most this multiple of an etcd member's. */
+    static final double TARGET_RSS_RATIO = 1.5;
+    /** Replication lag p99 at {@link #LAG_RATE} writes/s: under this. */
+    static final long TARGET_LAG_P99_MS = 200;
+    /** Failover, leader kill -9 to the first acknowledged write: under this. */
+    static final double TARGET_FAILOVER_SECONDS = 3.0;
+
     static final List<Workload> WORKLOADS = List.of(
             new Workload("writes, 1 in flight", Kind.WRITE, 1),
             new Workload("writes, 64 in flight", Kind.WRITE, 64),
@@ -728,6 +739,47 @@ public final class SideBySideBench {
             return runs.get(workload).get(side).stream().mapToDouble(r -> r.load().perSecond()).average().orElse(0);
         }
 
+        /** Each of issue 13's targets this run has a figure for, and whether this run met it. */
+        private void targets(StringBuilder out) {
+            List<String> rows = new ArrayList<>();
+            for (Workload w : WORKLOADS) {
+                double target = w.kind() == Kind.WRITE && w.inFlight() == 1 ? TARGET_SEQUENTIAL_WRITES_RATIO
+                        : w.kind() == Kind.MIXED_90_READS ? 0 : TARGET_THROUGHPUT_RATIO;
+                if (target > 0 && runs.containsKey(w.name()) && rate(w.name(), "etcd") > 0) {
+                    double ratio = rate(w.name(), "kinko") / rate(w.name(), "etcd");
+                    rows.add(row(String.format(Locale.ROOT, "%s: at least %.1fx etcd", w.name(), target),
+                            String.format(Locale.ROOT, "%.2fx", ratio), ratio >= target));
+                }
+            }
+            if (rss.containsKey("kinko") && rss.containsKey("etcd")) {
+                double ratio = rss.get("kinko").values().stream().mapToLong(Long::longValue).max().orElse(0)
+                        / (double) Math.max(1, rss.get("etcd").values().stream().mapToLong(Long::longValue).max().orElse(0));
+                rows.add(row(String.format(Locale.ROOT, "RSS per node: at most %.1fx an etcd member's", TARGET_RSS_RATIO),
+                        String.format(Locale.ROOT, "%.2fx", ratio), ratio <= TARGET_RSS_RATIO));
+            }
+            if (lag.containsKey("kinko")) {
+                long p99 = lag.get("kinko").getValueAtPercentile(99);
+                rows.add(row(String.format(Locale.ROOT, "replication lag p99 at %d writes/s: under %d ms", LAG_RATE, TARGET_LAG_P99_MS),
+                        p99 + " ms", p99 < TARGET_LAG_P99_MS));
+            }
+            if (failover.containsKey("kinko")) {
+                double f = failover.get("kinko");
+                rows.add(row(String.format(Locale.ROOT, "failover: under %.0f s", TARGET_FAILOVER_SECONDS),
+                        String.format(Locale.ROOT, "%.2f s", f), f < TARGET_FAILOVER_SECONDS));
+            }
+            if (rows.isEmpty()) {
+                return;
+            }
+            out.append("\n## Targets (issue 13), this run\n\n| target | this run | met |\n|---|---|---|\n");
+            rows.forEach(out::append);
+            out.append("\nWhere a target is not met, `ops/bench/README.md` (\"Where each target stands\") gives the "
+                    + "profile that shows why.\n");
+        }
+
+        private static String row(String target, String figure, boolean met) {
+            return "| " + target + " | " + figure + " | " + (met ? "yes" : "**no**") + " |\n";
+        }
+
         String markdown() {
             StringBuilder out = new StringBuilder();
             out.append("# Kinko and etcd side by side (ops/bench/run.sh)\n\n");
@@ -782,6 +834,7 @@ public final class SideBySideBench {
                 out.append(String.format(Locale.ROOT, "| start-up (processes started to first acknowledged write), s | %.1f | %.1f | %.2f |%n",
                         startup.get("kinko"), startup.get("etcd"), startup.get("kinko") / startup.get("etcd")));
             }
+            targets(out);
             out.append("\n## Every run\n\nCPU is each process's share of one core over the run (warm-up included); "
                     + "the driver shares the 2 cores with the servers.\n\n");
             out.append("| workload | system | round | ops/s | p50 ms | p99 ms | errors | server CPU % (each) | server CPU ms/op | driver CPU % |\n");
