@@ -745,7 +745,8 @@ public final class SideBySideBench {
             for (Workload w : WORKLOADS) {
                 double target = w.kind() == Kind.WRITE && w.inFlight() == 1 ? TARGET_SEQUENTIAL_WRITES_RATIO
                         : w.kind() == Kind.MIXED_90_READS ? 0 : TARGET_THROUGHPUT_RATIO;
-                if (target > 0 && runs.containsKey(w.name()) && rate(w.name(), "etcd") > 0) {
+                Map<String, List<Run>> sides = runs.getOrDefault(w.name(), Map.of());
+                if (target > 0 && sides.containsKey("kinko") && sides.containsKey("etcd") && rate(w.name(), "etcd") > 0) {
                     double ratio = rate(w.name(), "kinko") / rate(w.name(), "etcd");
                     rows.add(row(String.format(Locale.ROOT, "%s: at least %.1fx etcd", w.name(), target),
                             String.format(Locale.ROOT, "%.2fx", ratio), ratio >= target));

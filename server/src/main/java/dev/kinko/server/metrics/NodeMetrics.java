@@ -118,7 +118,8 @@ public final class NodeMetrics implements Closeable {
                         .register(registry);
                 shipping.events(link).observeSent(window::record);
                 Counter cancelled = Counter.builder("kinko_replication_batches_cancelled").tag("link", link)
-                        .description("batches sent and cancelled unanswered (behind a failed one, or at a stop); sent again")
+                        .description("batches given up on before their answers were handled (behind a failed one, at a stop, "
+                                + "a fencing or an address change); those still wanted are sent again")
                         .register(registry);
                 shipping.events(link).observeCancelled(n -> cancelled.increment(n));
                 Counter rewinds = Counter.builder("kinko_replication_rewinds").tag("link", link)

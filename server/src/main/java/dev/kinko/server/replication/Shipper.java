@@ -218,8 +218,8 @@ final class Shipper implements Runnable {
                         // the replica region was restored from a backup: go back to what it has
                         LOG.warn("region {} has applied only up to sequence {}; shipping again from there",
                                 destination, applied);
-                        events.rewound();
                         rewindWatermark(applied).join();
+                        events.rewound();
                         restartFrom(applied + 1);
                         continue;
                     }

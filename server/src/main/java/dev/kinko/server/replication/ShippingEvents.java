@@ -9,8 +9,8 @@ import java.util.function.IntConsumer;
  *       batches unanswered each time it sends one, that one included. Always 1 means each batch is
  *       answered before the next has anything to carry; always the maximum means the link (or the
  *       replica region's Raft) is what holds shipping back;</li>
- *   <li>the batches it gave up on unanswered: after a failed one, those behind it are cancelled and
- *       sent again;</li>
+ *   <li>the batches it gave up on before their answers were handled: after a failed one, those
+ *       behind it are cancelled and sent again (also at a stop, a fencing or an address change);</li>
  *   <li>the times it went back to what the replica region holds, which had applied less than it
  *       acknowledged: a region restored from a backup.</li>
  * </ul>
