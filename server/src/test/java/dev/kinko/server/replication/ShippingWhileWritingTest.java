@@ -14,8 +14,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -62,10 +60,8 @@ class ShippingWhileWritingTest {
             CatchUpTest.awaitInSync(tokyo);
             assertThat(RegionState.of(osaka, "race/")).isEqualTo(RegionState.of(tokyo, "race/")).hasSize(HOT + COLD);
             // the next batches travelled while osaka proposed the ones before, never more than the window
-            Matcher max = Pattern.compile("kinko_replication_batches_in_flight_max\\{link=\"osaka\"[^}]*} (\\S+)")
-                    .matcher(MetricsTest.scrape(metrics));
-            assertThat(max.find()).isTrue();
-            assertThat(Double.parseDouble(max.group(1))).isBetween(2.0, (double) ShippingSettings.MAX_BATCHES_IN_FLIGHT);
+            assertThat(MetricsTest.linkMetric(metrics, "kinko_replication_batches_in_flight_max", "osaka"))
+                    .isBetween(2.0, (double) ShippingSettings.MAX_BATCHES_IN_FLIGHT);
         }
     }
 
