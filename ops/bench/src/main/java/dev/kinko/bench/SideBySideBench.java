@@ -735,6 +735,11 @@ public final class SideBySideBench {
             return String.format(Locale.ROOT, "%.0f", bytes / 1048576.0);
         }
 
+        /** The RSS of the side's largest node after the load, in MiB. */
+        private double largestRssMib(String side) {
+            return rss.get(side).values().stream().mapToLong(Long::longValue).max().orElse(0) / 1048576.0;
+        }
+
         private double rate(String workload, String side) {
             return runs.get(workload).get(side).stream().mapToDouble(r -> r.load().perSecond()).average().orElse(0);
         }
@@ -753,8 +758,7 @@ public final class SideBySideBench {
                 }
             }
             if (rss.containsKey("kinko") && rss.containsKey("etcd")) {
-                double ratio = rss.get("kinko").values().stream().mapToLong(Long::longValue).max().orElse(0)
-                        / (double) Math.max(1, rss.get("etcd").values().stream().mapToLong(Long::longValue).max().orElse(0));
+                double ratio = largestRssMib("kinko") / Math.max(1, largestRssMib("etcd"));
                 rows.add(row(String.format(Locale.ROOT, "RSS per node: at most %.1fx an etcd member's", TARGET_RSS_RATIO),
                         String.format(Locale.ROOT, "%.2fx", ratio), ratio <= TARGET_RSS_RATIO));
             }
@@ -820,8 +824,8 @@ public final class SideBySideBench {
                         failover.get("kinko"), failover.get("etcd"), failover.get("kinko") / failover.get("etcd")));
             }
             if (rss.containsKey("kinko") && rss.containsKey("etcd")) {
-                double k = rss.get("kinko").values().stream().mapToLong(Long::longValue).max().orElse(0) / 1048576.0;
-                double e = rss.get("etcd").values().stream().mapToLong(Long::longValue).max().orElse(0) / 1048576.0;
+                double k = largestRssMib("kinko");
+                double e = largestRssMib("etcd");
                 out.append(String.format(Locale.ROOT, "| RSS of the largest node after the load, MiB | %.0f | %.0f | %.2f |%n",
                         k, e, e == 0 ? 0 : k / e));
             }
